@@ -1,0 +1,239 @@
+package v1alpha1
+
+// GatewayList is the bounded list of Gateways.
+type GatewayList struct {
+	// Total is the number of Gateways, listed or not.
+	Total int32 `json:"total"`
+	// Truncated is true when Items holds fewer than Total.
+	// +optional
+	Truncated bool `json:"truncated,omitempty"`
+	// Items, sorted by namespace and name.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=2000
+	Items []GatewayEntry `json:"items,omitempty"`
+}
+
+// GatewayEntry describes one Gateway.
+type GatewayEntry struct {
+	// Namespace of the Gateway.
+	Namespace string `json:"namespace"`
+	// Name of the Gateway.
+	Name string `json:"name"`
+	// Class is the gatewayClassName.
+	// +optional
+	Class string `json:"class,omitempty"`
+	// Addresses the Gateway is reachable at: from its status when present,
+	// else those requested in its spec.
+	// +optional
+	// +listType=atomic
+	Addresses []string `json:"addresses,omitempty"`
+	// Exposure of the Gateway, and so of its endpoints.
+	Exposure Exposure `json:"exposure"`
+	// ExposureSource says what decided the exposure: Rule, Annotation or
+	// Default.
+	// +optional
+	ExposureSource string `json:"exposureSource,omitempty"`
+	// Programmed is the status of the Gateway's Programmed condition: True,
+	// False, or Unknown when the controller has not reported it.
+	Programmed string `json:"programmed"`
+	// Purpose from the `netinventory.io/purpose` annotation, else the
+	// `description` annotation.
+	// +optional
+	Purpose string `json:"purpose,omitempty"`
+	// Listeners of the Gateway, in spec order.
+	// +optional
+	// +listType=atomic
+	Listeners []ListenerEntry `json:"listeners,omitempty"`
+}
+
+// ListenerEntry describes one listener of a Gateway.
+type ListenerEntry struct {
+	// Name of the listener.
+	Name string `json:"name"`
+	// Port of the listener.
+	Port int32 `json:"port"`
+	// Protocol of the listener, e.g. HTTPS.
+	Protocol string `json:"protocol"`
+	// Hostname the listener matches; empty matches every hostname.
+	// +optional
+	Hostname string `json:"hostname,omitempty"`
+	// AllowedNamespaces is where routes may attach from: Same, All, or
+	// Selector followed by the selector, e.g. `Selector(team=a)`.
+	AllowedNamespaces string `json:"allowedNamespaces"`
+	// AllowedKinds are the route kinds that may attach.
+	// +optional
+	// +listType=atomic
+	AllowedKinds []string `json:"allowedKinds,omitempty"`
+	// AttachedRoutes is the number of routes attached, as computed by the
+	// inventory.
+	// +optional
+	AttachedRoutes int32 `json:"attachedRoutes,omitempty"`
+}
+
+// EndpointList is the bounded list of exposed endpoints.
+type EndpointList struct {
+	// Total is the number of endpoints, listed or not.
+	Total int32 `json:"total"`
+	// Truncated is true when Items holds fewer than Total.
+	// +optional
+	Truncated bool `json:"truncated,omitempty"`
+	// Items, public first, then by hostname.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=2000
+	Items []EndpointEntry `json:"items,omitempty"`
+}
+
+// EndpointEntry is one hostname (or port, for TCP and UDP routes) that a
+// route exposes on a gateway listener.
+type EndpointEntry struct {
+	// Hostname exposed; for TCPRoutes and UDPRoutes empty.
+	// +optional
+	Hostname string `json:"hostname,omitempty"`
+	// Port of the listener.
+	Port int32 `json:"port"`
+	// Protocol of the listener.
+	Protocol string `json:"protocol"`
+	// Gateway is the gateway as namespace/name.
+	Gateway string `json:"gateway"`
+	// Listener is the listener's name.
+	Listener string `json:"listener"`
+	// Exposure of the gateway.
+	Exposure Exposure `json:"exposure"`
+	// Route that exposes the hostname.
+	Route ObjectRef `json:"route"`
+	// Backends the route forwards to.
+	// +optional
+	// +listType=atomic
+	Backends []BackendEntry `json:"backends,omitempty"`
+	// Authentication that applies to the endpoint.
+	Authentication Authentication `json:"authentication"`
+	// Purpose from the route's `netinventory.io/purpose` annotation, else
+	// its backend Service's.
+	// +optional
+	Purpose string `json:"purpose,omitempty"`
+}
+
+// ObjectRef names an object by kind, namespace and name.
+type ObjectRef struct {
+	// Kind of the object.
+	Kind string `json:"kind"`
+	// Namespace of the object; empty for cluster-scoped objects.
+	// +optional
+	Namespace string `json:"namespace,omitempty"`
+	// Name of the object.
+	Name string `json:"name"`
+}
+
+// BackendEntry is one backend a route forwards to.
+type BackendEntry struct {
+	// Kind of the backend, Service unless the route says otherwise.
+	Kind string `json:"kind"`
+	// Namespace of the backend.
+	Namespace string `json:"namespace"`
+	// Name of the backend.
+	Name string `json:"name"`
+	// Port of the backend.
+	// +optional
+	Port int32 `json:"port,omitempty"`
+	// Exists is true when the backend Service exists.
+	Exists bool `json:"exists"`
+	// Permitted is false for a cross-namespace reference no ReferenceGrant
+	// allows: such a backend receives no traffic.
+	Permitted bool `json:"permitted"`
+}
+
+// AuthenticationMode says whether a request must authenticate.
+// +kubebuilder:validation:Enum=None;Required;Optional;Declared
+type AuthenticationMode string
+
+const (
+	// AuthenticationNone means nothing authenticates requests.
+	AuthenticationNone AuthenticationMode = "None"
+	// AuthenticationRequired means the gateway enforces authentication.
+	AuthenticationRequired AuthenticationMode = "Required"
+	// AuthenticationOptional means the gateway checks credentials when
+	// present but lets requests without them through (e.g. jwt.optional).
+	AuthenticationOptional AuthenticationMode = "Optional"
+	// AuthenticationDeclared means only an annotation says the backend
+	// authenticates (the cluster cannot see it).
+	AuthenticationDeclared AuthenticationMode = "Declared"
+)
+
+// Authentication is the authentication that applies to an endpoint.
+type Authentication struct {
+	// Mode is the strongest guarantee that applies.
+	Mode AuthenticationMode `json:"mode"`
+	// Methods, e.g. JWT, OIDC, BasicAuth, APIKeyAuth, ExtAuth,
+	// Authorization, or declared ones such as native or hmac.
+	// +optional
+	// +listType=atomic
+	Methods []string `json:"methods,omitempty"`
+	// Policy is the SecurityPolicy that applies, as namespace/name.
+	// +optional
+	Policy string `json:"policy,omitempty"`
+	// AttachedAt is where the policy attaches: RouteRule, Route, Listener
+	// or Gateway.
+	// +optional
+	AttachedAt string `json:"attachedAt,omitempty"`
+	// Declared is the value of the `netinventory.io/authentication`
+	// annotation of the route or backend Service, if any.
+	// +optional
+	Declared string `json:"declared,omitempty"`
+}
+
+// ServiceList is the bounded list of LoadBalancer and NodePort Services.
+type ServiceList struct {
+	// Total is the number of such Services, listed or not.
+	Total int32 `json:"total"`
+	// Truncated is true when Items holds fewer than Total.
+	// +optional
+	Truncated bool `json:"truncated,omitempty"`
+	// Items, sorted by namespace and name.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=2000
+	Items []ServiceEntry `json:"items,omitempty"`
+}
+
+// ServiceEntry describes a Service reachable from outside the cluster.
+type ServiceEntry struct {
+	// Namespace of the Service.
+	Namespace string `json:"namespace"`
+	// Name of the Service.
+	Name string `json:"name"`
+	// Type of the Service: LoadBalancer or NodePort.
+	Type string `json:"type"`
+	// ExternalAddresses are the load balancer's IPs and hostnames.
+	// +optional
+	// +listType=atomic
+	ExternalAddresses []string `json:"externalAddresses,omitempty"`
+	// Ports of the Service, with their node ports.
+	// +optional
+	// +listType=atomic
+	Ports []ServicePortEntry `json:"ports,omitempty"`
+	// SourceRanges restrict the load balancer's clients; empty: any.
+	// +optional
+	// +listType=atomic
+	SourceRanges []string `json:"sourceRanges,omitempty"`
+	// Exposure of the Service.
+	Exposure Exposure `json:"exposure"`
+	// Purpose from the `netinventory.io/purpose` annotation.
+	// +optional
+	Purpose string `json:"purpose,omitempty"`
+}
+
+// ServicePortEntry is one port of a Service.
+type ServicePortEntry struct {
+	// Name of the port.
+	// +optional
+	Name string `json:"name,omitempty"`
+	// Port of the Service.
+	Port int32 `json:"port"`
+	// Protocol of the port.
+	Protocol string `json:"protocol"`
+	// NodePort opened on every node, if any.
+	// +optional
+	NodePort int32 `json:"nodePort,omitempty"`
+}

@@ -1,0 +1,74 @@
+package controller
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"netinventory.io/netinventory/api/v1alpha1"
+)
+
+// FieldOwner is the field manager that owns the status.
+const FieldOwner = "netinventory"
+
+// mergeConditions sets each of conds on a copy of the current conditions,
+// keeping transition times of those whose status did not change.
+func mergeConditions(current []metav1.Condition, generation int64, conds ...metav1.Condition) []metav1.Condition {
+	out := make([]metav1.Condition, len(current))
+	copy(out, current)
+	for _, c := range conds {
+		c.ObservedGeneration = generation
+		meta.SetStatusCondition(&out, c)
+	}
+	return out
+}
+
+// sameContent reports whether two statuses differ only in their times:
+// lastRecomputeTime, lastChangeTime and the conditions' transition times.
+func sameContent(a, b *v1alpha1.NetworkInventoryStatus) (bool, error) {
+	ja, err := contentJSON(a)
+	if err != nil {
+		return false, err
+	}
+	jb, err := contentJSON(b)
+	if err != nil {
+		return false, err
+	}
+	return bytes.Equal(ja, jb), nil
+}
+
+func contentJSON(s *v1alpha1.NetworkInventoryStatus) ([]byte, error) {
+	c := s.DeepCopy()
+	c.LastRecomputeTime, c.LastChangeTime = nil, nil
+	for i := range c.Conditions {
+		c.Conditions[i].LastTransitionTime = metav1.Time{}
+	}
+	if len(c.Conditions) == 0 { // nil and empty alike
+		c.Conditions = nil
+	}
+	return json.Marshal(c)
+}
+
+// applyStatus writes the whole status with server-side apply under
+// FieldOwner. The status lists are atomic, so each is replaced whole.
+func applyStatus(ctx context.Context, c client.Client, name string, status *v1alpha1.NetworkInventoryStatus) error {
+	content, err := runtime.DefaultUnstructuredConverter.ToUnstructured(status)
+	if err != nil {
+		return err
+	}
+	u := &unstructured.Unstructured{Object: map[string]any{"status": content}}
+	u.SetGroupVersionKind(v1alpha1.GroupVersion.WithKind("NetworkInventory"))
+	u.SetName(name)
+	if err := c.Status().Apply(ctx, client.ApplyConfigurationFromUnstructured(u),
+		client.FieldOwner(FieldOwner), client.ForceOwnership); err != nil {
+		return fmt.Errorf("applying status: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,132 @@
+package inventory
+
+import (
+	"cmp"
+	"slices"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"netinventory.io/netinventory/api/v1alpha1"
+)
+
+// gatewayEntries describes the Gateways in scope, sorted by namespace and
+// name.
+func (m *model) gatewayEntries() []v1alpha1.GatewayEntry {
+	var out []v1alpha1.GatewayEntry
+	for i := range m.snap.Gateways {
+		gw := &m.snap.Gateways[i]
+		if !m.inNamespaceScope(gw.Namespace) {
+			continue
+		}
+		exposure, from := m.exposure.classify(kindGateway, gw)
+		e := v1alpha1.GatewayEntry{
+			Namespace:      gw.Namespace,
+			Name:           gw.Name,
+			Class:          string(gw.Spec.GatewayClassName),
+			Addresses:      gatewayAddresses(gw),
+			Exposure:       exposure,
+			ExposureSource: from,
+			Programmed:     conditionStatus(gw.Status.Conditions, string(gwv1.GatewayConditionProgrammed)),
+			Purpose:        purposeOf(gw),
+		}
+		for _, l := range gw.Spec.Listeners {
+			e.Listeners = append(e.Listeners, listenerEntry(l))
+		}
+		out = append(out, e)
+	}
+	slices.SortFunc(out, func(a, b v1alpha1.GatewayEntry) int {
+		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
+	})
+	return out
+}
+
+// gatewayAddresses returns the addresses a Gateway reports in its status,
+// else those its spec requests.
+func gatewayAddresses(gw *gwv1.Gateway) []string {
+	var out []string
+	for _, a := range gw.Status.Addresses {
+		out = append(out, a.Value)
+	}
+	if len(out) == 0 {
+		for _, a := range gw.Spec.Addresses {
+			if a.Value != "" {
+				out = append(out, a.Value)
+			}
+		}
+	}
+	return out
+}
+
+func listenerEntry(l gwv1.Listener) v1alpha1.ListenerEntry {
+	e := v1alpha1.ListenerEntry{
+		Name:              string(l.Name),
+		Port:              int32(l.Port),
+		Protocol:          string(l.Protocol),
+		AllowedNamespaces: allowedNamespaces(l.AllowedRoutes),
+		AllowedKinds:      allowedKindNames(l),
+	}
+	if l.Hostname != nil {
+		e.Hostname = string(*l.Hostname)
+	}
+	return e
+}
+
+// allowedNamespaces renders where routes may attach from; the API's default
+// is Same.
+func allowedNamespaces(ar *gwv1.AllowedRoutes) string {
+	if ar == nil || ar.Namespaces == nil || ar.Namespaces.From == nil {
+		return string(gwv1.NamespacesFromSame)
+	}
+	from := string(*ar.Namespaces.From)
+	if *ar.Namespaces.From == gwv1.NamespacesFromSelector && ar.Namespaces.Selector != nil {
+		if s, err := metav1.LabelSelectorAsSelector(ar.Namespaces.Selector); err == nil {
+			return from + "(" + s.String() + ")"
+		}
+		return from + "(invalid)"
+	}
+	return from
+}
+
+// allowedKindNames returns the route kinds a listener admits: those it
+// lists, else the kinds its protocol carries.
+func allowedKindNames(l gwv1.Listener) []string {
+	var out []string
+	if l.AllowedRoutes != nil {
+		for _, k := range l.AllowedRoutes.Kinds {
+			out = append(out, string(k.Kind))
+		}
+	}
+	if len(out) > 0 {
+		return out
+	}
+	return defaultRouteKinds(l)
+}
+
+// defaultRouteKinds are the route kinds a listener protocol carries when
+// allowedRoutes.kinds is empty.
+func defaultRouteKinds(l gwv1.Listener) []string {
+	switch l.Protocol {
+	case gwv1.HTTPProtocolType, gwv1.HTTPSProtocolType:
+		return []string{"HTTPRoute", "GRPCRoute"}
+	case gwv1.TLSProtocolType:
+		if l.TLS != nil && l.TLS.Mode != nil && *l.TLS.Mode == gwv1.TLSModeTerminate {
+			return []string{"TCPRoute"}
+		}
+		return []string{"TLSRoute"}
+	case gwv1.TCPProtocolType:
+		return []string{"TCPRoute"}
+	case gwv1.UDPProtocolType:
+		return []string{"UDPRoute"}
+	}
+	return nil
+}
+
+// conditionStatus returns a condition's status, or Unknown when absent.
+func conditionStatus(conds []metav1.Condition, t string) string {
+	if c := meta.FindStatusCondition(conds, t); c != nil {
+		return string(c.Status)
+	}
+	return string(metav1.ConditionUnknown)
+}

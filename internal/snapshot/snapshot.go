@@ -1,0 +1,75 @@
+// Package snapshot holds the typed source objects the inventory engine reads,
+// and loads them from a controller cache or from YAML manifests.
+package snapshot
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	ciliumv2 "github.com/cilium/cilium/pkg/k8s/apis/cilium.io/v2"
+	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+)
+
+// Snapshot is a plain, point-in-time set of the objects the inventory reads.
+// Gateway API objects are held in their v1 form whatever version they were
+// read at. Lists are in no particular order; the engine sorts what it emits.
+type Snapshot struct {
+	Namespaces      []corev1.Namespace
+	Pods            []corev1.Pod
+	Services        []corev1.Service
+	NetworkPolicies []networkingv1.NetworkPolicy
+
+	Gateways        []gwv1.Gateway
+	HTTPRoutes      []gwv1.HTTPRoute
+	GRPCRoutes      []gwv1.GRPCRoute
+	TLSRoutes       []gwv1.TLSRoute
+	TCPRoutes       []gwv1.TCPRoute
+	UDPRoutes       []gwv1.UDPRoute
+	ReferenceGrants []gwv1.ReferenceGrant
+
+	SecurityPolicies []egv1a1.SecurityPolicy
+
+	CiliumNetworkPolicies            []ciliumv2.CiliumNetworkPolicy
+	CiliumClusterwideNetworkPolicies []ciliumv2.CiliumClusterwideNetworkPolicy
+
+	// Sources says, for every source kind, whether it was available and at
+	// which version it was read, in the order of Sources.
+	Sources []SourceState
+}
+
+// SourceState is the availability of one source kind in a Snapshot.
+type SourceState struct {
+	// Source is the kind.
+	Source *Source
+	// Available is true when the kind was read.
+	Available bool
+	// Version the kind was read at, when available.
+	Version string
+}
+
+// Missing returns the source kinds that were not available.
+func (s *Snapshot) Missing() []*Source {
+	var out []*Source
+	for _, st := range s.Sources {
+		if !st.Available {
+			out = append(out, st.Source)
+		}
+	}
+	return out
+}
+
+// Count returns the number of objects of a source kind in the Snapshot.
+func (s *Snapshot) Count(src *Source) int {
+	return src.count(s)
+}
+
+// EachNamespaced calls fn for every namespaced object of the Snapshot.
+func (s *Snapshot) EachNamespaced(fn func(metav1.Object)) {
+	for _, src := range Sources {
+		if src.Namespaced {
+			src.each(s, fn)
+		}
+	}
+}

@@ -1,0 +1,185 @@
+package snapshot
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	ciliumv2 "github.com/cilium/cilium/pkg/k8s/apis/cilium.io/v2"
+	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+)
+
+// Source is one kind of object the inventory reads.
+type Source struct {
+	// Group of the kind; empty for the core group.
+	Group string
+	// Kind name.
+	Kind string
+	// Resource is the kind's plural resource name.
+	Resource string
+	// Versions the kind can be read at, most preferred first.
+	Versions []string
+	// Optional kinds are served only when their CRDs are installed; the
+	// inventory works without them and says they are missing.
+	Optional bool
+	// Namespaced is false for cluster-scoped kinds.
+	Namespaced bool
+
+	add   func(s *Snapshot, obj runtime.Object) error
+	count func(s *Snapshot) int
+	each  func(s *Snapshot, fn func(metav1.Object))
+}
+
+// GroupKind returns the group and kind of the source.
+func (src *Source) GroupKind() schema.GroupKind {
+	return schema.GroupKind{Group: src.Group, Kind: src.Kind}
+}
+
+// GroupVersionKind returns the source's kind at a version.
+func (src *Source) GroupVersionKind(version string) schema.GroupVersionKind {
+	return src.GroupKind().WithVersion(version)
+}
+
+// String names the source as Kind.group.
+func (src *Source) String() string {
+	if src.Group == "" {
+		return src.Kind
+	}
+	return src.Kind + "." + src.Group
+}
+
+// NewObject returns an empty typed object of the source at a version.
+func (src *Source) NewObject(version string) (client.Object, error) {
+	o, err := Scheme.New(src.GroupVersionKind(version))
+	if err != nil {
+		return nil, err
+	}
+	obj, ok := o.(client.Object)
+	if !ok {
+		return nil, fmt.Errorf("%s is not an object", src.GroupVersionKind(version))
+	}
+	return obj, nil
+}
+
+// NewList returns an empty typed list of the source at a version.
+func (src *Source) NewList(version string) (client.ObjectList, error) {
+	gvk := src.GroupVersionKind(version)
+	gvk.Kind += "List"
+	o, err := Scheme.New(gvk)
+	if err != nil {
+		return nil, err
+	}
+	l, ok := o.(client.ObjectList)
+	if !ok {
+		return nil, fmt.Errorf("%s is not a list", gvk)
+	}
+	return l, nil
+}
+
+// Add converts a typed object of this source, at any of its versions, and
+// appends it to the Snapshot.
+func (src *Source) Add(s *Snapshot, obj runtime.Object) error {
+	return src.add(s, obj)
+}
+
+const gatewayGroup = gwv1.GroupName
+
+// Sources are all the kinds the inventory reads, in a fixed order.
+var Sources = []*Source{
+	source("", "Namespace", []string{"v1"}, false, false, func(s *Snapshot) *[]corev1.Namespace { return &s.Namespaces }),
+	source("", "Pod", []string{"v1"}, false, true, func(s *Snapshot) *[]corev1.Pod { return &s.Pods }),
+	source("", "Service", []string{"v1"}, false, true, func(s *Snapshot) *[]corev1.Service { return &s.Services }),
+	source(networkingv1.GroupName, "NetworkPolicy", []string{"v1"}, false, true,
+		func(s *Snapshot) *[]networkingv1.NetworkPolicy { return &s.NetworkPolicies }),
+	source(gatewayGroup, "Gateway", []string{"v1", "v1beta1"}, true, true, func(s *Snapshot) *[]gwv1.Gateway { return &s.Gateways }),
+	source(gatewayGroup, "HTTPRoute", []string{"v1", "v1beta1"}, true, true, func(s *Snapshot) *[]gwv1.HTTPRoute { return &s.HTTPRoutes }),
+	source(gatewayGroup, "GRPCRoute", []string{"v1"}, true, true, func(s *Snapshot) *[]gwv1.GRPCRoute { return &s.GRPCRoutes }),
+	source(gatewayGroup, "TLSRoute", []string{"v1", "v1alpha3", "v1alpha2"}, true, true, func(s *Snapshot) *[]gwv1.TLSRoute { return &s.TLSRoutes }),
+	source(gatewayGroup, "TCPRoute", []string{"v1", "v1alpha2"}, true, true, func(s *Snapshot) *[]gwv1.TCPRoute { return &s.TCPRoutes }),
+	source(gatewayGroup, "UDPRoute", []string{"v1", "v1alpha2"}, true, true, func(s *Snapshot) *[]gwv1.UDPRoute { return &s.UDPRoutes }),
+	source(gatewayGroup, "ReferenceGrant", []string{"v1", "v1beta1"}, true, true,
+		func(s *Snapshot) *[]gwv1.ReferenceGrant { return &s.ReferenceGrants }),
+	source(egv1a1.GroupName, "SecurityPolicy", []string{"v1alpha1"}, true, true,
+		func(s *Snapshot) *[]egv1a1.SecurityPolicy { return &s.SecurityPolicies }),
+	source(ciliumv2.CustomResourceDefinitionGroup, "CiliumNetworkPolicy", []string{"v2"}, true, true,
+		func(s *Snapshot) *[]ciliumv2.CiliumNetworkPolicy { return &s.CiliumNetworkPolicies }),
+	source(ciliumv2.CustomResourceDefinitionGroup, "CiliumClusterwideNetworkPolicy", []string{"v2"}, true, false,
+		func(s *Snapshot) *[]ciliumv2.CiliumClusterwideNetworkPolicy {
+			return &s.CiliumClusterwideNetworkPolicies
+		}),
+}
+
+// SourceFor returns the source of a group and kind, or nil.
+func SourceFor(gk schema.GroupKind) *Source {
+	for _, src := range Sources {
+		if src.GroupKind() == gk {
+			return src
+		}
+	}
+	return nil
+}
+
+// source declares a source kind whose objects are kept, in their first
+// version's Go type T, in the Snapshot field that field returns.
+func source[T any](group, kind string, versions []string, optional, namespaced bool, field func(*Snapshot) *[]T) *Source {
+	return &Source{
+		Group: group, Kind: kind, Resource: resourceOf(kind), Versions: versions, Optional: optional, Namespaced: namespaced,
+		add: func(s *Snapshot, obj runtime.Object) error {
+			v, err := convert[T](obj)
+			if err != nil {
+				return fmt.Errorf("%s: %w", kind, err)
+			}
+			list := field(s)
+			*list = append(*list, *v)
+			return nil
+		},
+		count: func(s *Snapshot) int { return len(*field(s)) },
+		each: func(s *Snapshot, fn func(metav1.Object)) {
+			list := *field(s)
+			for i := range list {
+				if obj, ok := any(&list[i]).(metav1.Object); ok {
+					fn(obj)
+				}
+			}
+		},
+	}
+}
+
+// convert returns obj as a *T: itself when it is one, else through its JSON
+// form (the versions of a kind share their field names).
+func convert[T any](obj runtime.Object) (*T, error) {
+	if v, ok := any(obj).(*T); ok {
+		return v, nil
+	}
+	data, err := json.Marshal(obj)
+	if err != nil {
+		return nil, err
+	}
+	v := new(T)
+	if err := json.Unmarshal(data, v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// resourceOf returns the plural resource name of a source kind.
+func resourceOf(kind string) string {
+	r := strings.ToLower(kind)
+	if strings.HasSuffix(r, "y") {
+		return strings.TrimSuffix(r, "y") + "ies"
+	}
+	return r + "s"
+}
+
+// CRDName is the name of the CustomResourceDefinition that serves an
+// optional source kind.
+func (src *Source) CRDName() string {
+	return src.Resource + "." + src.Group
+}
