@@ -172,7 +172,7 @@ func convert[T any](obj runtime.Object) (*T, error) {
 // resourceOf returns the plural resource name of a source kind.
 func resourceOf(kind string) string {
 	r := strings.ToLower(kind)
-	if strings.HasSuffix(r, "y") {
+	if strings.HasSuffix(r, "policy") {
 		return strings.TrimSuffix(r, "y") + "ies"
 	}
 	return r + "s"

@@ -15,6 +15,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"sigs.k8s.io/yaml"
+
+	"netinventory.io/netinventory/api/v1alpha1"
 )
 
 // DocumentError is a YAML document that could not be read, with its
@@ -49,6 +51,14 @@ type Loader struct {
 	// their being skipped or refused (the offline audit turns workloads into
 	// pods with it). It returns true when it took the object.
 	Other func(s *Snapshot, obj *unstructured.Unstructured) (bool, error)
+
+	// Inventories are the NetworkInventory objects found among the
+	// manifests; they are not sources, but give the offline engine its spec.
+	Inventories []v1alpha1.NetworkInventory
+	// Objects, when Keep is set, are all the documents read, in order.
+	Objects []*unstructured.Unstructured
+	// Keep makes the loader keep every object it read in Objects.
+	Keep bool
 
 	snap   Snapshot
 	errs   []error
@@ -211,7 +221,18 @@ func (l *Loader) addDocument(body []byte) error {
 }
 
 func (l *Loader) addObject(u *unstructured.Unstructured) error {
+	if l.Keep {
+		l.Objects = append(l.Objects, u)
+	}
 	gvk := u.GroupVersionKind()
+	if gvk.GroupKind() == v1alpha1.GroupVersion.WithKind("NetworkInventory").GroupKind() {
+		var ni v1alpha1.NetworkInventory
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructuredWithValidation(u.Object, &ni, l.Strict); err != nil {
+			return fmt.Errorf("NetworkInventory %q: %w", u.GetName(), err)
+		}
+		l.Inventories = append(l.Inventories, ni)
+		return nil
+	}
 	src := SourceFor(gvk.GroupKind())
 	if src == nil {
 		if l.Other != nil {
