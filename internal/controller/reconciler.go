@@ -38,15 +38,6 @@ const (
 )
 
 // Reconciler recomputes NetworkInventories.
-//
-// +kubebuilder:rbac:groups=netinventory.io,resources=networkinventories,verbs=get;list;watch
-// +kubebuilder:rbac:groups=netinventory.io,resources=networkinventories/status,verbs=get;update;patch
-// +kubebuilder:rbac:groups="",resources=namespaces;pods;services,verbs=get;list;watch
-// +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies,verbs=get;list;watch
-// +kubebuilder:rbac:groups=gateway.networking.k8s.io,resources=gateways;httproutes;grpcroutes;tlsroutes;tcproutes;udproutes;referencegrants,verbs=get;list;watch
-// +kubebuilder:rbac:groups=gateway.envoyproxy.io,resources=securitypolicies,verbs=get;list;watch
-// +kubebuilder:rbac:groups=cilium.io,resources=ciliumnetworkpolicies;ciliumclusterwidenetworkpolicies,verbs=get;list;watch
-// +kubebuilder:rbac:groups=apiextensions.k8s.io,resources=customresourcedefinitions,verbs=get;list;watch
 type Reconciler struct {
 	// Client writes statuses and reads through the cache.
 	Client client.Client

@@ -29,9 +29,9 @@ const (
 type Result struct {
 	// Status holds the computed content: summary, sources and lists. The
 	// caller sets observedGeneration, times and conditions' times.
-	Status v1alpha1.NetworkInventoryStatus
+	Status v1alpha1.NetworkInventoryStatus `json:"status"`
 	// Conditions are the gap conditions, without transition times.
-	Conditions []metav1.Condition
+	Conditions []metav1.Condition `json:"conditions"`
 }
 
 // Compute computes the inventory of a Snapshot under a spec at time now.

@@ -1,0 +1,83 @@
+# netinventory: an operator that keeps a living inventory of what a cluster
+# exposes and how well it is guarded.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+export GOTOOLCHAIN := local
+
+TOOLS := go tool -modfile=hack/tools/go.mod
+CONTROLLER_GEN := $(TOOLS) controller-gen
+# Directory of the control-plane binaries (built once, cached outside the tree).
+ASSETS = $(shell hack/build-controlplane.sh)
+GO_TEST_FLAGS ?= -count=1
+BENCH ?= .
+
+.PHONY: all
+all: build
+
+##@ General
+
+.PHONY: help
+help: ## Show this help.
+	@awk 'BEGIN {FS = ":.*##"; printf "Usage: make \033[36m<target>\033[0m\n"} \
+		/^[a-zA-Z_0-9-]+:.*?##/ { printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2 } \
+		/^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) }' $(MAKEFILE_LIST)
+
+##@ Development
+
+.PHONY: generate
+generate: ## Generate deepcopy code, the CRD (config/crd and the chart) and RBAC from the Go types and markers.
+	$(CONTROLLER_GEN) object paths=./api/...
+	$(CONTROLLER_GEN) crd paths=./api/... output:crd:artifacts:config=config/crd/bases
+	cp config/crd/bases/*.yaml charts/netinventory/crds/
+	$(CONTROLLER_GEN) rbac:roleName=netinventory-manager paths=./internal/controller/... output:rbac:artifacts:config=config/rbac
+
+.PHONY: fmt
+fmt: ## Format the Go code.
+	gofmt -w $$(git ls-files '*.go')
+
+.PHONY: vet
+vet: ## Run go vet and check formatting.
+	go vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt would change the files above"; exit 1; }
+
+.PHONY: controlplane
+controlplane: ## Build kube-apiserver, etcd and kubectl from source (cached; ~15 min the first time).
+	hack/build-controlplane.sh
+
+.PHONY: test
+test: vet controlplane ## Run every test: unit, golden, envtest suites and e2e, against a real API server.
+	KUBEBUILDER_ASSETS="$(ASSETS)" go test $(GO_TEST_FLAGS) ./...
+
+.PHONY: test-unit
+test-unit: ## Run the tests that need no API server.
+	go test $(GO_TEST_FLAGS) -short ./...
+
+.PHONY: golden
+golden: ## Regenerate the golden files (review the diff!).
+	go test ./... -run Golden -update
+
+.PHONY: bench
+bench: ## Run the engine benchmarks.
+	go test -run '^$$' -bench '$(BENCH)' -benchmem ./internal/inventory/...
+
+##@ Build
+
+.PHONY: build
+build: ## Build the manager and the kubectl plugin into bin/.
+	go build -o bin/manager ./cmd
+	@if [ -d cmd/kubectl-netinv ]; then go build -o bin/kubectl-netinv ./cmd/kubectl-netinv; fi
+
+##@ Demo
+
+.PHONY: demo
+demo: build controlplane ## Start a local control plane, apply the homelab fixture, run the manager and print the inventory.
+	hack/demo.sh
+
+.PHONY: cluster-up
+cluster-up: controlplane ## Start the local control plane (prints its kubeconfig).
+	hack/local-cluster.sh start
+
+.PHONY: cluster-down
+cluster-down: ## Stop the local control plane.
+	hack/local-cluster.sh stop

@@ -1,0 +1,192 @@
+package inventory
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"netinventory.io/netinventory/api/v1alpha1"
+	"netinventory.io/netinventory/internal/snapshot"
+)
+
+func objMeta(ns, name string, labels, annotations map[string]string) metav1.ObjectMeta {
+	return metav1.ObjectMeta{Namespace: ns, Name: name, Labels: labels, Annotations: annotations}
+}
+
+func TestExposureClassification(t *testing.T) {
+	spec := &v1alpha1.ExposureSpec{Rules: []v1alpha1.ExposureRule{
+		{Exposure: v1alpha1.ExposureInternal, Gateways: []v1alpha1.NamespacedName{{Namespace: "net", Name: "lan"}}},
+		{Exposure: v1alpha1.ExposurePublic, Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"edge": "true"}}},
+		{Exposure: v1alpha1.ExposurePublic, Selector: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
+			{Key: "x", Operator: "Bogus"}}}},
+	}}
+	tests := []struct {
+		name     string
+		kind     string
+		meta     metav1.ObjectMeta
+		def      v1alpha1.Exposure
+		want     v1alpha1.Exposure
+		wantFrom string
+	}{
+		{"named by a rule", kindGateway, objMeta("net", "lan", nil, map[string]string{AnnotationExposure: "public"}), "", v1alpha1.ExposureInternal, ExposureFromRule},
+		{"selected by a rule", kindService, objMeta("net", "x", map[string]string{"edge": "true"}, nil), "", v1alpha1.ExposurePublic, ExposureFromRule},
+		{"annotation when no rule matches", kindGateway, objMeta("net", "y", nil, map[string]string{AnnotationExposure: "Internal"}), "", v1alpha1.ExposureInternal, ExposureFromAnnotation},
+		{"default is public", kindGateway, objMeta("net", "z", nil, nil), "", v1alpha1.ExposurePublic, ExposureFromDefault},
+		{"spec default", kindService, objMeta("net", "z", nil, nil), v1alpha1.ExposureInternal, v1alpha1.ExposureInternal, ExposureFromDefault},
+		{"a rule naming a gateway does not match a service of that name", kindService, objMeta("net", "lan", nil, nil), "", v1alpha1.ExposurePublic, ExposureFromDefault},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := *spec
+			s.Default = tt.def
+			c := newExposureClassifier(&s)
+			got, from := c.classify(tt.kind, &tt.meta)
+			if got != tt.want || from != tt.wantFrom {
+				t.Errorf("got %s from %s, want %s from %s", got, from, tt.want, tt.wantFrom)
+			}
+			if len(c.invalid) != 1 {
+				t.Errorf("the rule with an invalid selector is recorded, not applied: %v", c.invalid)
+			}
+		})
+	}
+}
+
+func TestGatewayAddressesStatusFirst(t *testing.T) {
+	gw := &gwv1.Gateway{
+		Spec:   gwv1.GatewaySpec{Addresses: []gwv1.GatewaySpecAddress{{Value: "10.0.0.1"}}},
+		Status: gwv1.GatewayStatus{Addresses: []gwv1.GatewayStatusAddress{{Value: "203.0.113.7"}}},
+	}
+	if got := gatewayAddresses(gw); len(got) != 1 || got[0] != "203.0.113.7" {
+		t.Errorf("status addresses come first: %v", got)
+	}
+	gw.Status.Addresses = nil
+	if got := gatewayAddresses(gw); len(got) != 1 || got[0] != "10.0.0.1" {
+		t.Errorf("spec addresses without status: %v", got)
+	}
+}
+
+func TestListenerAllowedRoutes(t *testing.T) {
+	from := func(f gwv1.FromNamespaces) *gwv1.AllowedRoutes {
+		return &gwv1.AllowedRoutes{Namespaces: &gwv1.RouteNamespaces{From: &f}}
+	}
+	sel := from(gwv1.NamespacesFromSelector)
+	sel.Namespaces.Selector = &metav1.LabelSelector{MatchLabels: map[string]string{"team": "a"}}
+	tests := []struct {
+		l         gwv1.Listener
+		wantNS    string
+		wantKinds string
+	}{
+		{gwv1.Listener{Protocol: gwv1.HTTPSProtocolType}, "Same", "[HTTPRoute GRPCRoute]"},
+		{gwv1.Listener{Protocol: gwv1.HTTPProtocolType, AllowedRoutes: from(gwv1.NamespacesFromAll)}, "All", "[HTTPRoute GRPCRoute]"},
+		{gwv1.Listener{Protocol: gwv1.TLSProtocolType, AllowedRoutes: sel}, "Selector(team=a)", "[TLSRoute]"},
+		{gwv1.Listener{Protocol: gwv1.TLSProtocolType, TLS: &gwv1.ListenerTLSConfig{Mode: ptr.To(gwv1.TLSModeTerminate)}}, "Same", "[TCPRoute]"},
+		{gwv1.Listener{Protocol: gwv1.HTTPProtocolType, AllowedRoutes: &gwv1.AllowedRoutes{Kinds: []gwv1.RouteGroupKind{{Kind: "HTTPRoute"}}}}, "Same", "[HTTPRoute]"},
+		{gwv1.Listener{Protocol: gwv1.UDPProtocolType}, "Same", "[UDPRoute]"},
+	}
+	for _, tt := range tests {
+		e := listenerEntry(tt.l)
+		if e.AllowedNamespaces != tt.wantNS || fmt.Sprint(e.AllowedKinds) != tt.wantKinds {
+			t.Errorf("%s: got %s %v, want %s %s", tt.l.Protocol, e.AllowedNamespaces, e.AllowedKinds, tt.wantNS, tt.wantKinds)
+		}
+	}
+}
+
+func pod(ns, name string, phase corev1.PodPhase, hostNetwork bool) corev1.Pod {
+	return corev1.Pod{ObjectMeta: objMeta(ns, name, nil, nil), Spec: corev1.PodSpec{HostNetwork: hostNetwork},
+		Status: corev1.PodStatus{Phase: phase}}
+}
+
+func TestNamespacePodCounts(t *testing.T) {
+	snap := &snapshot.Snapshot{
+		Namespaces: []corev1.Namespace{{ObjectMeta: objMeta("", "a", map[string]string{"team": "a"}, nil)}},
+		Pods: []corev1.Pod{
+			pod("a", "running", corev1.PodRunning, false),
+			pod("a", "pending", corev1.PodPending, false),
+			pod("a", "host", corev1.PodRunning, true),
+			pod("a", "done", corev1.PodSucceeded, false),
+			pod("a", "failed", corev1.PodFailed, false),
+			pod("implied", "p", corev1.PodRunning, false),
+		},
+	}
+	res, err := Compute(snap, &v1alpha1.NetworkInventorySpec{}, goldenNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := res.Status.Namespaces.Items
+	if len(items) != 2 || items[0].Name != "a" || items[1].Name != "implied" {
+		t.Fatalf("a namespace only objects name is implied: %+v", items)
+	}
+	if items[0].Pods != 3 || items[0].HostNetworkPods != 1 {
+		t.Errorf("Running and Pending count, terminal pods do not, hostNetwork apart: %+v", items[0])
+	}
+
+	spec := &v1alpha1.NetworkInventorySpec{NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"team": "a"}}}
+	res, err = Compute(snap, spec, goldenNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Status.Namespaces.Items) != 1 || res.Status.Summary.Pods != 3 {
+		t.Errorf("the namespace selector scopes the inventory: %+v", res.Status.Namespaces.Items)
+	}
+	// An implied namespace carries the metadata.name label, as on a cluster.
+	spec.NamespaceSelector = &metav1.LabelSelector{MatchLabels: map[string]string{corev1.LabelMetadataName: "implied"}}
+	res, _ = Compute(snap, spec, goldenNow)
+	if len(res.Status.Namespaces.Items) != 1 || res.Status.Namespaces.Items[0].Name != "implied" {
+		t.Errorf("selecting by kubernetes.io/metadata.name: %+v", res.Status.Namespaces.Items)
+	}
+}
+
+func TestInvalidNamespaceSelectorIsAnError(t *testing.T) {
+	spec := &v1alpha1.NetworkInventorySpec{NamespaceSelector: &metav1.LabelSelector{
+		MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "a", Operator: "Near"}}}}
+	if _, err := Compute(&snapshot.Snapshot{}, spec, goldenNow); err == nil {
+		t.Fatal("an invalid namespace selector must be reported, not ignored")
+	}
+}
+
+func TestListsAreCappedWithTotals(t *testing.T) {
+	snap := &snapshot.Snapshot{}
+	for i := range 7 {
+		snap.Namespaces = append(snap.Namespaces, corev1.Namespace{ObjectMeta: objMeta("", fmt.Sprintf("ns-%d", i), nil, nil)})
+	}
+	res, err := Compute(snap, &v1alpha1.NetworkInventorySpec{Limits: v1alpha1.Limits{MaxItemsPerList: ptr.To[int32](3)}}, goldenNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := res.Status.Namespaces
+	if len(l.Items) != 3 || l.Total != 7 || !l.Truncated || res.Status.Summary.Namespaces != 7 {
+		t.Errorf("want 3 of 7 listed, truncated, summary 7: got %d of %d truncated=%v summary %d",
+			len(l.Items), l.Total, l.Truncated, res.Status.Summary.Namespaces)
+	}
+	if l.Items[0].Name != "ns-0" || l.Items[2].Name != "ns-2" {
+		t.Errorf("the first items in order are kept: %+v", l.Items)
+	}
+}
+
+func TestMissingSourcesCondition(t *testing.T) {
+	snap := &snapshot.Snapshot{}
+	for _, src := range snapshot.Sources {
+		snap.Sources = append(snap.Sources, snapshot.SourceState{Source: src, Available: !src.Optional, Version: src.Versions[0]})
+	}
+	res, err := Compute(snap, &v1alpha1.NetworkInventorySpec{}, goldenNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := res.Conditions[0]
+	if c.Type != v1alpha1.ConditionSourcesAvailable || c.Status != metav1.ConditionFalse || c.Reason != ReasonSourcesMissing {
+		t.Fatalf("got %+v", c)
+	}
+	if want := "Gateway.gateway.networking.k8s.io, HTTPRoute.gateway.networking.k8s.io"; !strings.Contains(c.Message, want) || !strings.Contains(c.Message, "and 5 more") {
+		t.Errorf("the message names the first missing sources and counts the rest: %q", c.Message)
+	}
+	for _, s := range res.Status.Sources {
+		if s.Available == (s.Group == "gateway.networking.k8s.io" || s.Group == "cilium.io" || s.Group == "gateway.envoyproxy.io") {
+			t.Errorf("source %s available=%v", s.Kind, s.Available)
+		}
+	}
+}
