@@ -20,6 +20,7 @@ import (
 
 	"netinventory.io/netinventory/api/v1alpha1"
 	"netinventory.io/netinventory/internal/inventory"
+	"netinventory.io/netinventory/internal/metrics"
 	"netinventory.io/netinventory/internal/snapshot"
 )
 
@@ -45,6 +46,9 @@ type Reconciler struct {
 	Debounce time.Duration
 	// Now returns the current time; time.Now when nil.
 	Now func() time.Time
+	// MinResync is the shortest resync period a spec may ask for;
+	// MinResyncPeriod when zero.
+	MinResync time.Duration
 
 	sources *sourceTracker
 }
@@ -79,17 +83,20 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err := r.Client.Get(ctx, req.NamespacedName, &ni); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	resync := resyncPeriod(&ni.Spec)
+	resync := r.resyncPeriod(&ni.Spec)
 
 	desired, err := r.compute(ctx, &ni)
 	if err != nil {
+		metrics.Recomputes.WithLabelValues(metrics.ResultError).Inc()
 		return ctrl.Result{}, err
 	}
+	metrics.Recomputes.WithLabelValues(metrics.ResultSuccess).Inc()
 	same, err := sameContent(&ni.Status, desired)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
 	if same {
+		metrics.StatusWrites.WithLabelValues(metrics.OutcomeSkipped).Inc()
 		logger.V(1).Info("inventory unchanged, status not written")
 		return ctrl.Result{RequeueAfter: resync}, nil
 	}
@@ -105,6 +112,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		}
 		return ctrl.Result{}, err
 	}
+	metrics.StatusWrites.WithLabelValues(metrics.OutcomeWritten).Inc()
 	logger.Info("status written", "endpoints", desired.Summary.Endpoints, "namespaces", desired.Summary.Namespaces,
 		"findings", desired.Findings.Total)
 	return ctrl.Result{RequeueAfter: resync}, nil
@@ -156,9 +164,13 @@ func withGeneration(s *v1alpha1.NetworkInventoryStatus, gen int64) *v1alpha1.Net
 	return c
 }
 
-func resyncPeriod(spec *v1alpha1.NetworkInventorySpec) time.Duration {
+func (r *Reconciler) resyncPeriod(spec *v1alpha1.NetworkInventorySpec) time.Duration {
 	if spec.ResyncPeriod == nil {
 		return DefaultResyncPeriod
 	}
-	return max(spec.ResyncPeriod.Duration, MinResyncPeriod)
+	floor := r.MinResync
+	if floor <= 0 {
+		floor = MinResyncPeriod
+	}
+	return max(spec.ResyncPeriod.Duration, floor)
 }

@@ -1,0 +1,156 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"os"
+	"testing"
+	"time"
+
+	"go.uber.org/zap/zapcore"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"netinventory.io/netinventory/api/v1alpha1"
+	"netinventory.io/netinventory/internal/fixture"
+	"netinventory.io/netinventory/internal/snapshot"
+)
+
+const moduleRoot = "../.."
+
+func TestMain(m *testing.M) {
+	// Errors only: the tests say what they check.
+	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.Level(zapcore.ErrorLevel)))
+	os.Exit(m.Run())
+}
+
+// testDebounce keeps the tests quick while still coalescing bursts.
+const testDebounce = 200 * time.Millisecond
+
+// startAPIServer starts a real kube-apiserver and etcd (envtest, with the
+// binaries hack/build-controlplane.sh builds) with our CRD and the given
+// third-party CRD sets from the Go module cache.
+func startAPIServer(t *testing.T, crdSets ...string) (*rest.Config, client.Client) {
+	t.Helper()
+	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
+		if testing.Short() {
+			t.Skip("needs a real API server; run make test")
+		}
+		t.Fatal("KUBEBUILDER_ASSETS is not set: run make test (it builds the control plane)")
+	}
+	own, err := fixture.ProjectCRDs(moduleRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	third, err := fixture.CRDPaths(moduleRoot, crdSets...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := &envtest.Environment{
+		CRDInstallOptions:     envtest.CRDInstallOptions{Paths: append([]string{own}, third...)},
+		ErrorIfCRDPathMissing: true,
+	}
+	cfg, err := env.Start()
+	if err != nil {
+		t.Fatalf("starting envtest: %v", err)
+	}
+	t.Cleanup(func() { _ = env.Stop() })
+	c, err := client.New(cfg, client.Options{Scheme: snapshot.Scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg, c
+}
+
+// startManager runs the manager with the reconciler until the test ends.
+func startManager(t *testing.T, cfg *rest.Config, r *Reconciler) {
+	t.Helper()
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:                 snapshot.Scheme,
+		Cache:                  CacheOptions(),
+		Metrics:                metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress: "0",
+		Controller:             config.Controller{SkipNameValidation: new(true)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Debounce == 0 {
+		r.Debounce = testDebounce
+	}
+	r.Client = mgr.GetClient()
+	if err := r.SetupWithManager(mgr); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- mgr.Start(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("manager: %v", err)
+		}
+	})
+}
+
+// applyFixture applies a fixture directory, statuses included.
+func applyFixture(t *testing.T, c client.Client, dir string) {
+	t.Helper()
+	objs, err := fixture.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fixture.Apply(context.Background(), c, objs); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// eventually polls get until check passes, failing the test with the last
+// reason after the timeout.
+func eventually(t *testing.T, timeout time.Duration, c client.Client, name string, check func(*v1alpha1.NetworkInventory) error) *v1alpha1.NetworkInventory {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	var last error
+	for {
+		var ni v1alpha1.NetworkInventory
+		err := c.Get(context.Background(), types.NamespacedName{Name: name}, &ni)
+		if err == nil {
+			if err = check(&ni); err == nil {
+				return &ni
+			}
+		}
+		last = err
+		if time.Now().After(deadline) {
+			t.Fatalf("not reached within %s: %v", timeout, last)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// ready checks the inventory is Ready for its current generation.
+func ready(ni *v1alpha1.NetworkInventory) error {
+	c := meta.FindStatusCondition(ni.Status.Conditions, v1alpha1.ConditionReady)
+	if c == nil || c.Status != metav1.ConditionTrue {
+		return errors.New("not Ready")
+	}
+	if ni.Status.ObservedGeneration != ni.Generation {
+		return errors.New("observedGeneration behind")
+	}
+	return nil
+}
+
+func createInventory(t *testing.T, c client.Client, name string, spec v1alpha1.NetworkInventorySpec) {
+	t.Helper()
+	ni := &v1alpha1.NetworkInventory{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: spec}
+	if err := c.Create(context.Background(), ni); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,76 @@
+package controller
+
+import (
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+
+	"netinventory.io/netinventory/api/v1alpha1"
+)
+
+func TestTrimPodKeepsOnlyWhatTheEngineReads(t *testing.T) {
+	in := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{
+			Name: "p", Namespace: "n", ResourceVersion: "7", Labels: map[string]string{"app": "a"},
+			Annotations:   map[string]string{"big": "x"},
+			ManagedFields: []metav1.ManagedFieldsEntry{{Manager: "kubelet"}},
+			OwnerReferences: []metav1.OwnerReference{
+				{Kind: "ReplicaSet", Name: "rs", Controller: ptr.To(true)},
+				{Kind: "Other", Name: "o"},
+			},
+		},
+		Spec: corev1.PodSpec{HostNetwork: true, NodeName: "k8s-1", ServiceAccountName: "sa",
+			Containers: []corev1.Container{{Name: "c", Image: "i"}}},
+		Status: corev1.PodStatus{Phase: corev1.PodRunning, PodIP: "10.0.0.1",
+			Conditions: []corev1.PodCondition{{Type: corev1.PodReady}}},
+	}
+	out, err := TrimPod(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := out.(*corev1.Pod)
+	if p.Name != "p" || p.Namespace != "n" || p.ResourceVersion != "7" || p.Labels["app"] != "a" ||
+		!p.Spec.HostNetwork || p.Spec.NodeName != "k8s-1" || p.Spec.ServiceAccountName != "sa" || p.Status.Phase != corev1.PodRunning {
+		t.Errorf("lost what the engine reads: %+v", p)
+	}
+	if p.Annotations != nil || p.ManagedFields != nil || p.Spec.Containers != nil || p.Status.PodIP != "" ||
+		p.Status.Conditions != nil || len(p.OwnerReferences) != 1 {
+		t.Errorf("kept what it does not read: %+v", p)
+	}
+	if tomb, _ := TrimPod("tombstone"); tomb != "tombstone" {
+		t.Errorf("other values pass through")
+	}
+}
+
+func TestOnlyVersionChanged(t *testing.T) {
+	a := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p", ResourceVersion: "1"}}
+	b := a.DeepCopy()
+	b.ResourceVersion = "2"
+	if !onlyVersionChanged(a, b) {
+		t.Error("only the resourceVersion changed")
+	}
+	b.Labels = map[string]string{"x": "y"}
+	if onlyVersionChanged(a, b) {
+		t.Error("a label changed")
+	}
+}
+
+func TestSameContentIgnoresTimes(t *testing.T) {
+	t1, t2 := metav1.Unix(100, 0), metav1.Unix(200, 0)
+	a := &v1alpha1.NetworkInventoryStatus{LastRecomputeTime: &t1, Conditions: []metav1.Condition{
+		{Type: "Ready", Status: "True", LastTransitionTime: t1}}}
+	b := &v1alpha1.NetworkInventoryStatus{LastRecomputeTime: &t2, LastChangeTime: &t2, Conditions: []metav1.Condition{
+		{Type: "Ready", Status: "True", LastTransitionTime: t2}}}
+	if same, _ := sameContent(a, b); !same {
+		t.Error("statuses that differ only in times are the same")
+	}
+	b.Summary.Pods = 1
+	if same, _ := sameContent(a, b); same {
+		t.Error("a count changed")
+	}
+	if same, _ := sameContent(&v1alpha1.NetworkInventoryStatus{}, &v1alpha1.NetworkInventoryStatus{Conditions: []metav1.Condition{}}); !same {
+		t.Error("nil and empty conditions are the same")
+	}
+}
