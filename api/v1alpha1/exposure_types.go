@@ -137,7 +137,8 @@ type BackendEntry struct {
 	// Port of the backend.
 	// +optional
 	Port int32 `json:"port,omitempty"`
-	// Exists is true when the backend Service exists.
+	// Exists is false when the backend Service does not exist. Backends of
+	// kinds the inventory does not read are taken to exist.
 	Exists bool `json:"exists"`
 	// Permitted is false for a cross-namespace reference no ReferenceGrant
 	// allows: such a backend receives no traffic.
@@ -177,6 +178,10 @@ type Authentication struct {
 	// or Gateway.
 	// +optional
 	AttachedAt string `json:"attachedAt,omitempty"`
+	// MergedWith is the gateway-side SecurityPolicy (namespace/name) the
+	// route-side policy merges into, when its mergeType asks for it.
+	// +optional
+	MergedWith string `json:"mergedWith,omitempty"`
 	// Declared is the value of the `netinventory.io/authentication`
 	// annotation of the route or backend Service, if any.
 	// +optional

@@ -7,18 +7,67 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"netinventory.io/netinventory/api/v1alpha1"
+	"netinventory.io/netinventory/internal/inventory/model"
 	"netinventory.io/netinventory/internal/snapshot"
 )
 
 // Condition reasons.
 const (
-	ReasonAllSourcesAvailable = "AllSourcesAvailable"
-	ReasonSourcesMissing      = "SourcesMissing"
+	ReasonAllSourcesAvailable            = "AllSourcesAvailable"
+	ReasonSourcesMissing                 = "SourcesMissing"
+	ReasonCriticalFindingsOpen           = "CriticalFindingsOpen"
+	ReasonNoCriticalFindings             = "NoCriticalFindings"
+	ReasonUnauthenticatedPublicEndpoints = "UnauthenticatedPublicEndpointsFound"
+	ReasonAllPublicEndpointsGuarded      = "AllPublicEndpointsGuarded"
 )
 
+// conditionNames is how many items a condition message names.
+const conditionNames = 5
+
 // conditions returns the engine's conditions, without transition times.
-func (m *model) conditions(snap *snapshot.Snapshot) []metav1.Condition {
-	return []metav1.Condition{sourcesCondition(snap)}
+// Gap conditions are True while the gap exists and count open findings only.
+func conditions(snap *snapshot.Snapshot, md *model.Model, findings []v1alpha1.Finding) []metav1.Condition {
+	open := func(keep func(v1alpha1.Finding) bool) []string {
+		var subjects []string
+		seen := map[string]bool{}
+		for _, f := range findings {
+			if !f.Acknowledged && keep(f) && !seen[f.Subject] {
+				seen[f.Subject] = true
+				subjects = append(subjects, f.Subject)
+			}
+		}
+		return subjects
+	}
+	critical := open(func(f v1alpha1.Finding) bool { return f.Priority == v1alpha1.PriorityCritical })
+	unauthenticated := open(func(f v1alpha1.Finding) bool { return f.Rule == "PublicEndpointWithoutAuthentication" })
+	return []metav1.Condition{
+		sourcesCondition(snap),
+		gapCondition(v1alpha1.ConditionCriticalFindings, critical, ReasonCriticalFindingsOpen, ReasonNoCriticalFindings,
+			"critical findings open", "no open critical finding"),
+		gapCondition(v1alpha1.ConditionUnauthenticatedPublicEndpoints, unauthenticated, ReasonUnauthenticatedPublicEndpoints,
+			ReasonAllPublicEndpointsGuarded, "public endpoints without authentication",
+			fmt.Sprintf("every public endpoint (%d) has authentication, enforced or declared, or is acknowledged", countPublic(md))),
+	}
+}
+
+func countPublic(md *model.Model) int {
+	n := 0
+	for _, e := range md.Endpoints {
+		if e.Exposure == v1alpha1.ExposurePublic {
+			n++
+		}
+	}
+	return n
+}
+
+// gapCondition is True, naming the worst subjects (they come sorted by
+// urgency), while subjects is not empty.
+func gapCondition(conditionType string, subjects []string, found, none, foundText, noneText string) metav1.Condition {
+	if len(subjects) == 0 {
+		return metav1.Condition{Type: conditionType, Status: metav1.ConditionFalse, Reason: none, Message: noneText}
+	}
+	return metav1.Condition{Type: conditionType, Status: metav1.ConditionTrue, Reason: found,
+		Message: fmt.Sprintf("%s (%d): %s", foundText, len(subjects), namedList(subjects, conditionNames))}
 }
 
 func sourcesCondition(snap *snapshot.Snapshot) metav1.Condition {
@@ -35,7 +84,7 @@ func sourcesCondition(snap *snapshot.Snapshot) metav1.Condition {
 	}
 	return metav1.Condition{
 		Type: v1alpha1.ConditionSourcesAvailable, Status: metav1.ConditionFalse, Reason: ReasonSourcesMissing,
-		Message: fmt.Sprintf("not served by the cluster (CRDs not installed), inventoried without them: %s", namedList(names, 5)),
+		Message: fmt.Sprintf("not served by the cluster (CRDs not installed), inventoried without them: %s", namedList(names, conditionNames)),
 	}
 }
 

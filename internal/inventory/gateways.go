@@ -13,7 +13,7 @@ import (
 
 // gatewayEntries describes the Gateways in scope, sorted by namespace and
 // name.
-func (m *model) gatewayEntries() []v1alpha1.GatewayEntry {
+func (m *engine) gatewayEntries() []v1alpha1.GatewayEntry {
 	var out []v1alpha1.GatewayEntry
 	for i := range m.snap.Gateways {
 		gw := &m.snap.Gateways[i]

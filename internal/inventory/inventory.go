@@ -11,6 +11,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"netinventory.io/netinventory/api/v1alpha1"
+	"netinventory.io/netinventory/internal/inventory/model"
+	"netinventory.io/netinventory/internal/inventory/rules"
 	"netinventory.io/netinventory/internal/snapshot"
 )
 
@@ -30,36 +32,92 @@ type Result struct {
 	// Status holds the computed content: summary, sources and lists. The
 	// caller sets observedGeneration, times and conditions' times.
 	Status v1alpha1.NetworkInventoryStatus `json:"status"`
-	// Conditions are the gap conditions, without transition times.
+	// Conditions are the engine's conditions, without transition times.
 	Conditions []metav1.Condition `json:"conditions"`
+	// Model is the intermediate model the rules ran on, for renderers and
+	// explanations; not part of the status.
+	Model *model.Model `json:"-"`
 }
 
 // Compute computes the inventory of a Snapshot under a spec at time now.
 // It returns an error only for a spec it cannot apply (an invalid
 // namespace selector); bad source objects become findings.
 func Compute(snap *snapshot.Snapshot, spec *v1alpha1.NetworkInventorySpec, now time.Time) (*Result, error) {
-	m, err := newModel(snap, spec, now)
+	m, err := newEngine(snap, spec, now)
 	if err != nil {
 		return nil, err
 	}
-	st := v1alpha1.NetworkInventoryStatus{}
-	st.Sources = sourceStatuses(snap)
-	gateways := m.gatewayEntries()
-	namespaces := m.namespaceEntries()
+	md := m.buildModel()
+	findings := acknowledge(rules.Run(md), spec.Acknowledgements, now)
+	sortFindings(findings)
 
-	limit := m.limits.perList
-	st.Gateways = v1alpha1.GatewayList{Items: capped(gateways, limit), Total: int32(len(gateways)), Truncated: len(gateways) > limit}
-	st.Namespaces = v1alpha1.NamespaceList{Items: capped(namespaces, limit), Total: int32(len(namespaces)), Truncated: len(namespaces) > limit}
+	st := v1alpha1.NetworkInventoryStatus{Sources: sourceStatuses(snap)}
+	n := m.limits.perList
+	st.Gateways = v1alpha1.GatewayList{Items: capped(md.Gateways, n), Total: count(md.Gateways), Truncated: len(md.Gateways) > n}
+	st.Endpoints = v1alpha1.EndpointList{Items: capped(md.Endpoints, n), Total: count(md.Endpoints), Truncated: len(md.Endpoints) > n}
+	st.Services = v1alpha1.ServiceList{Items: capped(md.Services, n), Total: count(md.Services), Truncated: len(md.Services) > n}
+	policies := make([]v1alpha1.SecurityPolicyEntry, 0, len(md.SecurityPolicies))
+	for _, p := range md.SecurityPolicies {
+		policies = append(policies, p.SecurityPolicyEntry)
+	}
+	st.SecurityPolicies = v1alpha1.SecurityPolicyList{Items: capped(policies, n), Total: count(policies), Truncated: len(policies) > n}
+	st.NetworkPolicies = v1alpha1.NetworkPolicyList{Items: capped(md.NetworkPolicies, n), Total: count(md.NetworkPolicies), Truncated: len(md.NetworkPolicies) > n}
+	st.ReferenceGrants = v1alpha1.ReferenceGrantList{Items: capped(md.ReferenceGrants, n), Total: count(md.ReferenceGrants), Truncated: len(md.ReferenceGrants) > n}
+	st.Namespaces = v1alpha1.NamespaceList{Items: capped(md.Namespaces, n), Total: count(md.Namespaces), Truncated: len(md.Namespaces) > n}
+	fn := m.limits.findings
+	st.Findings = v1alpha1.FindingList{Items: capped(findings, fn), Total: count(findings), Truncated: len(findings) > fn}
+	st.Summary = summarize(md, findings)
+	return &Result{Status: st, Conditions: conditions(snap, md, findings), Model: md}, nil
+}
 
-	st.Summary = v1alpha1.Summary{
-		Gateways:   int32(len(gateways)),
-		Namespaces: int32(len(namespaces)),
+// buildModel computes the intermediate model the rules run on.
+func (m *engine) buildModel() *model.Model {
+	md := &model.Model{Now: m.now, Spec: m.spec}
+	for i, err := range m.exposure.invalid {
+		md.SpecProblems = append(md.SpecProblems, fmt.Sprintf("spec.exposure.rules[%d].selector: %v", i, err))
 	}
-	for _, ns := range namespaces {
-		st.Summary.Pods += ns.Pods
-		st.Summary.HostNetworkPods += ns.HostNetworkPods
+	md.Gateways = m.gatewayEntries()
+	atts, problems := m.exposures()
+	md.Endpoints, md.RouteProblems = m.endpointEntries(atts)
+	md.RouteProblems = append(problems, md.RouteProblems...)
+	m.recordRouteReferences()
+	m.recordPolicyReferences()
+	m.recordGatewayReferences()
+	m.countAttachedRoutes(md.Gateways, atts)
+	md.Services = m.serviceEntries()
+	md.SecurityPolicies = m.securityPolicies()
+	md.ReferenceGrants = m.referenceGrantEntries()
+	md.References = m.refs.sorted()
+	md.Namespaces = m.namespaceEntries()
+	return md
+}
+
+// recordRouteReferences records every backend reference of every route in
+// scope, attached or not.
+func (m *engine) recordRouteReferences() {
+	for _, r := range routesOf(m.snap) {
+		if m.inNamespaceScope(r.meta.Namespace) {
+			m.backendEntries(r)
+		}
 	}
-	return &Result{Status: st, Conditions: m.conditions(snap)}, nil
+}
+
+// countAttachedRoutes sets each listener's number of attached routes.
+func (m *engine) countAttachedRoutes(gateways []v1alpha1.GatewayEntry, atts []attachment) {
+	counts := map[string]map[string]bool{}
+	for _, a := range atts {
+		key := a.gateway.Namespace + "/" + a.gateway.Name + "/" + string(a.listener.Name)
+		if counts[key] == nil {
+			counts[key] = map[string]bool{}
+		}
+		counts[key][a.route.kind+"/"+a.route.meta.Namespace+"/"+a.route.meta.Name] = true
+	}
+	for i := range gateways {
+		for j := range gateways[i].Listeners {
+			l := &gateways[i].Listeners[j]
+			l.AttachedRoutes = int32(len(counts[gateways[i].Namespace+"/"+gateways[i].Name+"/"+l.Name]))
+		}
+	}
 }
 
 // capped returns at most n items of a sorted list.
@@ -69,6 +127,8 @@ func capped[T any](items []T, n int) []T {
 	}
 	return items
 }
+
+func count[T any](items []T) int32 { return int32(len(items)) }
 
 func sourceStatuses(snap *snapshot.Snapshot) []v1alpha1.SourceStatus {
 	out := make([]v1alpha1.SourceStatus, 0, len(snap.Sources))

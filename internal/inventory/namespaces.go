@@ -8,7 +8,7 @@ import (
 )
 
 // namespaceEntries describes each namespace in scope, sorted by name.
-func (m *model) namespaceEntries() []v1alpha1.NamespaceEntry {
+func (m *engine) namespaceEntries() []v1alpha1.NamespaceEntry {
 	cnps := map[string]int32{}
 	for i := range m.snap.CiliumNetworkPolicies {
 		cnps[m.snap.CiliumNetworkPolicies[i].Namespace]++

@@ -6,6 +6,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"netinventory.io/netinventory/api/v1alpha1"
 	"netinventory.io/netinventory/internal/snapshot"
@@ -18,20 +20,28 @@ const (
 	MaxItemsPerListLimit   = 2000
 )
 
-// model is the engine's intermediate view of a Snapshot: the objects in
+// engine is the engine's working view of a Snapshot: the objects in
 // scope, indexed for the computations.
-type model struct {
+type engine struct {
 	snap   *snapshot.Snapshot
 	spec   *v1alpha1.NetworkInventorySpec
 	now    time.Time
 	limits limits
 
+	// namespaces holds every namespace, implied ones included.
+	namespaces map[string]*corev1.Namespace
 	// inScope holds the namespaces the spec selects.
 	inScope map[string]*corev1.Namespace
 	// podsByNamespace holds the running and pending pods of each namespace
 	// in scope.
 	podsByNamespace map[string][]*corev1.Pod
 	exposure        *exposureClassifier
+
+	gateways map[types.NamespacedName]*gwv1.Gateway
+	services map[types.NamespacedName]*corev1.Service
+	grants   *grantIndex
+	refs     *referenceTracker
+	policies *policyIndex
 }
 
 type limits struct {
@@ -39,8 +49,8 @@ type limits struct {
 	findings int
 }
 
-func newModel(snap *snapshot.Snapshot, spec *v1alpha1.NetworkInventorySpec, now time.Time) (*model, error) {
-	m := &model{snap: snap, spec: spec, now: now, limits: limitsOf(spec.Limits)}
+func newEngine(snap *snapshot.Snapshot, spec *v1alpha1.NetworkInventorySpec, now time.Time) (*engine, error) {
+	m := &engine{snap: snap, spec: spec, now: now, limits: limitsOf(spec.Limits)}
 	selector := labels.Everything()
 	if spec.NamespaceSelector != nil {
 		s, err := metav1.LabelSelectorAsSelector(spec.NamespaceSelector)
@@ -50,7 +60,9 @@ func newModel(snap *snapshot.Snapshot, spec *v1alpha1.NetworkInventorySpec, now 
 		selector = s
 	}
 	m.inScope = make(map[string]*corev1.Namespace, len(snap.Namespaces))
+	m.namespaces = map[string]*corev1.Namespace{}
 	for _, ns := range allNamespaces(snap) {
+		m.namespaces[ns.Name] = ns
 		if selector.Matches(labels.Set(ns.Labels)) {
 			m.inScope[ns.Name] = ns
 		}
@@ -64,6 +76,19 @@ func newModel(snap *snapshot.Snapshot, spec *v1alpha1.NetworkInventorySpec, now 
 		m.podsByNamespace[p.Namespace] = append(m.podsByNamespace[p.Namespace], p)
 	}
 	m.exposure = newExposureClassifier(&spec.Exposure)
+	m.gateways = make(map[types.NamespacedName]*gwv1.Gateway, len(snap.Gateways))
+	for i := range snap.Gateways {
+		gw := &snap.Gateways[i]
+		m.gateways[types.NamespacedName{Namespace: gw.Namespace, Name: gw.Name}] = gw
+	}
+	m.services = make(map[types.NamespacedName]*corev1.Service, len(snap.Services))
+	for i := range snap.Services {
+		svc := &snap.Services[i]
+		m.services[types.NamespacedName{Namespace: svc.Namespace, Name: svc.Name}] = svc
+	}
+	m.grants = newGrantIndex(snap.ReferenceGrants)
+	m.refs = &referenceTracker{grants: m.grants, exists: m.exists, seen: map[string]bool{}}
+	m.policies = newPolicyIndex(m)
 	return m, nil
 }
 
@@ -84,7 +109,7 @@ func isActive(p *corev1.Pod) bool {
 }
 
 // inNamespaceScope says whether objects of a namespace are inventoried.
-func (m *model) inNamespaceScope(namespace string) bool {
+func (m *engine) inNamespaceScope(namespace string) bool {
 	_, ok := m.inScope[namespace]
 	return ok
 }
@@ -110,4 +135,19 @@ func allNamespaces(snap *snapshot.Snapshot) []*corev1.Namespace {
 		}})
 	})
 	return out
+}
+
+// exists says whether a referenced object exists, for the kinds the
+// inventory reads; checked is false for other kinds.
+func (m *engine) exists(group, kind, namespace, name string) (exists, checked bool) {
+	key := types.NamespacedName{Namespace: namespace, Name: name}
+	switch {
+	case group == "" && kind == kindService:
+		_, ok := m.services[key]
+		return ok, true
+	case group == gwv1.GroupName && kind == kindGateway:
+		_, ok := m.gateways[key]
+		return ok, true
+	}
+	return false, false
 }

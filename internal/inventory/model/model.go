@@ -1,0 +1,82 @@
+// Package model holds the engine's intermediate model: what the inventory
+// computed from a Snapshot, in the form the gap rules read. It is plain data,
+// built by package inventory and read by package rules.
+package model
+
+import (
+	"time"
+
+	"netinventory.io/netinventory/api/v1alpha1"
+)
+
+// Model is what the engine knows about a cluster. Every list is sorted.
+type Model struct {
+	// Now is the time the inventory is computed at.
+	Now time.Time
+	// Spec is the NetworkInventory's spec.
+	Spec *v1alpha1.NetworkInventorySpec
+
+	Gateways         []v1alpha1.GatewayEntry
+	Endpoints        []v1alpha1.EndpointEntry
+	Services         []v1alpha1.ServiceEntry
+	SecurityPolicies []SecurityPolicy
+	ReferenceGrants  []v1alpha1.ReferenceGrantEntry
+	Namespaces       []v1alpha1.NamespaceEntry
+	NetworkPolicies  []v1alpha1.NetworkPolicyEntry
+
+	// RouteProblems are route attachments that expose nothing: not
+	// accepted, unresolved references, parents that do not exist or do not
+	// admit the route.
+	RouteProblems []RouteProblem
+	// References are the cross-namespace and backend references routes,
+	// gateways and policies make, resolved or not.
+	References []Reference
+	// SpecProblems are parts of the spec that could not be applied, such
+	// as a rule with an invalid selector.
+	SpecProblems []string
+}
+
+// SecurityPolicy is a SecurityPolicy and what it ended up applying to.
+type SecurityPolicy struct {
+	v1alpha1.SecurityPolicyEntry
+	// TargetsFound is the number of existing objects the policy targets.
+	TargetsFound int
+	// OverriddenFor are the endpoints (as hostname on gateway) where a
+	// more specific policy replaces this one.
+	OverriddenFor []string
+}
+
+// RouteProblem is a route parent attachment that does not expose the route.
+type RouteProblem struct {
+	// Route is the route.
+	Route v1alpha1.ObjectRef
+	// Parent is the parent as namespace/name[/section].
+	Parent string
+	// Reason is a short CamelCase cause, e.g. NotAccepted, ParentNotFound,
+	// NotAllowedByListener, NoMatchingHostname, UnresolvedRefs.
+	Reason string
+	// Message explains it.
+	Message string
+}
+
+// Reference is one reference from an object to another object.
+type Reference struct {
+	// From is the referring object.
+	From v1alpha1.ObjectRef
+	// FromGroup is the referring object's API group.
+	FromGroup string
+	// To is the referenced object.
+	To v1alpha1.ObjectRef
+	// ToGroup is the referenced object's API group.
+	ToGroup string
+	// CrossNamespace is true when From and To are in different namespaces.
+	CrossNamespace bool
+	// Permitted is false for a cross-namespace reference no ReferenceGrant
+	// allows.
+	Permitted bool
+	// Grant is the ReferenceGrant (namespace/name) that permits it.
+	Grant string
+	// Exists is false when the referenced object does not exist; only
+	// checked for kinds the inventory reads.
+	Exists bool
+}

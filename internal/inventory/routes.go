@@ -1,0 +1,116 @@
+package inventory
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"netinventory.io/netinventory/api/v1alpha1"
+	"netinventory.io/netinventory/internal/snapshot"
+)
+
+// route is the kind-independent view of an HTTPRoute, GRPCRoute, TLSRoute,
+// TCPRoute or UDPRoute.
+type route struct {
+	kind    string
+	meta    *metav1.ObjectMeta
+	parents []gwv1.ParentReference
+	// hostnames is nil for kinds without hostnames (TCP, UDP).
+	hostnames    []gwv1.Hostname
+	hasHostnames bool
+	rules        []routeRule
+	status       []gwv1.RouteParentStatus
+}
+
+// routeRule is one rule of a route.
+type routeRule struct {
+	// name is the rule's sectionName, if any.
+	name     string
+	backends []gwv1.BackendRef
+	// redirect is true when the rule answers with a redirect and forwards
+	// nowhere.
+	redirect bool
+}
+
+func (r *route) ref() v1alpha1.ObjectRef {
+	return v1alpha1.ObjectRef{Kind: r.kind, Namespace: r.meta.Namespace, Name: r.meta.Name}
+}
+
+// exposesBackends is false for routes whose every rule only redirects or
+// has no backend.
+func (r *route) exposesBackends() bool {
+	for _, rule := range r.rules {
+		if len(rule.backends) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func sectionName(n *gwv1.SectionName) string {
+	if n == nil {
+		return ""
+	}
+	return string(*n)
+}
+
+// routesOf returns every route of a Snapshot in a kind-independent form.
+func routesOf(s *snapshot.Snapshot) []*route {
+	var out []*route
+	for i := range s.HTTPRoutes {
+		r := &s.HTTPRoutes[i]
+		rt := &route{kind: "HTTPRoute", meta: &r.ObjectMeta, parents: r.Spec.ParentRefs, hostnames: r.Spec.Hostnames,
+			hasHostnames: true, status: r.Status.Parents}
+		for _, rule := range r.Spec.Rules {
+			rr := routeRule{name: sectionName(rule.Name)}
+			for _, b := range rule.BackendRefs {
+				rr.backends = append(rr.backends, b.BackendRef)
+			}
+			for _, f := range rule.Filters {
+				if f.Type == gwv1.HTTPRouteFilterRequestRedirect {
+					rr.redirect = true
+				}
+			}
+			rt.rules = append(rt.rules, rr)
+		}
+		out = append(out, rt)
+	}
+	for i := range s.GRPCRoutes {
+		r := &s.GRPCRoutes[i]
+		rt := &route{kind: "GRPCRoute", meta: &r.ObjectMeta, parents: r.Spec.ParentRefs, hostnames: r.Spec.Hostnames,
+			hasHostnames: true, status: r.Status.Parents}
+		for _, rule := range r.Spec.Rules {
+			rr := routeRule{name: sectionName(rule.Name)}
+			for _, b := range rule.BackendRefs {
+				rr.backends = append(rr.backends, b.BackendRef)
+			}
+			rt.rules = append(rt.rules, rr)
+		}
+		out = append(out, rt)
+	}
+	for i := range s.TLSRoutes {
+		r := &s.TLSRoutes[i]
+		rt := &route{kind: "TLSRoute", meta: &r.ObjectMeta, parents: r.Spec.ParentRefs, hostnames: r.Spec.Hostnames,
+			hasHostnames: true, status: r.Status.Parents}
+		for _, rule := range r.Spec.Rules {
+			rt.rules = append(rt.rules, routeRule{name: sectionName(rule.Name), backends: rule.BackendRefs})
+		}
+		out = append(out, rt)
+	}
+	for i := range s.TCPRoutes {
+		r := &s.TCPRoutes[i]
+		rt := &route{kind: "TCPRoute", meta: &r.ObjectMeta, parents: r.Spec.ParentRefs, status: r.Status.Parents}
+		for _, rule := range r.Spec.Rules {
+			rt.rules = append(rt.rules, routeRule{name: sectionName(rule.Name), backends: rule.BackendRefs})
+		}
+		out = append(out, rt)
+	}
+	for i := range s.UDPRoutes {
+		r := &s.UDPRoutes[i]
+		rt := &route{kind: "UDPRoute", meta: &r.ObjectMeta, parents: r.Spec.ParentRefs, status: r.Status.Parents}
+		for _, rule := range r.Spec.Rules {
+			rt.rules = append(rt.rules, routeRule{name: sectionName(rule.Name), backends: rule.BackendRefs})
+		}
+		out = append(out, rt)
+	}
+	return out
+}

@@ -1,0 +1,241 @@
+package rules
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"netinventory.io/netinventory/api/v1alpha1"
+	"netinventory.io/netinventory/internal/inventory/model"
+)
+
+func endpointSubject(e v1alpha1.EndpointEntry) string {
+	if e.Hostname == "" {
+		return fmt.Sprintf("%s:%d", e.Gateway, e.Port)
+	}
+	return e.Hostname
+}
+
+func routeObject(r v1alpha1.ObjectRef) *v1alpha1.ObjectRef { return &r }
+
+// unauthenticated returns findings for the endpoints of an exposure that
+// nothing authenticates, once per hostname and route.
+func unauthenticated(m *model.Model, exposure v1alpha1.Exposure, priority v1alpha1.Priority, recommendation string) []v1alpha1.Finding {
+	var out []v1alpha1.Finding
+	seen := map[string]bool{}
+	for _, e := range m.Endpoints {
+		if e.Exposure != exposure || e.Authentication.Mode != v1alpha1.AuthenticationNone {
+			continue
+		}
+		key := endpointSubject(e) + "|" + e.Route.Namespace + "/" + e.Route.Name
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		out = append(out, v1alpha1.Finding{
+			Priority: priority, Subject: endpointSubject(e), Object: routeObject(e.Route),
+			Message: fmt.Sprintf("%s endpoint %s (port %d on %s, %s %s/%s) has no authentication: no SecurityPolicy applies and none is declared",
+				strings.ToLower(string(exposure)), endpointSubject(e), e.Port, e.Gateway, e.Route.Kind, e.Route.Namespace, e.Route.Name),
+			Recommendation: recommendation,
+		})
+	}
+	return out
+}
+
+// PublicEndpointWithoutAuthentication: a hostname reachable from the
+// internet that nothing authenticates.
+func PublicEndpointWithoutAuthentication(m *model.Model) []v1alpha1.Finding {
+	return unauthenticated(m, v1alpha1.ExposurePublic, v1alpha1.PriorityCritical,
+		"Attach a SecurityPolicy (JWT, OIDC, basic or API key auth) to the route, or declare the backend's own authentication with the netinventory.io/authentication annotation; acknowledge it if the endpoint is public by design.")
+}
+
+// InternalEndpointWithoutAuthentication: a hostname reachable from internal
+// networks that nothing authenticates.
+func InternalEndpointWithoutAuthentication(m *model.Model) []v1alpha1.Finding {
+	return unauthenticated(m, v1alpha1.ExposureInternal, v1alpha1.PriorityMedium,
+		"Internal is not trusted: add authentication to the route or declare the backend's own with netinventory.io/authentication.")
+}
+
+// OptionalJWTOnPublicEndpoint: a public endpoint whose JWT policy lets
+// requests without a token through. With an authentication the backend
+// declares it is less urgent.
+func OptionalJWTOnPublicEndpoint(m *model.Model) []v1alpha1.Finding {
+	var out []v1alpha1.Finding
+	seen := map[string]bool{}
+	for _, e := range m.Endpoints {
+		if e.Exposure != v1alpha1.ExposurePublic || e.Authentication.Mode != v1alpha1.AuthenticationOptional || seen[endpointSubject(e)] {
+			continue
+		}
+		seen[endpointSubject(e)] = true
+		f := v1alpha1.Finding{Priority: v1alpha1.PriorityHigh, Subject: endpointSubject(e), Object: routeObject(e.Route),
+			Message: fmt.Sprintf("public endpoint %s: JWT from %s is optional, requests without a token reach the backend",
+				endpointSubject(e), e.Authentication.Policy),
+			Recommendation: "Make the JWT required, or make sure the backend authenticates requests without a token."}
+		if e.Authentication.Declared != "" {
+			f.Priority = v1alpha1.PriorityMedium
+			f.Message += fmt.Sprintf(" (the backend declares %q)", e.Authentication.Declared)
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+func routeProblems(m *model.Model, reasons []string, priority v1alpha1.Priority, recommendation string) []v1alpha1.Finding {
+	var out []v1alpha1.Finding
+	for _, p := range m.RouteProblems {
+		if !slices.Contains(reasons, p.Reason) {
+			continue
+		}
+		out = append(out, v1alpha1.Finding{
+			Priority: priority, Subject: p.Route.Namespace + "/" + p.Route.Name, Object: routeObject(p.Route),
+			Message: fmt.Sprintf("%s %s/%s: %s", p.Route.Kind, p.Route.Namespace, p.Route.Name, p.Message), Recommendation: recommendation,
+		})
+	}
+	return out
+}
+
+// RouteNotAccepted: a route its gateway's controller refused, or whose
+// references it could not resolve.
+func RouteNotAccepted(m *model.Model) []v1alpha1.Finding {
+	return routeProblems(m, []string{"NotAccepted", "UnresolvedRefs"}, v1alpha1.PriorityHigh,
+		"Read the route's status.parents conditions and fix the reference or the parent it names.")
+}
+
+// RouteAttachesNowhere: a route whose parent does not exist, has no
+// matching listener, does not admit it, or shares no hostname with it; or
+// whose every backend is refused.
+func RouteAttachesNowhere(m *model.Model) []v1alpha1.Finding {
+	return routeProblems(m, []string{"ParentNotFound", "NoMatchingListener", "NotAllowedByListener", "NoMatchingHostname", "NoPermittedBackend"},
+		v1alpha1.PriorityMedium, "Fix the parentRefs (name, namespace, sectionName, port), the listener's allowedRoutes or hostnames, or delete the route.")
+}
+
+// BackendServiceMissing: a route forwards to a Service that does not exist.
+func BackendServiceMissing(m *model.Model) []v1alpha1.Finding {
+	var out []v1alpha1.Finding
+	for _, r := range m.References {
+		if r.Exists || r.To.Kind != "Service" || r.ToGroup != "" {
+			continue
+		}
+		out = append(out, v1alpha1.Finding{
+			Priority: v1alpha1.PriorityHigh, Subject: r.To.Namespace + "/" + r.To.Name, Object: routeObject(r.From),
+			Message:        fmt.Sprintf("%s %s/%s refers to Service %s/%s, which does not exist", r.From.Kind, r.From.Namespace, r.From.Name, r.To.Namespace, r.To.Name),
+			Recommendation: "Create the Service or fix the reference; requests to it fail.",
+		})
+	}
+	return out
+}
+
+// CrossNamespaceReferenceWithoutGrant: a reference to another namespace
+// that no ReferenceGrant permits; the referent is unreachable.
+func CrossNamespaceReferenceWithoutGrant(m *model.Model) []v1alpha1.Finding {
+	var out []v1alpha1.Finding
+	for _, r := range m.References {
+		if !r.CrossNamespace || r.Permitted {
+			continue
+		}
+		group := r.FromGroup
+		if group == "" {
+			group = `""`
+		}
+		out = append(out, v1alpha1.Finding{
+			Priority: v1alpha1.PriorityHigh, Subject: r.From.Namespace + "/" + r.From.Name, Object: routeObject(r.From),
+			Message: fmt.Sprintf("%s %s/%s refers to %s %s/%s, and no ReferenceGrant in %s allows it", r.From.Kind, r.From.Namespace,
+				r.From.Name, r.To.Kind, r.To.Namespace, r.To.Name, r.To.Namespace),
+			Recommendation: fmt.Sprintf("Add a ReferenceGrant in %s from {group: %s, kind: %s, namespace: %s} to {kind: %s, name: %s}.",
+				r.To.Namespace, group, r.From.Kind, r.From.Namespace, r.To.Kind, r.To.Name),
+		})
+	}
+	return out
+}
+
+// UnusedReferenceGrant: a ReferenceGrant no reference relies on.
+func UnusedReferenceGrant(m *model.Model) []v1alpha1.Finding {
+	var out []v1alpha1.Finding
+	for _, g := range m.ReferenceGrants {
+		if g.References > 0 {
+			continue
+		}
+		out = append(out, v1alpha1.Finding{
+			Priority: v1alpha1.PriorityLow, Subject: g.Namespace + "/" + g.Name,
+			Object:         &v1alpha1.ObjectRef{Kind: "ReferenceGrant", Namespace: g.Namespace, Name: g.Name},
+			Message:        fmt.Sprintf("ReferenceGrant %s/%s permits no reference that exists (%s)", g.Namespace, g.Name, g.Purpose),
+			Recommendation: "Delete it, or check the from group/kind/namespace of the references it was meant for.",
+		})
+	}
+	return out
+}
+
+// SecurityPolicyTargetsNothing: a SecurityPolicy none of whose targets
+// exists or whose selectors match nothing: it protects nothing.
+func SecurityPolicyTargetsNothing(m *model.Model) []v1alpha1.Finding {
+	var out []v1alpha1.Finding
+	for _, p := range m.SecurityPolicies {
+		if p.TargetsFound > 0 {
+			continue
+		}
+		out = append(out, v1alpha1.Finding{
+			Priority: v1alpha1.PriorityMedium, Subject: p.Namespace + "/" + p.Name,
+			Object: &v1alpha1.ObjectRef{Kind: "SecurityPolicy", Namespace: p.Namespace, Name: p.Name},
+			Message: fmt.Sprintf("SecurityPolicy %s/%s targets nothing that exists (%s): what it was meant to protect is not protected by it",
+				p.Namespace, p.Name, strings.Join(p.Targets, ", ")),
+			Recommendation: "Fix its targetRefs or targetSelectors (targets must be in the policy's namespace unless selected with namespaces and a ReferenceGrant).",
+		})
+	}
+	return out
+}
+
+// SecurityPolicyOverridden: a gateway- or route-level SecurityPolicy that a
+// more specific one replaces on some endpoints.
+func SecurityPolicyOverridden(m *model.Model) []v1alpha1.Finding {
+	var out []v1alpha1.Finding
+	for _, p := range m.SecurityPolicies {
+		if len(p.OverriddenFor) == 0 {
+			continue
+		}
+		out = append(out, v1alpha1.Finding{
+			Priority: v1alpha1.PriorityLow, Subject: p.Namespace + "/" + p.Name,
+			Object:         &v1alpha1.ObjectRef{Kind: "SecurityPolicy", Namespace: p.Namespace, Name: p.Name},
+			Message:        fmt.Sprintf("SecurityPolicy %s/%s is replaced by a more specific policy on %s", p.Namespace, p.Name, named(p.OverriddenFor, 3)),
+			Recommendation: "Check the more specific policy enforces at least as much; set mergeType on it to merge instead of replace.",
+		})
+	}
+	return out
+}
+
+// NodePortExposure: a Service opening a port on every node. NodePort
+// Services are Medium; the node ports LoadBalancer Services allocate are Low.
+func NodePortExposure(m *model.Model) []v1alpha1.Finding {
+	var out []v1alpha1.Finding
+	for _, s := range m.Services {
+		var ports []string
+		for _, p := range s.Ports {
+			if p.NodePort != 0 {
+				ports = append(ports, fmt.Sprintf("%d", p.NodePort))
+			}
+		}
+		if len(ports) == 0 {
+			continue
+		}
+		f := v1alpha1.Finding{
+			Priority: v1alpha1.PriorityMedium, Subject: s.Namespace + "/" + s.Name,
+			Object:         &v1alpha1.ObjectRef{Kind: "Service", Namespace: s.Namespace, Name: s.Name},
+			Message:        fmt.Sprintf("NodePort Service %s/%s opens node ports %s on every node", s.Namespace, s.Name, strings.Join(ports, ", ")),
+			Recommendation: "Prefer a ClusterIP Service behind a gateway, or restrict the node ports with a host firewall or a Cilium host policy.",
+		}
+		if s.Type == "LoadBalancer" {
+			f.Priority = v1alpha1.PriorityLow
+			f.Message = fmt.Sprintf("LoadBalancer Service %s/%s also opens node ports %s on every node", s.Namespace, s.Name, strings.Join(ports, ", "))
+			f.Recommendation = "Set spec.allocateLoadBalancerNodePorts: false if the load balancer does not need them."
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// named joins the first n names and says how many more there are.
+func named(names []string, n int) string {
+	if len(names) <= n {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:n], ", "), len(names)-n)
+}
