@@ -252,28 +252,62 @@ func modeRank(m v1alpha1.AuthenticationMode) int {
 		v1alpha1.AuthenticationDeclared, v1alpha1.AuthenticationRequired}, m)
 }
 
-// authenticationOf is the authentication of an endpoint: the weakest of its
-// forwarding rules' (an open path leaves the hostname open).
+// authenticationOf is the authentication of an endpoint: that of its
+// weakest forwarding rules (an open path leaves the hostname open); when
+// rules at that level differ, their methods and policies are listed
+// together.
 func (m *engine) authenticationOf(a attachment, backends []v1alpha1.BackendEntry) v1alpha1.Authentication {
 	endpoint := a.gateway.Namespace + "/" + a.gateway.Name + "/" + string(a.listener.Name) + " " + a.route.ref().Namespace + "/" + a.route.ref().Name
-	var weakest *v1alpha1.Authentication
+	var weakest []v1alpha1.Authentication
 	for _, rule := range a.route.rules {
 		if len(rule.backends) == 0 {
 			continue
 		}
 		auth := authenticationFrom(m.effectivePolicies(a, rule, endpoint))
-		if weakest == nil || modeRank(auth.Mode) < modeRank(weakest.Mode) {
-			weakest = &auth
+		switch {
+		case len(weakest) == 0 || modeRank(auth.Mode) < modeRank(weakest[0].Mode):
+			weakest = []v1alpha1.Authentication{auth}
+		case modeRank(auth.Mode) == modeRank(weakest[0].Mode):
+			weakest = append(weakest, auth)
 		}
 	}
-	if weakest == nil {
-		weakest = &v1alpha1.Authentication{Mode: v1alpha1.AuthenticationNone}
+	out := v1alpha1.Authentication{Mode: v1alpha1.AuthenticationNone}
+	if len(weakest) > 0 {
+		out = combine(weakest)
 	}
-	weakest.Declared = m.declaredAuthentication(a.route, backends)
-	if weakest.Mode == v1alpha1.AuthenticationNone && weakest.Declared != "" {
-		weakest.Mode = v1alpha1.AuthenticationDeclared
+	out.Declared = m.declaredAuthentication(a.route, backends)
+	if out.Mode == v1alpha1.AuthenticationNone && out.Declared != "" {
+		out.Mode = v1alpha1.AuthenticationDeclared
 	}
-	return *weakest
+	return out
+}
+
+// combine joins the authentications of rules of equal strength.
+func combine(auths []v1alpha1.Authentication) v1alpha1.Authentication {
+	out := auths[0]
+	out.Methods = slices.Clone(out.Methods)
+	for _, a := range auths[1:] {
+		for _, m := range a.Methods {
+			if !slices.Contains(out.Methods, m) {
+				out.Methods = append(out.Methods, m)
+			}
+		}
+		out.Policy = joinDistinct(out.Policy, a.Policy)
+		out.AttachedAt = joinDistinct(out.AttachedAt, a.AttachedAt)
+		out.MergedWith = joinDistinct(out.MergedWith, a.MergedWith)
+	}
+	return out
+}
+
+// joinDistinct appends b to the comma-separated list a unless present.
+func joinDistinct(a, b string) string {
+	if b == "" || slices.Contains(strings.Split(a, ", "), b) {
+		return a
+	}
+	if a == "" {
+		return b
+	}
+	return a + ", " + b
 }
 
 // authenticationFrom computes what the applying policies enforce. With a

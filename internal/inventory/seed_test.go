@@ -1,7 +1,9 @@
 package inventory
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"netinventory.io/netinventory/api/v1alpha1"
@@ -66,5 +68,141 @@ func TestSeedPodsPerNamespace(t *testing.T) {
 	}
 	if res.Status.Summary.Pods != 97 {
 		t.Errorf("the terminal pods (a Succeeded job pod, a Failed evicted pod) must not count: %d pods", res.Status.Summary.Pods)
+	}
+}
+
+func TestSeedEndpointTables(t *testing.T) {
+	res := computeFixture(t, "homelab")
+	type row struct {
+		hostname, service, namespace string
+		port                         int32
+		exposure                     v1alpha1.Exposure
+		mode                         v1alpha1.AuthenticationMode
+		auth                         string // methods enforced, or what is declared
+		purpose                      string
+	}
+	// The seed's External and Internal Endpoints tables. Where the seed
+	// writes an authentication in words, the row holds what the cluster
+	// shows for it: "Keycloak SSO" on langfuse, obot and headlamp is the
+	// apps' own login (declared), "OIDC SSO" on grafana and hubble is the
+	// oidc-sso SecurityPolicy, "JWT/API Key" on llms is an optional JWT plus
+	// LiteLLM's declared API keys.
+	want := []row{
+		{"echo.matherly.net", "echo", "default", 80, v1alpha1.ExposurePublic, v1alpha1.AuthenticationNone, "", "Test/health check"},
+		{"flux-webhook.matherly.net", "webhook-receiver", "flux-system", 80, v1alpha1.ExposurePublic, v1alpha1.AuthenticationDeclared, "hmac", "GitOps webhook"},
+		{"langfuse.matherly.net", "langfuse-web", "ai-system", 3000, v1alpha1.ExposurePublic, v1alpha1.AuthenticationDeclared, "keycloak-sso", "LLM observability"},
+		{"llms.matherly.net", "litellm", "ai-system", 4000, v1alpha1.ExposurePublic, v1alpha1.AuthenticationOptional, "JWT+api-key", "LLM proxy gateway"},
+		{"obot.matherly.net", "obot", "ai-system", 80, v1alpha1.ExposurePublic, v1alpha1.AuthenticationDeclared, "keycloak-sso", "MCP agent platform"},
+		{"sso.matherly.net", "keycloak-service", "identity", 8080, v1alpha1.ExposurePublic, v1alpha1.AuthenticationDeclared, "native", "Identity provider"},
+		{"grafana.matherly.net", "kube-prometheus-stack-grafana", "monitoring", 80, v1alpha1.ExposureInternal, v1alpha1.AuthenticationRequired, "OIDC", "Metrics/dashboards"},
+		{"headlamp.matherly.net", "headlamp", "kube-system", 80, v1alpha1.ExposureInternal, v1alpha1.AuthenticationDeclared, "keycloak-sso", "Kubernetes Web UI"},
+		{"hubble.matherly.net", "hubble-ui", "kube-system", 80, v1alpha1.ExposureInternal, v1alpha1.AuthenticationRequired, "OIDC", "Network observability"},
+		{"rustfs.matherly.net", "rustfs-svc", "storage", 9001, v1alpha1.ExposureInternal, v1alpha1.AuthenticationNone, "", "S3 management"},
+	}
+	got := res.Status.Endpoints.Items
+	if len(got) != len(want) {
+		t.Fatalf("want %d endpoints (the redirect routes expose none), got %d", len(want), len(got))
+	}
+	for i, w := range want {
+		e := got[i]
+		auth := strings.Join(e.Authentication.Methods, "+")
+		if e.Authentication.Declared != "" {
+			auth = strings.TrimPrefix(auth+"+"+e.Authentication.Declared, "+")
+		}
+		if e.Hostname != w.hostname || len(e.Backends) != 1 || e.Backends[0].Name != w.service || e.Backends[0].Namespace != w.namespace ||
+			e.Backends[0].Port != w.port || !e.Backends[0].Exists || !e.Backends[0].Permitted || e.Exposure != w.exposure ||
+			e.Authentication.Mode != w.mode || auth != w.auth || e.Purpose != w.purpose || e.Port != 443 {
+			t.Errorf("row %d: got %s -> %+v exposure %s auth %s %q purpose %q; want %+v", i, e.Hostname, e.Backends, e.Exposure,
+				e.Authentication.Mode, auth, e.Purpose, w)
+		}
+	}
+	if s := res.Status.Summary; s.PublicEndpoints != 6 || s.UnauthenticatedEndpoints != 2 || s.UnauthenticatedPublicEndpoints != 1 {
+		t.Errorf("summary %+v", s)
+	}
+}
+
+func TestSeedServiceTables(t *testing.T) {
+	res := computeFixture(t, "homelab")
+	var lb, np []string
+	for _, s := range res.Status.Services.Items {
+		var ports, nodePorts []string
+		for _, p := range s.Ports {
+			ports = append(ports, fmt.Sprint(p.Port))
+			if p.NodePort != 0 {
+				nodePorts = append(nodePorts, fmt.Sprint(p.NodePort))
+			}
+		}
+		if s.Type == "LoadBalancer" {
+			lb = append(lb, fmt.Sprintf("%s %s %v %s", s.Name, s.Namespace, s.ExternalAddresses, strings.Join(ports, ",")))
+		}
+		if len(nodePorts) > 0 {
+			np = append(np, fmt.Sprintf("%s %s %s", s.Name, s.Namespace, strings.Join(nodePorts, ",")))
+		}
+	}
+	wantLB := []string{"envoy-external network [192.168.22.90] 80,443", "envoy-internal network [192.168.22.80] 80,443"}
+	if !slices.Equal(lb, wantLB) {
+		t.Errorf("LoadBalancer table: %q, want %q", lb, wantLB)
+	}
+	// The seed lists spegel-registry only; the LoadBalancer Services open
+	// node ports too, which the seed's table leaves out.
+	wantNP := []string{"spegel-registry kube-system 30021", "envoy-external network 31080,31443", "envoy-internal network 32080,32443"}
+	slices.Sort(wantNP)
+	slices.Sort(np)
+	if !slices.Equal(np, wantNP) {
+		t.Errorf("NodePort table: %q, want %q", np, wantNP)
+	}
+}
+
+func TestSeedSecurityPolicies(t *testing.T) {
+	res := computeFixture(t, "homelab")
+	sps := res.Status.SecurityPolicies.Items
+	if len(sps) != 2 || sps[0].Name != "jwt-auth" || sps[1].Name != "oidc-sso" {
+		t.Fatalf("policies: %+v", sps)
+	}
+	jwt := sps[0]
+	if jwt.Namespace != "network" || fmt.Sprint(jwt.Targets) != "[HTTPRoute{security=jwt-protected}]" || len(jwt.JWTProviders) != 1 {
+		t.Fatalf("jwt-auth: %+v", jwt)
+	}
+	p := jwt.JWTProviders[0]
+	if p.Issuer != "https://sso.matherly.net/realms/matherlynet" ||
+		p.JWKSURI != "https://sso.matherly.net/realms/matherlynet/protocol/openid-connect/certs" {
+		t.Errorf("jwt provider: %+v", p)
+	}
+	var claims []string
+	for _, c := range p.ClaimToHeaders {
+		claims = append(claims, c.Claim+"="+c.Header)
+	}
+	wantClaims := "sub=X-User-ID email=X-User-Email email=X-Email groups=X-User-Groups groups=X-Groups " +
+		"preferred_username=X-Username realm_access.roles=X-User-Roles resource_access.envoy-gateway.roles=X-Client-Roles"
+	if strings.Join(claims, " ") != wantClaims {
+		t.Errorf("claims forwarded: %s", strings.Join(claims, " "))
+	}
+	o := sps[1].OIDC
+	if o == nil || o.ClientID != "envoy-gateway" || o.CookieDomain != "matherly.net" || !o.SplitPath ||
+		o.AuthorizationEndpoint != "https://sso.matherly.net/realms/matherlynet/protocol/openid-connect/auth" ||
+		o.TokenEndpoint != "http://keycloak-service.identity.svc.cluster.local:8080/realms/matherlynet/protocol/openid-connect/token" {
+		t.Errorf("oidc-sso: %+v", o)
+	}
+	if fmt.Sprint(sps[1].Protects) != "[HTTPRoute/network/grafana HTTPRoute/network/hubble]" || fmt.Sprint(jwt.Protects) != "[HTTPRoute/network/llms]" {
+		t.Errorf("protects: %v %v", jwt.Protects, sps[1].Protects)
+	}
+}
+
+func TestSeedReferenceGrants(t *testing.T) {
+	res := computeFixture(t, "homelab")
+	want := []string{
+		"ai-system/langfuse-network-access", "ai-system/network-litellm-access", "ai-system/network-obot-access",
+		"identity/allow-oidc-from-network", "kube-system/allow-network-httproutes", "kube-system/headlamp-network-access",
+		"monitoring/allow-network-httproutes", "storage/allow-network-httproutes",
+	}
+	var got []string
+	for _, g := range res.Status.ReferenceGrants.Items {
+		got = append(got, g.Namespace+"/"+g.Name)
+		if g.References != 1 || g.Purpose == "" {
+			t.Errorf("%s/%s: every grant of the seed is used once and has a purpose: %+v", g.Namespace, g.Name, g)
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("grants %v, want %v", got, want)
 	}
 }
