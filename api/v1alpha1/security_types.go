@@ -49,6 +49,14 @@ type SecurityPolicyEntry struct {
 	// it for its ancestors: True, False, or Unknown without status.
 	// +optional
 	Accepted string `json:"accepted,omitempty"`
+	// Overridden is True when its controller reports that a more specific
+	// policy overrides it for some ancestor.
+	// +optional
+	Overridden string `json:"overridden,omitempty"`
+	// MergeType is the policy's mergeType: how it merges into the
+	// gateway-side policy instead of replacing it.
+	// +optional
+	MergeType string `json:"mergeType,omitempty"`
 }
 
 // JWTProviderEntry is one JWT provider.

@@ -68,7 +68,8 @@ type NetworkInventoryStatus struct {
 	// Conditions: Ready (kstatus-compatible: True once an inventory computed
 	// from synced caches is written), SourcesAvailable, and the gap
 	// conditions alerting fires on, True while the gap exists:
-	// CriticalFindings, UnauthenticatedPublicEndpoints, UncoveredNamespaces.
+	// CriticalFindings, UnauthenticatedPublicEndpoints, ExposureGaps,
+	// UncoveredNamespaces.
 	// +optional
 	// +listType=map
 	// +listMapKey=type
@@ -92,6 +93,9 @@ const (
 	// ConditionUncoveredNamespaces is True while a namespace with running
 	// pods has no policy isolating them.
 	ConditionUncoveredNamespaces = "UncoveredNamespaces"
+	// ConditionExposureGaps is True while an exposure finding of High or
+	// Critical priority is open; its reason is the worst finding's rule.
+	ConditionExposureGaps = "ExposureGaps"
 )
 
 // Summary counts everything the inventory holds, never truncated.

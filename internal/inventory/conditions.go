@@ -8,6 +8,7 @@ import (
 
 	"netinventory.io/netinventory/api/v1alpha1"
 	"netinventory.io/netinventory/internal/inventory/model"
+	"netinventory.io/netinventory/internal/inventory/rules"
 	"netinventory.io/netinventory/internal/snapshot"
 )
 
@@ -19,6 +20,7 @@ const (
 	ReasonNoCriticalFindings             = "NoCriticalFindings"
 	ReasonUnauthenticatedPublicEndpoints = "UnauthenticatedPublicEndpointsFound"
 	ReasonAllPublicEndpointsGuarded      = "AllPublicEndpointsGuarded"
+	ReasonNoExposureGaps                 = "NoExposureGaps"
 )
 
 // conditionNames is how many items a condition message names.
@@ -39,6 +41,16 @@ func conditions(snap *snapshot.Snapshot, md *model.Model, findings []v1alpha1.Fi
 		return subjects
 	}
 	critical := open(func(f v1alpha1.Finding) bool { return f.Priority == v1alpha1.PriorityCritical })
+	exposureGaps := open(func(f v1alpha1.Finding) bool {
+		return rules.FamilyOf(f.Rule) == rules.FamilyExposure && priorityRank(f.Priority) <= priorityRank(v1alpha1.PriorityHigh)
+	})
+	exposureReason := ReasonNoExposureGaps
+	for _, f := range findings { // sorted: the first open one is the worst
+		if !f.Acknowledged && len(exposureGaps) > 0 && rules.FamilyOf(f.Rule) == rules.FamilyExposure {
+			exposureReason = f.Rule
+			break
+		}
+	}
 	unauthenticated := open(func(f v1alpha1.Finding) bool { return f.Rule == "PublicEndpointWithoutAuthentication" })
 	return []metav1.Condition{
 		sourcesCondition(snap),
@@ -47,6 +59,8 @@ func conditions(snap *snapshot.Snapshot, md *model.Model, findings []v1alpha1.Fi
 		gapCondition(v1alpha1.ConditionUnauthenticatedPublicEndpoints, unauthenticated, ReasonUnauthenticatedPublicEndpoints,
 			ReasonAllPublicEndpointsGuarded, "public endpoints without authentication",
 			fmt.Sprintf("every public endpoint (%d) has authentication, enforced or declared, or is acknowledged", countPublic(md))),
+		gapCondition(v1alpha1.ConditionExposureGaps, exposureGaps, exposureReason, ReasonNoExposureGaps,
+			"exposure gaps of High or Critical priority", "no open exposure gap of High or Critical priority"),
 	}
 }
 

@@ -43,6 +43,10 @@ func (m *engine) securityPolicies() []model.SecurityPolicy {
 			e.OIDC = oidcEntry(o)
 		}
 		e.Accepted = policyAccepted(sp)
+		e.Overridden = policyOverridden(sp)
+		if sp.Spec.MergeType != nil {
+			e.MergeType = string(*sp.Spec.MergeType)
+		}
 		for ref := range m.policies.protects[sp] {
 			e.Protects = append(e.Protects, ref.Kind+"/"+ref.Namespace+"/"+ref.Name)
 		}
@@ -136,6 +140,19 @@ func policyAccepted(sp *egv1a1.SecurityPolicy) string {
 		return string(metav1.ConditionUnknown)
 	}
 	return status
+}
+
+// policyOverridden is "True" when the controller reports the policy
+// overridden for some ancestor.
+func policyOverridden(sp *egv1a1.SecurityPolicy) string {
+	for _, a := range sp.Status.Ancestors {
+		for _, c := range a.Conditions {
+			if c.Type == string(egv1a1.PolicyConditionOverridden) && c.Status == metav1.ConditionTrue {
+				return string(metav1.ConditionTrue)
+			}
+		}
+	}
+	return ""
 }
 
 // recordPolicyReferences records the objects SecurityPolicies refer to:
