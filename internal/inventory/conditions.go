@@ -21,6 +21,8 @@ const (
 	ReasonUnauthenticatedPublicEndpoints = "UnauthenticatedPublicEndpointsFound"
 	ReasonAllPublicEndpointsGuarded      = "AllPublicEndpointsGuarded"
 	ReasonNoExposureGaps                 = "NoExposureGaps"
+	ReasonNamespacesWithoutPolicies      = "NamespacesWithoutPolicies"
+	ReasonAllNamespacesCovered           = "AllNamespacesCovered"
 )
 
 // conditionNames is how many items a condition message names.
@@ -52,6 +54,7 @@ func conditions(snap *snapshot.Snapshot, md *model.Model, findings []v1alpha1.Fi
 		}
 	}
 	unauthenticated := open(func(f v1alpha1.Finding) bool { return f.Rule == "PublicEndpointWithoutAuthentication" })
+	uncovered := open(func(f v1alpha1.Finding) bool { return f.Rule == "NamespaceWithoutPolicies" })
 	return []metav1.Condition{
 		sourcesCondition(snap),
 		gapCondition(v1alpha1.ConditionCriticalFindings, critical, ReasonCriticalFindingsOpen, ReasonNoCriticalFindings,
@@ -61,6 +64,8 @@ func conditions(snap *snapshot.Snapshot, md *model.Model, findings []v1alpha1.Fi
 			fmt.Sprintf("every public endpoint (%d) has authentication, enforced or declared, or is acknowledged", countPublic(md))),
 		gapCondition(v1alpha1.ConditionExposureGaps, exposureGaps, exposureReason, ReasonNoExposureGaps,
 			"exposure gaps of High or Critical priority", "no open exposure gap of High or Critical priority"),
+		gapCondition(v1alpha1.ConditionUncoveredNamespaces, uncovered, ReasonNamespacesWithoutPolicies, ReasonAllNamespacesCovered,
+			"namespaces with running pods and no policy isolating them", "every namespace with running pods has policies isolating some of them, or is acknowledged"),
 	}
 }
 

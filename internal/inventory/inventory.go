@@ -88,7 +88,7 @@ func (m *engine) buildModel() *model.Model {
 	md.SecurityPolicies = m.securityPolicies()
 	md.ReferenceGrants = m.referenceGrantEntries()
 	md.References = m.refs.sorted()
-	md.Namespaces = m.namespaceEntries()
+	m.coverageEntries(md)
 	return md
 }
 

@@ -34,6 +34,15 @@ type Model struct {
 	// SpecProblems are parts of the spec that could not be applied, such
 	// as a rule with an invalid selector.
 	SpecProblems []string
+
+	// Pods is the policy coverage of every running pod in scope, by
+	// namespace and name.
+	Pods []PodCoverage
+	// PolicyProblems are policies that enforce nothing.
+	PolicyProblems []PolicyProblem
+	// Disagreements are namespaces where Cilium and Kubernetes policies
+	// select different pods.
+	Disagreements []KindDisagreement
 }
 
 // SecurityPolicy is a SecurityPolicy and what it ended up applying to.
@@ -79,4 +88,37 @@ type Reference struct {
 	// Exists is false when the referenced object does not exist; only
 	// checked for kinds the inventory reads.
 	Exists bool
+}
+
+// PodCoverage is how policies apply to one pod.
+type PodCoverage struct {
+	Namespace string
+	Name      string
+	// HostNetwork pods are not subject to pod policies.
+	HostNetwork bool
+	// SelectedBy are the policies that select the pod, as Kind/namespace/name.
+	SelectedBy []string
+	// DefaultDeny is, per direction (ingress, egress), whether a selecting
+	// policy puts the pod into default deny.
+	DefaultDeny [2]bool
+	// Isolated is, per direction, whether the pod is restricted: default
+	// deny and no selecting policy allowing everything.
+	Isolated [2]bool
+}
+
+// PolicyProblem is a network policy the engine could not apply.
+type PolicyProblem struct {
+	Policy v1alpha1.ObjectRef
+	// Reason is InvalidSelector or NotValid.
+	Reason string
+	Detail string
+}
+
+// KindDisagreement is a namespace whose CiliumNetworkPolicies and
+// NetworkPolicies select different pods.
+type KindDisagreement struct {
+	Namespace string
+	// OnlyCilium are pods only Cilium policies select; OnlyNetworkPolicy,
+	// pods only NetworkPolicies select.
+	OnlyCilium, OnlyNetworkPolicy []string
 }

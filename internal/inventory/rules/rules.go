@@ -37,6 +37,13 @@ var All = []Rule{
 	{"SecurityPolicyTargetsNothing", FamilyExposure, SecurityPolicyTargetsNothing},
 	{"SecurityPolicyOverridden", FamilyExposure, SecurityPolicyOverridden},
 	{"NodePortExposure", FamilyExposure, NodePortExposure},
+	{"NamespaceWithoutPolicies", FamilyCoverage, NamespaceWithoutPolicies},
+	{"PodsNotIsolated", FamilyCoverage, PodsNotIsolated},
+	{"SelectedNotIsolated", FamilyCoverage, SelectedNotIsolated},
+	{"PolicySelectsNoPods", FamilyCoverage, PolicySelectsNoPods},
+	{"InvalidPolicySelector", FamilyCoverage, InvalidPolicySelector},
+	{"CiliumPolicyNotValid", FamilyCoverage, CiliumPolicyNotValid},
+	{"PolicyKindsDisagree", FamilyCoverage, PolicyKindsDisagree},
 }
 
 // Run runs every rule and stamps each finding with its rule's name.

@@ -1,0 +1,204 @@
+package inventory
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"netinventory.io/netinventory/api/v1alpha1"
+)
+
+// podYAML is a running pod in namespace ns with labels.
+func podYAML(ns, name, labels string, hostNetwork bool) string {
+	return fmt.Sprintf(`apiVersion: v1
+kind: Pod
+metadata: {name: %s, namespace: %s, labels: {%s}}
+spec: {hostNetwork: %v, serviceAccountName: sa-%s, containers: [{name: c, image: i}]}
+status: {phase: Running}`, name, ns, labels, hostNetwork, name)
+}
+
+func nsYAML(name, labels string) string {
+	return fmt.Sprintf("apiVersion: v1\nkind: Namespace\nmetadata: {name: %s, labels: {kubernetes.io/metadata.name: %s%s}}", name, name, labels)
+}
+
+func np(ns, name, body string) string {
+	return fmt.Sprintf("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: %s, namespace: %s}\nspec:\n%s", name, ns, body)
+}
+
+func cnp(ns, name, body string) string {
+	return fmt.Sprintf("apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: %s, namespace: %s}\nspec:\n%s", name, ns, body)
+}
+
+func ccnp(name, body string) string {
+	return fmt.Sprintf("apiVersion: cilium.io/v2\nkind: CiliumClusterwideNetworkPolicy\nmetadata: {name: %s}\nspec:\n%s", name, body)
+}
+
+// isolation renders each pod's isolation: "ns/name:IE" with I for ingress
+// and E for egress, "-" for neither, "host" for hostNetwork pods.
+func isolation(res *Result) string {
+	var out []string
+	for _, p := range res.Model.Pods {
+		s := ""
+		if p.Isolated[0] {
+			s += "I"
+		}
+		if p.Isolated[1] {
+			s += "E"
+		}
+		if s == "" {
+			s = "-"
+		}
+		if p.HostNetwork {
+			s = "host"
+		}
+		out = append(out, p.Namespace+"/"+p.Name+":"+s)
+	}
+	return strings.Join(out, " ")
+}
+
+func TestIsolationSemantics(t *testing.T) {
+	base := []string{nsYAML("a", ", team: x"), nsYAML("b", ""), podYAML("a", "web", "app: web", false), podYAML("a", "db", "app: db", false),
+		podYAML("b", "other", "app: web", false)}
+	tests := []struct {
+		name string
+		docs []string
+		want string
+	}{
+		{"no policy isolates nothing", nil, "a/db:- a/web:- b/other:-"},
+		{"policyTypes omitted with only ingress rules isolates ingress only",
+			[]string{np("a", "p", "  podSelector: {matchLabels: {app: web}}\n  ingress: [{from: [{podSelector: {}}]}]")},
+			"a/db:- a/web:I b/other:-"},
+		{"policyTypes omitted with egress rules isolates both",
+			[]string{np("a", "p", "  podSelector: {matchLabels: {app: web}}\n  egress: [{to: [{podSelector: {}}]}]")},
+			"a/db:- a/web:IE b/other:-"},
+		{"explicit policyTypes Egress isolates egress only, whatever ingress says",
+			[]string{np("a", "p", "  podSelector: {}\n  policyTypes: [Egress]\n  ingress: [{}]")},
+			"a/db:E a/web:E b/other:-"},
+		{"ingress: [{}] allows all: selected, not isolated",
+			[]string{np("a", "p", "  podSelector: {}\n  policyTypes: [Ingress]\n  ingress: [{}]")},
+			"a/db:- a/web:- b/other:-"},
+		{"an allow-all policy undoes another policy's isolation in that direction",
+			[]string{np("a", "deny", "  podSelector: {}\n  policyTypes: [Ingress, Egress]"),
+				np("a", "open", "  podSelector: {matchLabels: {app: web}}\n  policyTypes: [Ingress]\n  ingress: [{}]")},
+			"a/db:IE a/web:E b/other:-"},
+		{"a Cilium empty ingress rule is a default deny, not an allow-all",
+			[]string{cnp("a", "c", "  endpointSelector: {}\n  ingress: [{}]")},
+			"a/db:I a/web:I b/other:-"},
+		{"Cilium: rules in one direction isolate that direction only",
+			[]string{cnp("a", "c", "  endpointSelector: {matchLabels: {app: web}}\n  egress: [{toEntities: [world]}]")},
+			"a/db:- a/web:E b/other:-"},
+		{"Cilium: deny rules count as rules of their direction",
+			[]string{cnp("a", "c", "  endpointSelector: {matchLabels: {app: web}}\n  ingressDeny: [{fromEntities: [world]}]")},
+			"a/db:- a/web:I b/other:-"},
+		{"Cilium: enableDefaultDeny false selects without isolating",
+			[]string{cnp("a", "c", "  endpointSelector: {}\n  enableDefaultDeny: {ingress: false, egress: false}\n  ingress: [{fromEntities: [cluster]}]\n  egress: [{toEntities: [cluster]}]")},
+			"a/db:- a/web:- b/other:-"},
+		{"Cilium: fromEntities all on every port allows all",
+			[]string{cnp("a", "deny", "  endpointSelector: {}\n  ingress: [{}]"), cnp("a", "open", "  endpointSelector: {}\n  ingress: [{fromEntities: [all]}]")},
+			"a/db:- a/web:- b/other:-"},
+		{"Cilium: the k8s: source prefix matches pod labels",
+			[]string{cnp("a", "c", "  endpointSelector: {matchLabels: {k8s:app: web}}\n  ingress: [{}]")},
+			"a/db:- a/web:I b/other:-"},
+		{"Cilium: reserved: labels never match pods",
+			[]string{cnp("a", "c", "  endpointSelector: {matchLabels: {reserved:host: \"\"}}\n  ingress: [{}]")},
+			"a/db:- a/web:- b/other:-"},
+		{"a CNP selects only in its namespace, even with an empty selector",
+			[]string{cnp("b", "c", "  endpointSelector: {}\n  ingress: [{}]")},
+			"a/db:- a/web:- b/other:I"},
+		{"a CCNP with an empty selector selects every pod in the cluster",
+			[]string{ccnp("c", "  endpointSelector: {}\n  egress: [{toEntities: [kube-apiserver]}]")},
+			"a/db:E a/web:E b/other:E"},
+		{"a CCNP selects by namespace identity label",
+			[]string{ccnp("c", "  endpointSelector: {matchLabels: {io.kubernetes.pod.namespace: b}}\n  ingress: [{}]")},
+			"a/db:- a/web:- b/other:I"},
+		{"a CCNP selects by namespace labels",
+			[]string{ccnp("c", "  endpointSelector: {matchLabels: {k8s:io.cilium.k8s.namespace.labels.team: x}}\n  ingress: [{}]")},
+			"a/db:I a/web:I b/other:-"},
+		{"a CCNP selects by service account",
+			[]string{ccnp("c", "  endpointSelector: {matchLabels: {io.cilium.k8s.policy.serviceaccount: sa-db}}\n  ingress: [{}]")},
+			"a/db:I a/web:- b/other:-"},
+		{"a CCNP with a nodeSelector is a host policy, not a pod policy",
+			[]string{ccnp("host", "  nodeSelector: {}\n  ingress: [{fromEntities: [cluster]}]")},
+			"a/db:- a/web:- b/other:-"},
+		{"an invalid CNP enforces nothing",
+			[]string{cnp("a", "c", "  endpointSelector: {}\n  ingress: [{}]") + `
+status: {conditions: [{type: Valid, status: "False", message: "bad rule"}]}`},
+			"a/db:- a/web:- b/other:-"},
+		{"an invalid selector enforces nothing, and does not panic",
+			[]string{np("a", "p", "  podSelector: {matchExpressions: [{key: app, operator: Near, values: [web]}]}\n  policyTypes: [Ingress]")},
+			"a/db:- a/web:- b/other:-"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := compute(t, nil, append(append([]string{}, base...), tt.docs...)...)
+			if got := isolation(res); got != tt.want {
+				t.Errorf("got  %s\nwant %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestHostNetworkPodsCountApart(t *testing.T) {
+	res := compute(t, nil, nsYAML("kube-system", ""), podYAML("kube-system", "agent", "app: cilium", true),
+		podYAML("kube-system", "dns", "app: dns", false), cnp("kube-system", "all", "  endpointSelector: {}\n  ingress: [{}]\n  egress: [{}]"))
+	ns := res.Status.Namespaces.Items[0]
+	if ns.Pods != 2 || ns.HostNetworkPods != 1 || ns.IsolatedIngress != 1 || ns.IsolatedEgress != 1 || ns.Coverage != v1alpha1.CoverageCovered {
+		t.Errorf("a hostNetwork pod is neither covered nor uncovered: %+v", ns)
+	}
+	res = compute(t, nil, nsYAML("kube-system", ""), podYAML("kube-system", "agent", "app: cilium", true))
+	if c := res.Status.Namespaces.Items[0].Coverage; c != v1alpha1.CoverageHostNetworkOnly {
+		t.Errorf("only hostNetwork pods: %s", c)
+	}
+	if res.Status.Summary.UncoveredNamespaces != 0 {
+		t.Errorf("a namespace of hostNetwork pods is not uncovered")
+	}
+}
+
+func TestCoverageStates(t *testing.T) {
+	tests := []struct {
+		name string
+		docs []string
+		want v1alpha1.CoverageState
+	}{
+		{"none", []string{podYAML("a", "p", "app: x", false)}, v1alpha1.CoverageNone},
+		{"covered", []string{podYAML("a", "p", "app: x", false), np("a", "d", "  podSelector: {}\n  policyTypes: [Ingress, Egress]")}, v1alpha1.CoverageCovered},
+		{"partial by direction", []string{podYAML("a", "p", "app: x", false), np("a", "d", "  podSelector: {}\n  policyTypes: [Ingress]")}, v1alpha1.CoveragePartial},
+		{"partial by pods", []string{podYAML("a", "p", "app: x", false), podYAML("a", "q", "app: other", false),
+			np("a", "d", "  podSelector: {matchLabels: {app: x}}\n  policyTypes: [Ingress, Egress]")}, v1alpha1.CoveragePartial},
+		{"selected, not isolated", []string{podYAML("a", "p", "app: x", false),
+			cnp("a", "c", "  endpointSelector: {}\n  enableDefaultDeny: {ingress: false, egress: false}\n  ingress: [{fromEntities: [cluster]}]")},
+			v1alpha1.CoverageSelectedNotIsolated},
+		{"default deny, no pods", []string{nsYAML("a", ""), np("a", "d", "  podSelector: {}\n  policyTypes: [Ingress, Egress]")}, v1alpha1.CoverageDefaultDeny},
+		{"empty", []string{nsYAML("a", "")}, v1alpha1.CoverageEmpty},
+	}
+	for _, tt := range tests {
+		res := compute(t, nil, tt.docs...)
+		if got := res.Status.Namespaces.Items[0].Coverage; got != tt.want {
+			t.Errorf("%s: got %s, want %s", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestNamespacePriorities(t *testing.T) {
+	var docs []string
+	for i := range 20 {
+		docs = append(docs, podYAML("big", fmt.Sprintf("p%d", i), "app: x", false))
+	}
+	docs = append(docs, podYAML("small", "p", "app: x", false), podYAML("kube-system", "dns", "app: dns", false),
+		podYAML("classed", "p", "app: x", false), nsYAML("labelled", ", tier: crown"), podYAML("labelled", "p", "app: x", false),
+		gateway("All"), appNamespace, appService, httpRoute("app", "r", ""), podYAML("app", "web", "app: web", false))
+	spec := &v1alpha1.NetworkInventorySpec{Priorities: v1alpha1.PrioritySpec{Namespaces: []v1alpha1.NamespacePriority{
+		{Priority: v1alpha1.PriorityLow, Names: []string{"classed"}, Reason: "sandbox"},
+		{Priority: v1alpha1.PriorityCritical, Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"tier": "crown"}}},
+	}}}
+	res := compute(t, spec, docs...)
+	want := map[string]v1alpha1.Priority{"big": v1alpha1.PriorityHigh, "small": v1alpha1.PriorityMedium, "kube-system": v1alpha1.PriorityLow,
+		"classed": v1alpha1.PriorityLow, "labelled": v1alpha1.PriorityCritical, "app": v1alpha1.PriorityHigh}
+	for _, ns := range res.Status.Namespaces.Items {
+		if w, ok := want[ns.Name]; ok && ns.Priority != w {
+			t.Errorf("%s: %s (%s), want %s", ns.Name, ns.Priority, ns.PriorityReason, w)
+		}
+	}
+}

@@ -1,0 +1,293 @@
+package inventory
+
+import (
+	"cmp"
+	"slices"
+	"sort"
+	"strings"
+
+	ciliumv2 "github.com/cilium/cilium/pkg/k8s/apis/cilium.io/v2"
+	slimv1 "github.com/cilium/cilium/pkg/k8s/slim/k8s/apis/meta/v1"
+	"github.com/cilium/cilium/pkg/policy/api"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"netinventory.io/netinventory/api/v1alpha1"
+)
+
+// Policy kinds.
+const (
+	KindNetworkPolicy                  = "NetworkPolicy"
+	KindCiliumNetworkPolicy            = "CiliumNetworkPolicy"
+	KindCiliumClusterwideNetworkPolicy = "CiliumClusterwideNetworkPolicy"
+)
+
+// podPolicy is one pod-selecting rule of a policy, compiled: a
+// NetworkPolicy, or one rule (spec or specs item) of a Cilium policy.
+type podPolicy struct {
+	// entry is the index of the policy's catalog entry.
+	entry int
+	// namespace the rule selects pods in; "" for clusterwide rules.
+	namespace string
+	selector  labels.Selector
+	// cilium rules match identity labels, NetworkPolicies pod labels.
+	cilium bool
+	// namespaceWide is true for an empty selector.
+	namespaceWide bool
+	// deny is whether the rule puts selected pods into default deny, per
+	// direction (0 ingress, 1 egress).
+	deny [2]bool
+	// allowAll is whether the rule allows everything in a direction.
+	allowAll [2]bool
+	// indexKey is a "key=value" every selected pod carries, "" if none.
+	indexKey string
+}
+
+// policyProblem is a policy the engine could not apply.
+type policyProblem struct {
+	entry  int
+	reason string // InvalidSelector or NotValid
+	detail string
+}
+
+// compiledPolicies holds the catalog entries and the compiled rules.
+type compiledPolicies struct {
+	entries  []v1alpha1.NetworkPolicyEntry
+	rules    []podPolicy
+	problems []policyProblem
+}
+
+// compilePolicies compiles the network policies in scope, in catalog order
+// (kind, namespace, name).
+func (m *engine) compilePolicies() *compiledPolicies {
+	c := &compiledPolicies{}
+	for i := range m.snap.CiliumNetworkPolicies {
+		p := &m.snap.CiliumNetworkPolicies[i]
+		if m.inNamespaceScope(p.Namespace) {
+			c.addCilium(KindCiliumNetworkPolicy, p.Namespace, p.Name, p.Spec, p.Specs, &p.Status)
+		}
+	}
+	for i := range m.snap.CiliumClusterwideNetworkPolicies {
+		p := &m.snap.CiliumClusterwideNetworkPolicies[i]
+		c.addCilium(KindCiliumClusterwideNetworkPolicy, "", p.Name, p.Spec, p.Specs, &p.Status)
+	}
+	for i := range m.snap.NetworkPolicies {
+		p := &m.snap.NetworkPolicies[i]
+		if m.inNamespaceScope(p.Namespace) {
+			c.addNetworkPolicy(p)
+		}
+	}
+	c.sort()
+	return c
+}
+
+// sort orders the entries by kind, namespace and name, keeping the rules
+// and problems pointing at them.
+func (c *compiledPolicies) sort() {
+	order := make([]int, len(c.entries))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool {
+		ea, eb := c.entries[order[a]], c.entries[order[b]]
+		return cmp.Or(cmp.Compare(ea.Kind, eb.Kind), cmp.Compare(ea.Namespace, eb.Namespace), cmp.Compare(ea.Name, eb.Name)) < 0
+	})
+	newIndex := make([]int, len(order))
+	entries := make([]v1alpha1.NetworkPolicyEntry, len(order))
+	for to, from := range order {
+		newIndex[from] = to
+		entries[to] = c.entries[from]
+	}
+	c.entries = entries
+	for i := range c.rules {
+		c.rules[i].entry = newIndex[c.rules[i].entry]
+	}
+	for i := range c.problems {
+		c.problems[i].entry = newIndex[c.problems[i].entry]
+	}
+	slices.SortStableFunc(c.problems, func(a, b policyProblem) int { return cmp.Compare(a.entry, b.entry) })
+}
+
+// ciliumValid is the policy's Valid condition: True, False or Unknown.
+func ciliumValid(st *ciliumv2.CiliumNetworkPolicyStatus) string {
+	for _, cond := range st.Conditions {
+		if cond.Type == ciliumv2.PolicyConditionValid {
+			return string(cond.Status)
+		}
+	}
+	return string(metav1.ConditionUnknown)
+}
+
+func (c *compiledPolicies) addCilium(kind, namespace, name string, spec *api.Rule, specs api.Rules, st *ciliumv2.CiliumNetworkPolicyStatus) {
+	e := v1alpha1.NetworkPolicyEntry{Kind: kind, Namespace: namespace, Name: name, Valid: ciliumValid(st)}
+	idx := len(c.entries)
+	var rules []*api.Rule
+	if spec != nil {
+		rules = append(rules, spec)
+	}
+	rules = append(rules, specs...)
+	var types [2]bool
+	var selectors []string
+	for _, r := range rules {
+		if r == nil {
+			continue
+		}
+		if e.Description == "" {
+			e.Description = r.Description
+		}
+		e.IngressRules += int32(len(r.Ingress))
+		e.EgressRules += int32(len(r.Egress))
+		e.IngressDenyRules += int32(len(r.IngressDeny))
+		e.EgressDenyRules += int32(len(r.EgressDeny))
+		if r.NodeSelector.LabelSelector != nil {
+			e.HostPolicy = true // applies to nodes, not pods
+			selectors = append(selectors, "node:"+ciliumSelectorString(r.NodeSelector.LabelSelector))
+			continue
+		}
+		selectors = append(selectors, ciliumSelectorString(r.EndpointSelector.LabelSelector))
+		sel, err := ciliumSelector(r.EndpointSelector.LabelSelector)
+		if err != nil {
+			c.problems = append(c.problems, policyProblem{entry: idx, reason: "InvalidSelector", detail: err.Error()})
+			continue
+		}
+		pp := podPolicy{entry: idx, namespace: namespace, selector: sel, cilium: true,
+			namespaceWide: r.EndpointSelector.LabelSelector != nil && sel.Empty()}
+		// A direction with rules (allow or deny) defaults to deny unless
+		// enableDefaultDeny says false for it.
+		pp.deny[0] = (len(r.Ingress) > 0 || len(r.IngressDeny) > 0) && !isFalse(r.EnableDefaultDeny.Ingress)
+		pp.deny[1] = (len(r.Egress) > 0 || len(r.EgressDeny) > 0) && !isFalse(r.EnableDefaultDeny.Egress)
+		for _, in := range r.Ingress {
+			pp.allowAll[0] = pp.allowAll[0] || ciliumAllowsAll(in.FromEntities, len(in.ToPorts)+len(in.ICMPs))
+		}
+		for _, out := range r.Egress {
+			pp.allowAll[1] = pp.allowAll[1] || ciliumAllowsAll(out.ToEntities, len(out.ToPorts)+len(out.ICMPs)+len(out.ToFQDNs))
+		}
+		pp.indexKey = indexKeyCilium(r.EndpointSelector.LabelSelector)
+		types[0] = types[0] || pp.deny[0]
+		types[1] = types[1] || pp.deny[1]
+		c.rules = append(c.rules, pp)
+	}
+	if e.Valid == string(metav1.ConditionFalse) {
+		// An invalid Cilium policy enforces nothing.
+		c.problems = append(c.problems, policyProblem{entry: idx, reason: "NotValid", detail: ciliumInvalidMessage(st)})
+		c.rules = slices.DeleteFunc(c.rules, func(p podPolicy) bool { return p.entry == idx })
+		types = [2]bool{}
+	}
+	e.Selector = joinSelectors(selectors)
+	e.PolicyTypes = policyTypeNames(types)
+	c.entries = append(c.entries, e)
+}
+
+func ciliumInvalidMessage(st *ciliumv2.CiliumNetworkPolicyStatus) string {
+	for _, cond := range st.Conditions {
+		if cond.Type == ciliumv2.PolicyConditionValid {
+			return cond.Message
+		}
+	}
+	return ""
+}
+
+// ciliumAllowsAll is true for a rule that allows the `all` entity on every
+// port.
+func ciliumAllowsAll(entities api.EntitySlice, portRules int) bool {
+	return portRules == 0 && slices.Contains(entities, api.EntityAll)
+}
+
+func (c *compiledPolicies) addNetworkPolicy(p *networkingv1.NetworkPolicy) {
+	idx := len(c.entries)
+	types := effectivePolicyTypes(p)
+	e := v1alpha1.NetworkPolicyEntry{Kind: KindNetworkPolicy, Namespace: p.Namespace, Name: p.Name,
+		IngressRules: int32(len(p.Spec.Ingress)), EgressRules: int32(len(p.Spec.Egress)),
+		PolicyTypes: policyTypeNames(types), Description: purposeOf(p)}
+	sel, err := metav1.LabelSelectorAsSelector(&p.Spec.PodSelector)
+	if err != nil {
+		c.problems = append(c.problems, policyProblem{entry: idx, reason: "InvalidSelector", detail: err.Error()})
+	} else {
+		e.Selector = sel.String()
+		pp := podPolicy{entry: idx, namespace: p.Namespace, selector: sel, namespaceWide: sel.Empty(), deny: types,
+			indexKey: indexKeyPlain(p.Spec.PodSelector.MatchLabels)}
+		// An empty rule ({}) allows everything, in the directions the
+		// policy's types say its rules apply to.
+		for _, in := range p.Spec.Ingress {
+			pp.allowAll[0] = pp.allowAll[0] || (types[0] && len(in.From) == 0 && len(in.Ports) == 0)
+		}
+		for _, out := range p.Spec.Egress {
+			pp.allowAll[1] = pp.allowAll[1] || (types[1] && len(out.To) == 0 && len(out.Ports) == 0)
+		}
+		c.rules = append(c.rules, pp)
+	}
+	c.entries = append(c.entries, e)
+}
+
+// effectivePolicyTypes are the directions a NetworkPolicy isolates: its
+// policyTypes, or when omitted Ingress, plus Egress if it has egress rules.
+func effectivePolicyTypes(p *networkingv1.NetworkPolicy) [2]bool {
+	if len(p.Spec.PolicyTypes) == 0 {
+		return [2]bool{true, len(p.Spec.Egress) > 0}
+	}
+	return [2]bool{slices.Contains(p.Spec.PolicyTypes, networkingv1.PolicyTypeIngress),
+		slices.Contains(p.Spec.PolicyTypes, networkingv1.PolicyTypeEgress)}
+}
+
+func policyTypeNames(types [2]bool) []string {
+	var out []string
+	if types[0] {
+		out = append(out, string(networkingv1.PolicyTypeIngress))
+	}
+	if types[1] {
+		out = append(out, string(networkingv1.PolicyTypeEgress))
+	}
+	return out
+}
+
+func joinSelectors(s []string) string {
+	if len(s) == 1 {
+		return s[0]
+	}
+	out := ""
+	for i, x := range s {
+		if i > 0 {
+			out += " | "
+		}
+		if x == "" {
+			x = "(all)"
+		}
+		out += x
+	}
+	return out
+}
+
+// indexKeyPlain picks a key=value of matchLabels to index a policy by.
+func indexKeyPlain(ml map[string]string) string {
+	keys := make([]string, 0, len(ml))
+	for k := range ml {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	if len(keys) == 0 {
+		return ""
+	}
+	return keys[0] + "=" + ml[keys[0]]
+}
+
+// indexKeyCilium picks a key=value of a Cilium selector's matchLabels that
+// is a plain pod label (not a namespace, service account or other derived
+// identity label) to index by.
+func indexKeyCilium(s *slimv1.LabelSelector) string {
+	if s == nil {
+		return ""
+	}
+	ml := map[string]string{}
+	for k, v := range s.MatchLabels {
+		key := podLabelKey(k)
+		if key == nonPodSourceKey || key == ciliumNamespaceLabel || key == ciliumServiceAccountLabel ||
+			key == ciliumPodServiceAccount || key == ciliumClusterLabel || strings.HasPrefix(key, ciliumNamespaceLabelPrefix) {
+			continue
+		}
+		ml[key] = string(v)
+	}
+	return indexKeyPlain(ml)
+}
+
+func isFalse(b *bool) bool { return b != nil && !*b }

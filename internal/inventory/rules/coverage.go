@@ -1,0 +1,174 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+
+	"netinventory.io/netinventory/api/v1alpha1"
+	"netinventory.io/netinventory/internal/inventory/model"
+)
+
+// lower is one step less urgent, Low at the least.
+func lower(p v1alpha1.Priority) v1alpha1.Priority {
+	switch p {
+	case v1alpha1.PriorityCritical:
+		return v1alpha1.PriorityHigh
+	case v1alpha1.PriorityHigh:
+		return v1alpha1.PriorityMedium
+	}
+	return v1alpha1.PriorityLow
+}
+
+func namespaceObject(name string) *v1alpha1.ObjectRef {
+	return &v1alpha1.ObjectRef{Kind: "Namespace", Name: name}
+}
+
+// NamespaceWithoutPolicies: a namespace whose running pods no policy
+// isolates in any direction, at the namespace's priority.
+func NamespaceWithoutPolicies(m *model.Model) []v1alpha1.Finding {
+	var out []v1alpha1.Finding
+	for _, ns := range m.Namespaces {
+		if ns.Coverage != v1alpha1.CoverageNone {
+			continue
+		}
+		subject := ns.Pods - ns.HostNetworkPods
+		msg := fmt.Sprintf("namespace %s: %d pods with no network policies", ns.Name, subject)
+		if ns.CiliumPolicies+ns.NetworkPolicies > 0 {
+			msg = fmt.Sprintf("namespace %s: %d pods, and its %d policies select none of them", ns.Name, subject, ns.CiliumPolicies+ns.NetworkPolicies)
+		}
+		if ns.HostNetworkPods > 0 {
+			msg += fmt.Sprintf(" (%d more on the host network, where pod policies do not apply)", ns.HostNetworkPods)
+		}
+		out = append(out, v1alpha1.Finding{Priority: ns.Priority, Subject: ns.Name, Object: namespaceObject(ns.Name),
+			Message: msg + "; priority: " + ns.PriorityReason,
+			Recommendation: "Add baseline policies: a namespace-wide default deny for ingress and egress, then allow DNS, " +
+				"the kube-apiserver where needed, and the flows the workloads need."})
+	}
+	return out
+}
+
+// PodsNotIsolated: in a partly covered namespace, pods left open in a
+// direction. One step below the namespace's priority.
+func PodsNotIsolated(m *model.Model) []v1alpha1.Finding {
+	var out []v1alpha1.Finding
+	for _, ns := range m.Namespaces {
+		if ns.Coverage != v1alpha1.CoveragePartial {
+			continue
+		}
+		subject := ns.Pods - ns.HostNetworkPods
+		for _, d := range []struct {
+			name     string
+			isolated int32
+		}{{"ingress", ns.IsolatedIngress}, {"egress", ns.IsolatedEgress}} {
+			if d.isolated >= subject {
+				continue
+			}
+			var open []string
+			for _, p := range m.Pods {
+				if p.Namespace == ns.Name && !p.HostNetwork && !p.Isolated[directionIndex(d.name)] {
+					open = append(open, p.Name)
+				}
+			}
+			out = append(out, v1alpha1.Finding{Priority: lower(ns.Priority), Subject: ns.Name, Object: namespaceObject(ns.Name),
+				Message: fmt.Sprintf("namespace %s: %d of %d pods not isolated for %s: %s", ns.Name, subject-d.isolated, subject,
+					d.name, named(open, 3)),
+				Recommendation: fmt.Sprintf("Add %s rules (or a namespace-wide default deny) that select these pods.", d.name)})
+		}
+	}
+	return out
+}
+
+func directionIndex(d string) int {
+	if d == "egress" {
+		return 1
+	}
+	return 0
+}
+
+// SelectedNotIsolated: pods that policies select without isolating them in
+// any direction (enableDefaultDeny false, or rules that allow everything).
+func SelectedNotIsolated(m *model.Model) []v1alpha1.Finding {
+	var out []v1alpha1.Finding
+	for _, ns := range m.Namespaces {
+		if ns.SelectedNotIsolated == 0 {
+			continue
+		}
+		out = append(out, v1alpha1.Finding{Priority: lower(ns.Priority), Subject: ns.Name, Object: namespaceObject(ns.Name),
+			Message: fmt.Sprintf("namespace %s: %d pods are selected by policies that isolate them in no direction "+
+				"(enableDefaultDeny false, or rules that allow all)", ns.Name, ns.SelectedNotIsolated),
+			Recommendation: "Being selected is not being restricted: enable default deny for at least one direction, or narrow the allow-all rules."})
+	}
+	return out
+}
+
+// PolicySelectsNoPods: a policy whose selector matches no running pod.
+// Namespace-wide policies (empty selectors) are a deliberate default for
+// pods to come and are not reported; host policies select nodes.
+func PolicySelectsNoPods(m *model.Model) []v1alpha1.Finding {
+	invalid := map[v1alpha1.ObjectRef]bool{}
+	for _, p := range m.PolicyProblems {
+		invalid[p.Policy] = true
+	}
+	var out []v1alpha1.Finding
+	for _, p := range m.NetworkPolicies {
+		ref := v1alpha1.ObjectRef{Kind: p.Kind, Namespace: p.Namespace, Name: p.Name}
+		if p.SelectedPods > 0 || p.HostPolicy || p.Selector == "" || invalid[ref] {
+			continue
+		}
+		out = append(out, v1alpha1.Finding{Priority: v1alpha1.PriorityLow, Subject: policySubject(ref), Object: &ref,
+			Message:        fmt.Sprintf("%s %s selects no running pod (%s)", p.Kind, policySubject(ref), p.Selector),
+			Recommendation: "Check the selector against the pods' labels; delete the policy if what it protected is gone."})
+	}
+	return out
+}
+
+func policySubject(ref v1alpha1.ObjectRef) string {
+	if ref.Namespace == "" {
+		return ref.Name
+	}
+	return ref.Namespace + "/" + ref.Name
+}
+
+func policyProblems(m *model.Model, reason string, what, recommendation string) []v1alpha1.Finding {
+	var out []v1alpha1.Finding
+	for _, p := range m.PolicyProblems {
+		if p.Reason != reason {
+			continue
+		}
+		ref := p.Policy
+		out = append(out, v1alpha1.Finding{Priority: v1alpha1.PriorityHigh, Subject: policySubject(ref), Object: &ref,
+			Message:        fmt.Sprintf("%s %s %s: %s; it enforces nothing", p.Policy.Kind, policySubject(ref), what, p.Detail),
+			Recommendation: recommendation})
+	}
+	return out
+}
+
+// InvalidPolicySelector: a policy whose selector cannot be parsed.
+func InvalidPolicySelector(m *model.Model) []v1alpha1.Finding {
+	return policyProblems(m, "InvalidSelector", "has an invalid selector", "Fix the selector (operators In, NotIn, Exists, DoesNotExist).")
+}
+
+// CiliumPolicyNotValid: a Cilium policy its agent reports as not Valid.
+func CiliumPolicyNotValid(m *model.Model) []v1alpha1.Finding {
+	return policyProblems(m, "NotValid", "is not Valid", "Read status.conditions[Valid] and fix the policy; until then the pods it meant to protect are not.")
+}
+
+// PolicyKindsDisagree: a namespace with both Cilium and Kubernetes policies
+// in which they select different pods, so each kind's view of the
+// namespace is incomplete.
+func PolicyKindsDisagree(m *model.Model) []v1alpha1.Finding {
+	var out []v1alpha1.Finding
+	for _, d := range m.Disagreements {
+		var parts []string
+		if len(d.OnlyCilium) > 0 {
+			parts = append(parts, "only Cilium policies select "+named(d.OnlyCilium, 3))
+		}
+		if len(d.OnlyNetworkPolicy) > 0 {
+			parts = append(parts, "only NetworkPolicies select "+named(d.OnlyNetworkPolicy, 3))
+		}
+		out = append(out, v1alpha1.Finding{Priority: v1alpha1.PriorityLow, Subject: d.Namespace, Object: namespaceObject(d.Namespace),
+			Message:        fmt.Sprintf("namespace %s: its CiliumNetworkPolicies and NetworkPolicies select different pods: %s", d.Namespace, strings.Join(parts, "; ")),
+			Recommendation: "Keep CNP/NP pairs consistent, or keep one kind of policy per namespace."})
+	}
+	return out
+}
