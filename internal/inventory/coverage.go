@@ -3,6 +3,7 @@ package inventory
 import (
 	"cmp"
 	"slices"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -15,8 +16,11 @@ import (
 // clusterwide ones) by a label every pod they select carries, so a pod is
 // matched only against the rules that can select it.
 type ruleBucket struct {
-	byLabel   map[string][]int
+	// byLabel maps a label key, then value, to rules.
+	byLabel   map[string]map[string][]int
 	unindexed []int
+	// namespaceOnly rules are matched once per namespace.
+	namespaceOnly []int
 }
 
 func indexRules(rules []podPolicy) map[string]*ruleBucket {
@@ -24,14 +28,22 @@ func indexRules(rules []podPolicy) map[string]*ruleBucket {
 	for i, r := range rules {
 		b := out[r.namespace]
 		if b == nil {
-			b = &ruleBucket{byLabel: map[string][]int{}}
+			b = &ruleBucket{byLabel: map[string]map[string][]int{}}
 			out[r.namespace] = b
 		}
-		if r.indexKey == "" {
-			b.unindexed = append(b.unindexed, i)
-		} else {
-			b.byLabel[r.indexKey] = append(b.byLabel[r.indexKey], i)
+		if r.namespaceOnly {
+			b.namespaceOnly = append(b.namespaceOnly, i)
+			continue
 		}
+		key, value, ok := strings.Cut(r.indexKey, "=")
+		if !ok {
+			b.unindexed = append(b.unindexed, i)
+			continue
+		}
+		if b.byLabel[key] == nil {
+			b.byLabel[key] = map[string][]int{}
+		}
+		b.byLabel[key][value] = append(b.byLabel[key][value], i)
 	}
 	return out
 }
@@ -59,22 +71,33 @@ func (m *engine) computeCoverage(pols *compiledPolicies) *coverage {
 	for i := range lastPod {
 		lastPod[i] = -1
 	}
-	var candidates []int
+	total := 0
+	for _, pods := range m.podsByNamespace {
+		total += len(pods)
+	}
+	c.pods = make([]model.PodCoverage, 0, total)
+	var arena indexArena
+	var candidates, selectedBy []int
+	identity := &ciliumIdentity{}
 	for _, ns := range names {
+		perNamespace := c.namespaceRules(m, ns)
 		pods := slices.Clone(m.podsByNamespace[ns])
 		slices.SortFunc(pods, func(a, b *corev1.Pod) int { return cmp.Compare(a.Name, b.Name) })
 		for _, p := range pods {
 			pc := model.PodCoverage{Namespace: p.Namespace, Name: p.Name, HostNetwork: p.Spec.HostNetwork}
 			if !pc.HostNetwork {
-				candidates = c.candidates(candidates[:0], p)
+				candidates = append(c.candidates(candidates[:0], p), perNamespace...)
 				var allowAll [2]bool
-				identity := ciliumIdentity{pod: p, namespace: m.namespaces[p.Namespace]}
+				identity.pod, identity.namespace = p, m.namespaces[p.Namespace]
+				selectedBy = selectedBy[:0]
 				for _, ri := range candidates {
 					r := &pols.rules[ri]
-					var ok bool
-					if r.cilium {
+					ok := r.namespaceOnly // already matched for the namespace
+					switch {
+					case ok:
+					case r.cilium:
 						ok = r.selector.Matches(identity)
-					} else {
+					default:
 						ok = r.selector.Matches(labels.Set(p.Labels))
 					}
 					if !ok {
@@ -87,19 +110,54 @@ func (m *engine) computeCoverage(pols *compiledPolicies) *coverage {
 					if lastPod[r.entry] != len(c.pods) {
 						lastPod[r.entry] = len(c.pods)
 						c.selected[r.entry]++
-						e := &pols.entries[r.entry]
-						pc.SelectedBy = append(pc.SelectedBy, e.Kind+"/"+e.Namespace+"/"+e.Name)
+						selectedBy = append(selectedBy, r.entry)
 					}
 				}
 				for d := range 2 {
 					pc.Isolated[d] = pc.DefaultDeny[d] && !allowAll[d]
 				}
-				slices.Sort(pc.SelectedBy)
+				if len(selectedBy) > 0 {
+					pc.SelectedBy = arena.store(selectedBy)
+					slices.Sort(pc.SelectedBy)
+				}
 			}
 			c.pods = append(c.pods, pc)
 		}
 	}
 	return c
+}
+
+// namespaceRules returns the namespace-level rules (of the namespace and
+// clusterwide) that select the pods of a namespace.
+func (c *coverage) namespaceRules(m *engine, namespace string) []int {
+	var out []int
+	identity := &ciliumIdentity{pod: &corev1.Pod{}, namespace: m.namespaces[namespace]}
+	identity.pod.Namespace = namespace
+	for _, bucket := range []string{namespace, ""} {
+		if b := c.buckets[bucket]; b != nil {
+			for _, ri := range b.namespaceOnly {
+				if c.policies.rules[ri].selector.Matches(identity) {
+					out = append(out, ri)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// indexArena stores many small int slices in large shared chunks, so a
+// pod's SelectedBy costs no allocation of its own.
+type indexArena struct{ chunk []int }
+
+const arenaChunk = 1 << 16
+
+func (a *indexArena) store(v []int) []int {
+	if len(a.chunk)+len(v) > cap(a.chunk) {
+		a.chunk = make([]int, 0, max(arenaChunk, len(v)))
+	}
+	start := len(a.chunk)
+	a.chunk = append(a.chunk, v...)
+	return a.chunk[start:len(a.chunk):len(a.chunk)]
 }
 
 // candidates appends the rules that may select a pod: those of its
@@ -116,7 +174,9 @@ func (c *coverage) candidates(out []int, p *corev1.Pod) []int {
 			continue
 		}
 		for k, v := range p.Labels {
-			out = append(out, b.byLabel[k+"="+v]...)
+			if values := b.byLabel[k]; values != nil {
+				out = append(out, values[v]...)
+			}
 		}
 	}
 	return out
@@ -180,8 +240,8 @@ func (m *engine) coverageEntries(md *model.Model) {
 		if len(pc.SelectedBy) > 0 && !pc.Isolated[0] && !pc.Isolated[1] {
 			d.entry.SelectedNotIsolated++
 		}
-		byCilium := slices.ContainsFunc(pc.SelectedBy, func(s string) bool { return hasKindPrefix(s, KindCiliumNetworkPolicy) })
-		byKubernetes := slices.ContainsFunc(pc.SelectedBy, func(s string) bool { return hasKindPrefix(s, KindNetworkPolicy) })
+		byCilium := slices.ContainsFunc(pc.SelectedBy, func(i int) bool { return pols.entries[i].Kind == KindCiliumNetworkPolicy })
+		byKubernetes := slices.ContainsFunc(pc.SelectedBy, func(i int) bool { return pols.entries[i].Kind == KindNetworkPolicy })
 		if byCilium && !byKubernetes {
 			d.onlyCilium = append(d.onlyCilium, pc.Name)
 		}
@@ -211,10 +271,6 @@ func (m *engine) coverageEntries(md *model.Model) {
 	}
 	slices.SortFunc(md.Namespaces, func(a, b v1alpha1.NamespaceEntry) int { return cmp.Compare(a.Name, b.Name) })
 	slices.SortFunc(md.Disagreements, func(a, b model.KindDisagreement) int { return cmp.Compare(a.Namespace, b.Namespace) })
-}
-
-func hasKindPrefix(selectedBy, kind string) bool {
-	return len(selectedBy) > len(kind) && selectedBy[:len(kind)] == kind && selectedBy[len(kind)] == '/'
 }
 
 // coverageState summarises a namespace; see the CoverageState constants.

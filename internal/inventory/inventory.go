@@ -67,6 +67,7 @@ func Compute(snap *snapshot.Snapshot, spec *v1alpha1.NetworkInventorySpec, now t
 	fn := m.limits.findings
 	st.Findings = v1alpha1.FindingList{Items: capped(findings, fn), Total: count(findings), Truncated: len(findings) > fn}
 	st.Summary = summarize(md, findings)
+	fitBudget(&st, StatusBudget)
 	return &Result{Status: st, Conditions: conditions(snap, md, findings), Model: md}, nil
 }
 

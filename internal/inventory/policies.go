@@ -42,6 +42,26 @@ type podPolicy struct {
 	allowAll [2]bool
 	// indexKey is a "key=value" every selected pod carries, "" if none.
 	indexKey string
+	// namespaceOnly is true for a Cilium selector that reads only labels
+	// every pod of a namespace shares (namespace, namespace labels,
+	// cluster): it is matched once per namespace, not once per pod.
+	namespaceOnly bool
+}
+
+// namespaceLevel reports whether a Cilium selector reads only identity
+// labels that are the same for every pod of a namespace.
+func namespaceLevel(sel labels.Selector) bool {
+	reqs, selectable := sel.Requirements()
+	if !selectable || len(reqs) == 0 {
+		return false
+	}
+	for _, r := range reqs {
+		k := r.Key()
+		if k != ciliumNamespaceLabel && k != ciliumClusterLabel && !strings.HasPrefix(k, ciliumNamespaceLabelPrefix) {
+			return false
+		}
+	}
+	return true
 }
 
 // policyProblem is a policy the engine could not apply.
@@ -164,6 +184,7 @@ func (c *compiledPolicies) addCilium(kind, namespace, name string, spec *api.Rul
 			pp.allowAll[1] = pp.allowAll[1] || ciliumAllowsAll(out.ToEntities, len(out.ToPorts)+len(out.ICMPs)+len(out.ToFQDNs))
 		}
 		pp.indexKey = indexKeyCilium(r.EndpointSelector.LabelSelector)
+		pp.namespaceOnly = namespaceLevel(sel)
 		types[0] = types[0] || pp.deny[0]
 		types[1] = types[1] || pp.deny[1]
 		c.rules = append(c.rules, pp)

@@ -85,9 +85,9 @@ type ciliumIdentity struct {
 	namespace *corev1.Namespace
 }
 
-var _ labels.Labels = ciliumIdentity{}
+var _ labels.Labels = &ciliumIdentity{}
 
-func (c ciliumIdentity) lookup(key string) (string, bool) {
+func (c *ciliumIdentity) lookup(key string) (string, bool) {
 	switch key {
 	case ciliumNamespaceLabel:
 		return c.pod.Namespace, true
@@ -111,16 +111,16 @@ func (c ciliumIdentity) lookup(key string) (string, bool) {
 }
 
 // Has reports whether the identity has a label.
-func (c ciliumIdentity) Has(key string) bool {
+func (c *ciliumIdentity) Has(key string) bool {
 	_, ok := c.lookup(key)
 	return ok
 }
 
 // Get returns the value of a label.
-func (c ciliumIdentity) Get(key string) string {
+func (c *ciliumIdentity) Get(key string) string {
 	v, _ := c.lookup(key)
 	return v
 }
 
 // Lookup returns the value of a label and whether it is there.
-func (c ciliumIdentity) Lookup(key string) (string, bool) { return c.lookup(key) }
+func (c *ciliumIdentity) Lookup(key string) (string, bool) { return c.lookup(key) }

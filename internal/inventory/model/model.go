@@ -96,8 +96,9 @@ type PodCoverage struct {
 	Name      string
 	// HostNetwork pods are not subject to pod policies.
 	HostNetwork bool
-	// SelectedBy are the policies that select the pod, as Kind/namespace/name.
-	SelectedBy []string
+	// SelectedBy are the policies that select the pod, as indexes into
+	// Model.NetworkPolicies.
+	SelectedBy []int
 	// DefaultDeny is, per direction (ingress, egress), whether a selecting
 	// policy puts the pod into default deny.
 	DefaultDeny [2]bool

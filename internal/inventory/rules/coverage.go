@@ -50,6 +50,24 @@ func NamespaceWithoutPolicies(m *model.Model) []v1alpha1.Finding {
 // PodsNotIsolated: in a partly covered namespace, pods left open in a
 // direction. One step below the namespace's priority.
 func PodsNotIsolated(m *model.Model) []v1alpha1.Finding {
+	partial := map[string]bool{}
+	for _, ns := range m.Namespaces {
+		partial[ns.Name] = ns.Coverage == v1alpha1.CoveragePartial
+	}
+	open := map[string]*[2][]string{} // namespace -> pods open per direction
+	for _, p := range m.Pods {
+		if !partial[p.Namespace] || p.HostNetwork {
+			continue
+		}
+		if open[p.Namespace] == nil {
+			open[p.Namespace] = &[2][]string{}
+		}
+		for d := range 2 {
+			if !p.Isolated[d] {
+				open[p.Namespace][d] = append(open[p.Namespace][d], p.Name)
+			}
+		}
+	}
 	var out []v1alpha1.Finding
 	for _, ns := range m.Namespaces {
 		if ns.Coverage != v1alpha1.CoveragePartial {
@@ -63,15 +81,9 @@ func PodsNotIsolated(m *model.Model) []v1alpha1.Finding {
 			if d.isolated >= subject {
 				continue
 			}
-			var open []string
-			for _, p := range m.Pods {
-				if p.Namespace == ns.Name && !p.HostNetwork && !p.Isolated[directionIndex(d.name)] {
-					open = append(open, p.Name)
-				}
-			}
 			out = append(out, v1alpha1.Finding{Priority: lower(ns.Priority), Subject: ns.Name, Object: namespaceObject(ns.Name),
 				Message: fmt.Sprintf("namespace %s: %d of %d pods not isolated for %s: %s", ns.Name, subject-d.isolated, subject,
-					d.name, named(open, 3)),
+					d.name, named(open[ns.Name][directionIndex(d.name)], 3)),
 				Recommendation: fmt.Sprintf("Add %s rules (or a namespace-wide default deny) that select these pods.", d.name)})
 		}
 	}
