@@ -107,8 +107,8 @@ func benchmarkCompute(b *testing.B, pods, policies int) {
 	b.ReportMetric(float64(len(snap.Pods)), "pods")
 }
 
-func BenchmarkCompute1kPods100Policies(b *testing.B)    { benchmarkCompute(b, 1_000, 100) }
-func BenchmarkCompute10kPods1kPolicies(b *testing.B)    { benchmarkCompute(b, 10_000, 1_000) }
+func BenchmarkCompute1kPods100Policies(b *testing.B)   { benchmarkCompute(b, 1_000, 100) }
+func BenchmarkCompute10kPods1kPolicies(b *testing.B)   { benchmarkCompute(b, 10_000, 1_000) }
 func BenchmarkCompute150kPods10kPolicies(b *testing.B) { benchmarkCompute(b, 150_000, 10_000) }
 
 func TestLargeClusterStatusFitsTheBudget(t *testing.T) {
