@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -60,9 +61,26 @@ type Loader struct {
 	// Keep makes the loader keep every object it read in Objects.
 	Keep bool
 
-	snap   Snapshot
-	errs   []error
-	decode runtime.Decoder
+	snap Snapshot
+	errs []error
+}
+
+// The decoders are built once: a codec factory over the whole scheme is
+// not cheap.
+var (
+	strictDecoder  = sync.OnceValue(func() runtime.Decoder { return newDecoder(serializer.EnableStrict) })
+	lenientDecoder = sync.OnceValue(func() runtime.Decoder { return newDecoder() })
+)
+
+func newDecoder(opts ...serializer.CodecFactoryOptionsMutator) runtime.Decoder {
+	return serializer.NewCodecFactory(Scheme, opts...).UniversalDeserializer()
+}
+
+func decoder(strict bool) runtime.Decoder {
+	if strict {
+		return strictDecoder()
+	}
+	return lenientDecoder()
 }
 
 // LoadFiles reads files and directories (recursively, *.yaml, *.yml and
@@ -248,18 +266,11 @@ func (l *Loader) addObject(u *unstructured.Unstructured) error {
 	if src.Namespaced && u.GetNamespace() == "" {
 		u.SetNamespace("default") // as kubectl applies it
 	}
-	if l.decode == nil {
-		var opts []serializer.CodecFactoryOptionsMutator
-		if l.Strict {
-			opts = append(opts, serializer.EnableStrict)
-		}
-		l.decode = serializer.NewCodecFactory(Scheme, opts...).UniversalDeserializer()
-	}
 	data, err := u.MarshalJSON()
 	if err != nil {
 		return err
 	}
-	obj, _, err := l.decode.Decode(data, nil, nil)
+	obj, _, err := decoder(l.Strict).Decode(data, nil, nil)
 	if err != nil {
 		return fmt.Errorf("%s %q: %w", gvk, u.GetName(), err)
 	}
