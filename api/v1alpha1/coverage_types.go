@@ -137,3 +137,34 @@ type NamespaceEntry struct {
 	// +optional
 	PriorityReason string `json:"priorityReason,omitempty"`
 }
+
+// FlowList is the bounded list of flows the network policies allow.
+type FlowList struct {
+	// Total is the number of flows, listed or not.
+	Total int32 `json:"total"`
+	// Truncated is true when Items holds fewer than Total.
+	// +optional
+	Truncated bool `json:"truncated,omitempty"`
+	// Items, sorted by from and to.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=2000
+	Items []FlowEntry `json:"items,omitempty"`
+}
+
+// FlowEntry is traffic that some policy's allow rules permit: what the
+// policies allow, not traffic observed.
+type FlowEntry struct {
+	// From is the source: namespace/app for pods (app from the selector's
+	// app labels, `*` for any pod), or an entity, CIDR or DNS name.
+	From string `json:"from"`
+	// To is the destination, in the same form.
+	To string `json:"to"`
+	// Ports allowed, as port/protocol; empty: any port.
+	// +optional
+	// +listType=atomic
+	Ports []string `json:"ports,omitempty"`
+	// Policies that allow it, as Kind/namespace/name.
+	// +listType=atomic
+	Policies []string `json:"policies"`
+}

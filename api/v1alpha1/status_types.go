@@ -61,6 +61,11 @@ type NetworkInventoryStatus struct {
 	// +optional
 	Namespaces NamespaceList `json:"namespaces,omitempty"`
 
+	// Flows are the communications the network policies allow, by
+	// namespace and app.
+	// +optional
+	Flows FlowList `json:"flows,omitempty"`
+
 	// Findings are the gaps found, most urgent first.
 	// +optional
 	Findings FindingList `json:"findings,omitempty"`

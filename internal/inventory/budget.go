@@ -31,6 +31,7 @@ func view[T any](items *[]T, truncated *bool) listView {
 // budget bytes. Findings, sorted most urgent first, are cut last.
 func fitBudget(st *v1alpha1.NetworkInventoryStatus, budget int) {
 	lists := []listView{
+		view(&st.Flows.Items, &st.Flows.Truncated),
 		view(&st.NetworkPolicies.Items, &st.NetworkPolicies.Truncated),
 		view(&st.Namespaces.Items, &st.Namespaces.Truncated),
 		view(&st.Endpoints.Items, &st.Endpoints.Truncated),

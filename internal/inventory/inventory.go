@@ -64,6 +64,7 @@ func Compute(snap *snapshot.Snapshot, spec *v1alpha1.NetworkInventorySpec, now t
 	st.NetworkPolicies = v1alpha1.NetworkPolicyList{Items: capped(md.NetworkPolicies, n), Total: count(md.NetworkPolicies), Truncated: len(md.NetworkPolicies) > n}
 	st.ReferenceGrants = v1alpha1.ReferenceGrantList{Items: capped(md.ReferenceGrants, n), Total: count(md.ReferenceGrants), Truncated: len(md.ReferenceGrants) > n}
 	st.Namespaces = v1alpha1.NamespaceList{Items: capped(md.Namespaces, n), Total: count(md.Namespaces), Truncated: len(md.Namespaces) > n}
+	st.Flows = v1alpha1.FlowList{Items: capped(md.Flows, n), Total: count(md.Flows), Truncated: len(md.Flows) > n}
 	fn := m.limits.findings
 	st.Findings = v1alpha1.FindingList{Items: capped(findings, fn), Total: count(findings), Truncated: len(findings) > fn}
 	st.Summary = summarize(md, findings)
@@ -90,6 +91,7 @@ func (m *engine) buildModel() *model.Model {
 	md.ReferenceGrants = m.referenceGrantEntries()
 	md.References = m.refs.sorted()
 	m.coverageEntries(md)
+	md.Flows = m.flows()
 	return md
 }
 

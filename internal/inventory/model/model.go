@@ -23,6 +23,7 @@ type Model struct {
 	ReferenceGrants  []v1alpha1.ReferenceGrantEntry
 	Namespaces       []v1alpha1.NamespaceEntry
 	NetworkPolicies  []v1alpha1.NetworkPolicyEntry
+	Flows            []v1alpha1.FlowEntry
 
 	// RouteProblems are route attachments that expose nothing: not
 	// accepted, unresolved references, parents that do not exist or do not

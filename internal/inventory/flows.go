@@ -1,0 +1,266 @@
+package inventory
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	slimv1 "github.com/cilium/cilium/pkg/k8s/slim/k8s/apis/meta/v1"
+	"github.com/cilium/cilium/pkg/policy/api"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"netinventory.io/netinventory/api/v1alpha1"
+)
+
+// appLabels are the labels that name an application, in order of
+// preference, when naming the pods a selector picks.
+var appLabels = []string{"app.kubernetes.io/name", "app", "k8s-app", "cnpg.io/cluster", "app.kubernetes.io/instance", "name"}
+
+// appOf names the pods of a selector's matchLabels: namespace/app, or
+// namespace/* for any pod.
+func appOf(namespace string, matchLabels map[string]string) string {
+	if namespace == "" {
+		namespace = "*"
+	}
+	for _, key := range appLabels {
+		if v, ok := matchLabels[key]; ok {
+			return namespace + "/" + v
+		}
+	}
+	if len(matchLabels) == 0 {
+		return namespace + "/*"
+	}
+	keys := make([]string, 0, len(matchLabels))
+	for k := range matchLabels {
+		keys = append(keys, k+"="+matchLabels[k])
+	}
+	sort.Strings(keys)
+	return namespace + "/{" + strings.Join(keys, ",") + "}"
+}
+
+// flowSet collects flows, merging the ports and policies of equal ends.
+type flowSet map[[2]string]*v1alpha1.FlowEntry
+
+func (f flowSet) add(from, to string, ports []string, policy string) {
+	key := [2]string{from, to}
+	e := f[key]
+	if e == nil {
+		e = &v1alpha1.FlowEntry{From: from, To: to}
+		f[key] = e
+	}
+	for _, p := range ports {
+		if !slices.Contains(e.Ports, p) {
+			e.Ports = append(e.Ports, p)
+		}
+	}
+	if !slices.Contains(e.Policies, policy) {
+		e.Policies = append(e.Policies, policy)
+	}
+}
+
+func (f flowSet) sorted() []v1alpha1.FlowEntry {
+	out := make([]v1alpha1.FlowEntry, 0, len(f))
+	for _, e := range f {
+		slices.Sort(e.Ports)
+		slices.Sort(e.Policies)
+		out = append(out, *e)
+	}
+	slices.SortFunc(out, func(a, b v1alpha1.FlowEntry) int { return cmp.Or(cmp.Compare(a.From, b.From), cmp.Compare(a.To, b.To)) })
+	return out
+}
+
+// flows derives, from the allow rules of the policies in scope, which
+// namespaces and apps may reach which, on which ports.
+func (m *engine) flows() []v1alpha1.FlowEntry {
+	set := flowSet{}
+	for i := range m.snap.NetworkPolicies {
+		p := &m.snap.NetworkPolicies[i]
+		if m.inNamespaceScope(p.Namespace) {
+			networkPolicyFlows(set, p)
+		}
+	}
+	for i := range m.snap.CiliumNetworkPolicies {
+		p := &m.snap.CiliumNetworkPolicies[i]
+		if m.inNamespaceScope(p.Namespace) {
+			ciliumFlows(set, KindCiliumNetworkPolicy+"/"+p.Namespace+"/"+p.Name, p.Namespace, append(api.Rules{p.Spec}, p.Specs...))
+		}
+	}
+	for i := range m.snap.CiliumClusterwideNetworkPolicies {
+		p := &m.snap.CiliumClusterwideNetworkPolicies[i]
+		ciliumFlows(set, KindCiliumClusterwideNetworkPolicy+"/"+p.Name, "", append(api.Rules{p.Spec}, p.Specs...))
+	}
+	return set.sorted()
+}
+
+func networkPolicyFlows(set flowSet, p *networkingv1.NetworkPolicy) {
+	policy := KindNetworkPolicy + "/" + p.Namespace + "/" + p.Name
+	self := appOf(p.Namespace, p.Spec.PodSelector.MatchLabels)
+	types := effectivePolicyTypes(p)
+	ports := func(ps []networkingv1.NetworkPolicyPort) []string {
+		var out []string
+		for _, port := range ps {
+			proto := "TCP"
+			if port.Protocol != nil {
+				proto = string(*port.Protocol)
+			}
+			if port.Port != nil {
+				out = append(out, port.Port.String()+"/"+proto)
+			} else {
+				out = append(out, "*/"+proto)
+			}
+		}
+		return out
+	}
+	peers := func(ps []networkingv1.NetworkPolicyPeer) []string {
+		if len(ps) == 0 {
+			return []string{"any"}
+		}
+		var out []string
+		for _, peer := range ps {
+			switch {
+			case peer.IPBlock != nil:
+				out = append(out, "cidr:"+peer.IPBlock.CIDR)
+			case peer.NamespaceSelector != nil:
+				out = append(out, appOf(namespaceOfSelector(peer.NamespaceSelector), podLabels(peer.PodSelector)))
+			default:
+				out = append(out, appOf(p.Namespace, podLabels(peer.PodSelector)))
+			}
+		}
+		return out
+	}
+	if types[0] {
+		for _, r := range p.Spec.Ingress {
+			for _, from := range peers(r.From) {
+				set.add(from, self, ports(r.Ports), policy)
+			}
+		}
+	}
+	if types[1] {
+		for _, r := range p.Spec.Egress {
+			for _, to := range peers(r.To) {
+				set.add(self, to, ports(r.Ports), policy)
+			}
+		}
+	}
+}
+
+func podLabels(s *metav1.LabelSelector) map[string]string {
+	if s == nil {
+		return nil
+	}
+	return s.MatchLabels
+}
+
+// namespaceOfSelector names the namespace a namespaceSelector picks: the
+// kubernetes.io/metadata.name it matches, else "*".
+func namespaceOfSelector(s *metav1.LabelSelector) string {
+	if v, ok := s.MatchLabels["kubernetes.io/metadata.name"]; ok {
+		return v
+	}
+	for _, r := range s.MatchExpressions {
+		if r.Key == "kubernetes.io/metadata.name" && r.Operator == metav1.LabelSelectorOpIn && len(r.Values) == 1 {
+			return r.Values[0]
+		}
+	}
+	return "*"
+}
+
+// ciliumEndpoint names the pods of a Cilium peer selector, whose namespace
+// is the policy's unless the selector names one.
+func ciliumEndpoint(policyNamespace string, s *slimv1.LabelSelector) string {
+	ml := map[string]string{}
+	ns := policyNamespace
+	if s != nil {
+		for k, v := range s.MatchLabels {
+			key := podLabelKey(k)
+			switch {
+			case key == ciliumNamespaceLabel:
+				ns = string(v)
+			case key == ciliumNamespaceLabelPrefix+"kubernetes.io/metadata.name":
+				ns = string(v)
+			default:
+				ml[key] = string(v)
+			}
+		}
+		for _, r := range s.MatchExpressions {
+			if podLabelKey(r.Key) == ciliumNamespaceLabel && len(r.Values) == 1 && r.Operator == slimv1.LabelSelectorOpIn {
+				ns = r.Values[0]
+			}
+		}
+	}
+	return appOf(ns, ml)
+}
+
+func ciliumPorts(rules api.PortRules, icmps int) []string {
+	var out []string
+	for _, r := range rules {
+		for _, p := range r.Ports {
+			proto := string(p.Protocol)
+			if proto == "" || proto == "ANY" {
+				proto = "any"
+			}
+			port := p.Port
+			if p.EndPort > 0 {
+				port = fmt.Sprintf("%s-%d", p.Port, p.EndPort)
+			}
+			out = append(out, port+"/"+proto)
+		}
+	}
+	if icmps > 0 {
+		out = append(out, "icmp")
+	}
+	return out
+}
+
+func ciliumFlows(set flowSet, policy, namespace string, rules api.Rules) {
+	for _, r := range rules {
+		if r == nil || r.NodeSelector.LabelSelector != nil {
+			continue
+		}
+		self := ciliumEndpoint(namespace, r.EndpointSelector.LabelSelector)
+		for _, in := range r.Ingress {
+			ports := ciliumPorts(in.ToPorts, len(in.ICMPs))
+			for _, peer := range in.FromEndpoints {
+				set.add(ciliumEndpoint(namespace, peer.LabelSelector), self, ports, policy)
+			}
+			for _, e := range in.FromEntities {
+				set.add("entity:"+string(e), self, ports, policy)
+			}
+			for _, c := range in.FromCIDR {
+				set.add("cidr:"+string(c), self, ports, policy)
+			}
+			for _, c := range in.FromCIDRSet {
+				if c.Cidr != "" {
+					set.add("cidr:"+string(c.Cidr), self, ports, policy)
+				}
+			}
+		}
+		for _, out := range r.Egress {
+			ports := ciliumPorts(out.ToPorts, len(out.ICMPs))
+			for _, peer := range out.ToEndpoints {
+				set.add(self, ciliumEndpoint(namespace, peer.LabelSelector), ports, policy)
+			}
+			for _, e := range out.ToEntities {
+				set.add(self, "entity:"+string(e), ports, policy)
+			}
+			for _, f := range out.ToFQDNs {
+				name := f.MatchName
+				if name == "" {
+					name = f.MatchPattern
+				}
+				set.add(self, "dns:"+name, ports, policy)
+			}
+			for _, c := range out.ToCIDR {
+				set.add(self, "cidr:"+string(c), ports, policy)
+			}
+			for _, c := range out.ToCIDRSet {
+				if c.Cidr != "" {
+					set.add(self, "cidr:"+string(c.Cidr), ports, policy)
+				}
+			}
+		}
+	}
+}
