@@ -150,3 +150,20 @@ func sourceStatuses(snap *snapshot.Snapshot) []v1alpha1.SourceStatus {
 func invalidSpecError(field string, err error) error {
 	return fmt.Errorf("spec.%s: %w", field, err)
 }
+
+// Inventory returns the result as a NetworkInventory named name, as if its
+// status had just been written at now: what the offline audit renders.
+func (r *Result) Inventory(name string, spec *v1alpha1.NetworkInventorySpec, now time.Time) *v1alpha1.NetworkInventory {
+	ni := &v1alpha1.NetworkInventory{Spec: *spec.DeepCopy(), Status: *r.Status.DeepCopy()}
+	ni.Name = name
+	t := metav1.NewTime(now)
+	ni.Status.LastRecomputeTime, ni.Status.LastChangeTime = &t, &t
+	for _, c := range r.Conditions {
+		c.LastTransitionTime = t
+		ni.Status.Conditions = append(ni.Status.Conditions, c)
+	}
+	ready := metav1.Condition{Type: v1alpha1.ConditionReady, Status: metav1.ConditionTrue, Reason: "InventoryComputed",
+		Message: "computed offline from manifests", LastTransitionTime: t}
+	ni.Status.Conditions = append(ni.Status.Conditions, ready)
+	return ni
+}

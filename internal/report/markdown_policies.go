@@ -1,0 +1,245 @@
+package report
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+
+	"netinventory.io/netinventory/api/v1alpha1"
+)
+
+func securityPolicies(m *md, st *v1alpha1.NetworkInventoryStatus) {
+	m.printf("## Security Policies\n\n")
+	if len(st.SecurityPolicies.Items) == 0 {
+		m.printf("_None._\n\n")
+	}
+	for _, p := range st.SecurityPolicies.Items {
+		m.printf("### %s (`%s`)\n\n", strings.Join(p.Methods, ", "), p.Name)
+		rows := [][]string{{"**Namespace**", p.Namespace}, {"**Target**", strings.Join(p.Targets, ", ")},
+			{"**Protects**", orDash(strings.Join(p.Protects, ", "))}, {"**Accepted**", orDash(p.Accepted)}}
+		if p.MergeType != "" {
+			rows = append(rows, []string{"**Merge**", p.MergeType})
+		}
+		if p.Overridden != "" {
+			rows = append(rows, []string{"**Overridden**", p.Overridden})
+		}
+		for _, j := range p.JWTProviders {
+			rows = append(rows, []string{"**Issuer**", code(j.Issuer)}, []string{"**JWKS URI**", code(j.JWKSURI)})
+		}
+		if len(p.JWTProviders) > 0 {
+			rows = append(rows, []string{"**Token**", map[bool]string{true: "optional: requests without one pass", false: "required"}[p.JWTOptional]})
+		}
+		if o := p.OIDC; o != nil {
+			rows = append(rows, []string{"**Client ID**", o.ClientID}, []string{"**Provider**", code(o.Issuer)},
+				[]string{"**Cookie Domain**", orDash(o.CookieDomain)}, []string{"**Scopes**", orDash(strings.Join(o.Scopes, ", "))})
+		}
+		m.table([]string{"Field", "Value"}, rows)
+		for _, j := range p.JWTProviders {
+			if len(j.ClaimToHeaders) == 0 {
+				continue
+			}
+			m.printf("**Claims Forwarded to Backends** (provider `%s`):\n\n", j.Name)
+			var claims [][]string
+			byClaim := map[string]int{}
+			for _, c := range j.ClaimToHeaders {
+				if i, ok := byClaim[c.Claim]; ok {
+					claims[i][1] += ", " + c.Header
+					continue
+				}
+				byClaim[c.Claim] = len(claims)
+				claims = append(claims, []string{code(c.Claim), c.Header})
+			}
+			m.table([]string{"Claim", "Header"}, claims)
+		}
+		if o := p.OIDC; o != nil && (o.AuthorizationEndpoint != "" || o.TokenEndpoint != "") {
+			title := "**Authentication Flow:**"
+			if o.SplitPath {
+				title = "**Authentication Flow (Split-Path):** the browser uses the external endpoint, the gateway the in-cluster one."
+			}
+			m.printf("%s\n\n```\nBrowser → authorizationEndpoint (%s): %s\nEnvoy → tokenEndpoint (%s): %s\n```\n\n", title,
+				where(o.AuthorizationEndpoint), orDash(o.AuthorizationEndpoint), where(o.TokenEndpoint), orDash(o.TokenEndpoint))
+		}
+	}
+	m.truncatedNote(len(st.SecurityPolicies.Items), st.SecurityPolicies.Total, st.SecurityPolicies.Truncated)
+}
+
+// where says whether a URL is in-cluster or external.
+func where(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Hostname() == "" {
+		return "unknown"
+	}
+	h := u.Hostname()
+	if strings.HasSuffix(h, ".svc") || strings.Contains(h, ".svc.") || strings.HasSuffix(h, ".cluster.local") || !strings.Contains(h, ".") {
+		return "internal"
+	}
+	return "external"
+}
+
+func selectorText(s string) string {
+	if s == "" {
+		return "(namespace-wide)"
+	}
+	return code(s)
+}
+
+func networkPolicies(m *md, st *v1alpha1.NetworkInventoryStatus) {
+	m.printf("## Network Policies\n\n")
+	var cnp, ccnp, np [][]string
+	for _, p := range st.NetworkPolicies.Items {
+		types := orDash(strings.Join(p.PolicyTypes, ", "))
+		valid := p.Valid
+		switch p.Kind {
+		case "CiliumNetworkPolicy":
+			cnp = append(cnp, []string{p.Namespace, code(p.Name), selectorText(p.Selector), orDash(p.Description), types, fmt.Sprint(p.SelectedPods), valid})
+		case "CiliumClusterwideNetworkPolicy":
+			kind := "pods"
+			if p.HostPolicy {
+				kind = "nodes (host policy)"
+			}
+			ccnp = append(ccnp, []string{code(p.Name), selectorText(p.Selector), kind, orDash(p.Description), types, fmt.Sprint(p.SelectedPods), valid})
+		default:
+			np = append(np, []string{p.Namespace, code(p.Name), selectorText(p.Selector), types, fmt.Sprint(p.SelectedPods)})
+		}
+	}
+	m.printf("### CiliumNetworkPolicies\n\n")
+	m.table([]string{"Namespace", "Name", "Selector", "Description", "Default Deny", "Pods", "Valid"}, cnp)
+	if len(ccnp) > 0 {
+		m.printf("### CiliumClusterwideNetworkPolicies\n\n")
+		m.table([]string{"Name", "Selector", "Applies to", "Description", "Default Deny", "Pods", "Valid"}, ccnp)
+	}
+	m.printf("### Kubernetes NetworkPolicies\n\n")
+	m.table([]string{"Namespace", "Name", "Selector", "Policy Types", "Pods"}, np)
+	m.truncatedNote(len(st.NetworkPolicies.Items), st.NetworkPolicies.Total, st.NetworkPolicies.Truncated)
+}
+
+func referenceGrants(m *md, st *v1alpha1.NetworkInventoryStatus) {
+	m.printf("## ReferenceGrants\n\n")
+	var rows [][]string
+	for _, g := range st.ReferenceGrants.Items {
+		var from, to []string
+		for _, f := range g.From {
+			from = append(from, fmt.Sprintf("%s in %s", f.Kind, f.Namespace))
+		}
+		for _, t := range g.To {
+			s := t.Kind
+			if t.Name != "" {
+				s += " " + t.Name
+			}
+			to = append(to, s)
+		}
+		rows = append(rows, []string{g.Namespace, code(g.Name), orDash(g.Purpose), strings.Join(from, ", "), strings.Join(to, ", "), fmt.Sprint(g.References)})
+	}
+	m.table([]string{"Namespace", "Name", "Purpose", "From", "To", "References"}, rows)
+	m.truncatedNote(len(st.ReferenceGrants.Items), st.ReferenceGrants.Total, st.ReferenceGrants.Truncated)
+}
+
+// coverageText names a coverage state as the hand-kept document would.
+var coverageText = map[v1alpha1.CoverageState]string{
+	v1alpha1.CoverageCovered:             "Covered",
+	v1alpha1.CoveragePartial:             "Partially Covered",
+	v1alpha1.CoverageSelectedNotIsolated: "Selected, not isolated",
+	v1alpha1.CoverageDefaultDeny:         "Covered (default deny)",
+	v1alpha1.CoverageHostNetworkOnly:     "Host network only",
+	v1alpha1.CoverageNone:                "**No Policies**",
+	v1alpha1.CoverageEmpty:               "Empty",
+}
+
+func coverage(m *md, st *v1alpha1.NetworkInventoryStatus) {
+	m.printf("## Coverage Analysis\n\n### Pods per Namespace\n\n")
+	var rows [][]string
+	for _, ns := range st.Namespaces.Items {
+		rows = append(rows, []string{ns.Name, fmt.Sprint(ns.Pods), fmt.Sprint(ns.HostNetworkPods), fmt.Sprint(ns.CiliumPolicies),
+			fmt.Sprint(ns.NetworkPolicies), fmt.Sprintf("%d / %d", ns.IsolatedIngress, ns.IsolatedEgress), coverageText[ns.Coverage],
+			string(ns.Priority)})
+	}
+	m.table([]string{"Namespace", "Running Pods", "hostNetwork", "CNP Count", "NP Count", "Isolated (in / out)", "Status", "Priority"}, rows)
+	m.printf("Pods on the host network are not subject to pod policies: they are counted apart, neither covered nor uncovered.\n\n")
+	m.truncatedNote(len(st.Namespaces.Items), st.Namespaces.Total, st.Namespaces.Truncated)
+}
+
+func flows(m *md, st *v1alpha1.NetworkInventoryStatus) {
+	m.printf("### Internal Service Communication\n\n")
+	m.printf("What the network policies' allow rules permit, by namespace and app. This is what policy allows, not observed traffic.\n\n")
+	if len(st.Flows.Items) == 0 {
+		m.printf("_No allow rules._\n\n")
+		return
+	}
+	m.printf("```mermaid\n")
+	m.err = firstErr(m.err, Mermaid(m.w, st.Flows.Items))
+	m.printf("```\n\n")
+	var rows [][]string
+	for _, f := range st.Flows.Items {
+		rows = append(rows, []string{f.From, f.To, orDash(strings.Join(f.Ports, ", ")), strings.Join(f.Policies, ", ")})
+	}
+	m.table([]string{"From", "To", "Ports", "Allowed by"}, rows)
+	m.truncatedNote(len(st.Flows.Items), st.Flows.Total, st.Flows.Truncated)
+}
+
+func firstErr(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+func gaps(m *md, st *v1alpha1.NetworkInventoryStatus) {
+	m.printf("## Gaps and Recommendations\n\n")
+	for _, p := range []v1alpha1.Priority{v1alpha1.PriorityCritical, v1alpha1.PriorityHigh, v1alpha1.PriorityMedium, v1alpha1.PriorityLow} {
+		m.printf("### %s\n\n", map[v1alpha1.Priority]string{v1alpha1.PriorityCritical: "Critical Gaps", v1alpha1.PriorityHigh: "High Priority",
+			v1alpha1.PriorityMedium: "Medium Priority", v1alpha1.PriorityLow: "Low Priority"}[p])
+		n := 0
+		for _, f := range st.Findings.Items {
+			if f.Priority != p || f.Acknowledged {
+				continue
+			}
+			n++
+			m.printf("%d. **%s** (%s) - %s\n", n, f.Subject, f.Rule, f.Message)
+			if f.Recommendation != "" {
+				m.printf("   - Recommendation: %s\n", f.Recommendation)
+			}
+		}
+		if n == 0 {
+			m.printf("_None._\n")
+		}
+		m.printf("\n")
+	}
+	var acked [][]string
+	for _, f := range st.Findings.Items {
+		if f.Acknowledged {
+			until := "no expiry"
+			if f.AcknowledgedUntil != nil {
+				until = f.AcknowledgedUntil.UTC().Format("2006-01-02")
+			}
+			acked = append(acked, []string{string(f.Priority), f.Rule, f.Subject, f.AcknowledgedReason, until})
+		}
+	}
+	if len(acked) > 0 {
+		m.printf("### Acknowledged\n\n")
+		m.table([]string{"Priority", "Rule", "Subject", "Reason", "Until"}, acked)
+	}
+	m.truncatedNote(len(st.Findings.Items), st.Findings.Total, st.Findings.Truncated)
+}
+
+func sources(m *md, st *v1alpha1.NetworkInventoryStatus) {
+	m.printf("## Sources\n\n")
+	var rows [][]string
+	for _, s := range st.Sources {
+		avail := fmt.Sprintf("%d read (%s)", s.Count, s.Version)
+		if !s.Available {
+			avail = "**not served** (CRD not installed)"
+		}
+		kind := s.Kind
+		if s.Group != "" {
+			kind += "." + s.Group
+		}
+		rows = append(rows, []string{kind, avail})
+	}
+	m.table([]string{"Kind", "Objects"}, rows)
+	var conds [][]string
+	for _, c := range st.Conditions {
+		conds = append(conds, []string{c.Type, string(c.Status), c.Reason, c.Message})
+	}
+	m.printf("### Conditions\n\n")
+	m.table([]string{"Type", "Status", "Reason", "Message"}, conds)
+}
