@@ -15,13 +15,12 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"netinventory.io/netinventory/api/v1alpha1"
-	"netinventory.io/netinventory/internal/fixture"
 	"netinventory.io/netinventory/internal/snapshot"
+	"netinventory.io/netinventory/internal/testenv"
 )
 
 const moduleRoot = "../.."
@@ -35,39 +34,12 @@ func TestMain(m *testing.M) {
 // testDebounce keeps the tests quick while still coalescing bursts.
 const testDebounce = 200 * time.Millisecond
 
-// startAPIServer starts a real kube-apiserver and etcd (envtest, with the
-// binaries hack/build-controlplane.sh builds) with our CRD and the given
-// third-party CRD sets from the Go module cache.
+// startAPIServer starts a real API server with our CRD and the given
+// third-party CRD sets.
 func startAPIServer(t *testing.T, crdSets ...string) (*rest.Config, client.Client) {
 	t.Helper()
-	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
-		if testing.Short() {
-			t.Skip("needs a real API server; run make test")
-		}
-		t.Fatal("KUBEBUILDER_ASSETS is not set: run make test (it builds the control plane)")
-	}
-	own, err := fixture.ProjectCRDs(moduleRoot)
-	if err != nil {
-		t.Fatal(err)
-	}
-	third, err := fixture.CRDPaths(moduleRoot, crdSets...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	env := &envtest.Environment{
-		CRDInstallOptions:     envtest.CRDInstallOptions{Paths: append([]string{own}, third...)},
-		ErrorIfCRDPathMissing: true,
-	}
-	cfg, err := env.Start()
-	if err != nil {
-		t.Fatalf("starting envtest: %v", err)
-	}
-	t.Cleanup(func() { _ = env.Stop() })
-	c, err := client.New(cfg, client.Options{Scheme: snapshot.Scheme})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cfg, c
+	env := testenv.Start(t, moduleRoot, crdSets...)
+	return env.Config, env.Client
 }
 
 // startManager runs the manager with the reconciler until the test ends.
@@ -104,35 +76,22 @@ func startManager(t *testing.T, cfg *rest.Config, r *Reconciler) {
 // applyFixture applies a fixture directory, statuses included.
 func applyFixture(t *testing.T, c client.Client, dir string) {
 	t.Helper()
-	objs, err := fixture.Read(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := fixture.Apply(context.Background(), c, objs); err != nil {
-		t.Fatal(err)
-	}
+	(&testenv.Env{Client: c}).Apply(t, dir)
 }
 
-// eventually polls get until check passes, failing the test with the last
-// reason after the timeout.
+// eventually polls the NetworkInventory until check passes.
 func eventually(t *testing.T, timeout time.Duration, c client.Client, name string, check func(*v1alpha1.NetworkInventory) error) *v1alpha1.NetworkInventory {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	var last error
-	for {
-		var ni v1alpha1.NetworkInventory
-		err := c.Get(context.Background(), types.NamespacedName{Name: name}, &ni)
-		if err == nil {
-			if err = check(&ni); err == nil {
-				return &ni
-			}
+	var last *v1alpha1.NetworkInventory
+	testenv.Eventually(t, timeout, func() error {
+		ni := &v1alpha1.NetworkInventory{} // fresh: decoding into a used object keeps stale fields
+		if err := c.Get(context.Background(), types.NamespacedName{Name: name}, ni); err != nil {
+			return err
 		}
-		last = err
-		if time.Now().After(deadline) {
-			t.Fatalf("not reached within %s: %v", timeout, last)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		last = ni
+		return check(ni)
+	})
+	return last
 }
 
 // ready checks the inventory is Ready for its current generation.

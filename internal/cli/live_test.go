@@ -1,0 +1,99 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"netinventory.io/netinventory/api/v1alpha1"
+	"netinventory.io/netinventory/internal/controller"
+	"netinventory.io/netinventory/internal/fixture"
+	"netinventory.io/netinventory/internal/snapshot"
+	"netinventory.io/netinventory/internal/testenv"
+)
+
+func runManager(t *testing.T, env *testenv.Env) {
+	t.Helper()
+	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{Scheme: snapshot.Scheme, Cache: controller.CacheOptions(),
+		Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0",
+		Controller: config.Controller{SkipNameValidation: new(true)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := (&controller.Reconciler{Client: mgr.GetClient(), Debounce: 200 * time.Millisecond}).SetupWithManager(mgr); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- mgr.Start(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+}
+
+func findingKeys(fs []v1alpha1.Finding) []string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, fmt.Sprintf("%s %s %s %s", f.Priority, f.Rule, f.Subject, f.Message))
+	}
+	return out
+}
+
+// TestReportFromALiveClusterMatchesTheAudit runs the manager on a real API
+// server with the homelab fixture, renders `report` from it, and checks the
+// offline audit of the same manifests finds the same gaps.
+func TestReportFromALiveClusterMatchesTheAudit(t *testing.T) {
+	env := testenv.Start(t, "../..", fixture.GatewayAPI, fixture.EnvoyGateway, fixture.Cilium)
+	runManager(t, env)
+	env.Apply(t, homelab)
+
+	var live v1alpha1.NetworkInventory
+	testenv.Eventually(t, 30*time.Second, func() error {
+		live = v1alpha1.NetworkInventory{}
+		if err := env.Client.Get(context.Background(), client.ObjectKey{Name: "cluster"}, &live); err != nil {
+			return err
+		}
+		if c := meta.FindStatusCondition(live.Status.Conditions, v1alpha1.ConditionReady); c == nil || c.Status != "True" ||
+			live.Status.Summary.Pods != 97 || live.Status.Summary.Gateways != 2 || live.Status.Summary.NetworkPolicies != 25 {
+			return errors.New("inventory not complete yet")
+		}
+		return nil
+	})
+	time.Sleep(time.Second) // let the last events of the burst land
+
+	out, errOut, code := run(t, "", "report", "--kubeconfig", env.Kubeconfig, "-o", "json")
+	if code != 0 {
+		t.Fatalf("report: exit %d: %s", code, errOut)
+	}
+	var reported v1alpha1.NetworkInventory
+	if err := json.Unmarshal([]byte(out), &reported); err != nil {
+		t.Fatal(err)
+	}
+	md, _, code := run(t, "", "report", "cluster", "--kubeconfig", env.Kubeconfig)
+	if code != 0 || !strings.Contains(md, "## Gaps and Recommendations") || !strings.Contains(md, "`echo.matherly.net`") {
+		t.Errorf("markdown report from the cluster: exit %d\n%.400s", code, md)
+	}
+
+	auditOut, _, _ := run(t, "", "audit", "-f", homelab, "-o", "json", "--fail-on", "none")
+	var audited v1alpha1.NetworkInventory
+	if err := json.Unmarshal([]byte(auditOut), &audited); err != nil {
+		t.Fatal(err)
+	}
+	got, want := findingKeys(reported.Status.Findings.Items), findingKeys(audited.Status.Findings.Items)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("the controller and the audit disagree on the same objects:\ncontroller:\n%s\naudit:\n%s",
+			strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if reported.Status.Summary.Endpoints != audited.Status.Summary.Endpoints ||
+		reported.Status.Summary.UncoveredNamespaces != audited.Status.Summary.UncoveredNamespaces {
+		t.Errorf("summaries differ: %+v vs %+v", reported.Status.Summary, audited.Status.Summary)
+	}
+}

@@ -1,0 +1,74 @@
+// Package cli is the kubectl netinv plugin: report renders a cluster's
+// NetworkInventory, audit runs the same engine on manifests, explain says
+// why a hostname, pod or namespace is exposed or isolated as it is.
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"netinventory.io/netinventory/internal/report"
+	"netinventory.io/netinventory/internal/snapshot"
+)
+
+// ExitError carries the exit code a command ends with.
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string { return e.Err.Error() }
+
+// Streams are where a command reads and writes.
+type Streams struct {
+	In          io.Reader
+	Out, ErrOut io.Writer
+}
+
+// NewCommand returns the kubectl-netinv command.
+func NewCommand(streams Streams) *cobra.Command {
+	flags := genericclioptions.NewConfigFlags(true)
+	root := &cobra.Command{
+		Use:           "kubectl-netinv",
+		Short:         "What the cluster exposes and how well it is guarded",
+		Long:          "kubectl netinv renders the cluster's NetworkInventory (report), audits manifests before they are merged (audit), and explains why a hostname, pod or namespace is exposed or isolated as it is (explain).",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(streams.In)
+	root.SetOut(streams.Out)
+	root.SetErr(streams.ErrOut)
+	flags.AddFlags(root.PersistentFlags())
+	root.AddCommand(newReportCommand(flags, streams), newAuditCommand(streams), newExplainCommand(flags, streams))
+	return root
+}
+
+// clusterClient returns a client for the cluster the kubectl flags name.
+func clusterClient(flags *genericclioptions.ConfigFlags) (client.Client, error) {
+	cfg, err := flags.ToRESTConfig()
+	if err != nil {
+		return nil, err
+	}
+	return client.New(cfg, client.Options{Scheme: snapshot.Scheme})
+}
+
+func outputFlag(cmd *cobra.Command, target *string) {
+	cmd.Flags().StringVarP(target, "output", "o", "markdown", "output format: "+strings.Join(report.Formats, ", "))
+}
+
+func withContext(cmd *cobra.Command) context.Context {
+	if ctx := cmd.Context(); ctx != nil {
+		return ctx
+	}
+	return context.Background()
+}
+
+func errorf(code int, format string, args ...any) error {
+	return &ExitError{Code: code, Err: fmt.Errorf(format, args...)}
+}
