@@ -53,7 +53,8 @@ func main() {
 		log.Error(err, "creating the manager")
 		os.Exit(1)
 	}
-	if err := (&controller.Reconciler{Client: mgr.GetClient(), Debounce: debounce}).SetupWithManager(mgr); err != nil {
+	if err := (&controller.Reconciler{Client: mgr.GetClient(), Debounce: debounce,
+		Recorder: mgr.GetEventRecorder("netinventory")}).SetupWithManager(mgr); err != nil {
 		log.Error(err, "setting up the controller")
 		os.Exit(1)
 	}

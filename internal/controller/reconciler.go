@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/recorder"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	"netinventory.io/netinventory/api/v1alpha1"
@@ -49,6 +50,8 @@ type Reconciler struct {
 	// MinResync is the shortest resync period a spec may ask for;
 	// MinResyncPeriod when zero.
 	MinResync time.Duration
+	// Recorder records Events on the inventories; none when nil.
+	Recorder recorder.EventRecorder
 
 	sources *sourceTracker
 }
@@ -81,16 +84,17 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	logger := log.FromContext(ctx)
 	var ni v1alpha1.NetworkInventory
 	if err := r.Client.Get(ctx, req.NamespacedName, &ni); err != nil {
+		if apierrors.IsNotFound(err) {
+			metrics.Forget(req.Name)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	resync := r.resyncPeriod(&ni.Spec)
 
 	desired, err := r.compute(ctx, &ni)
 	if err != nil {
-		metrics.Recomputes.WithLabelValues(metrics.ResultError).Inc()
 		return ctrl.Result{}, err
 	}
-	metrics.Recomputes.WithLabelValues(metrics.ResultSuccess).Inc()
 	same, err := sameContent(&ni.Status, desired)
 	if err != nil {
 		return ctrl.Result{}, err
@@ -113,6 +117,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, err
 	}
 	metrics.StatusWrites.WithLabelValues(metrics.OutcomeWritten).Inc()
+	recordEvents(r.Recorder, &ni, diffEvents(&ni.Status, desired))
 	logger.Info("status written", "endpoints", desired.Summary.Endpoints, "namespaces", desired.Summary.Namespaces,
 		"findings", desired.Findings.Total)
 	return ctrl.Result{RequeueAfter: resync}, nil
@@ -126,14 +131,19 @@ func (r *Reconciler) compute(ctx context.Context, ni *v1alpha1.NetworkInventory)
 	if err != nil {
 		return r.notReady(ni, ReasonSourceError, err), nil
 	}
+	start := time.Now()
 	snap, err := snapshot.FromReader(ctx, r.Client, versions)
 	if err != nil {
+		metrics.Recomputes.WithLabelValues(metrics.ResultError).Inc()
 		return nil, err // the cache failing is worth a retry with backoff
 	}
 	res, err := inventory.Compute(snap, &ni.Spec, r.Now())
 	if err != nil {
 		return r.notReady(ni, ReasonInvalidSpec, err), nil
 	}
+	metrics.RecomputeDuration.Observe(time.Since(start).Seconds())
+	metrics.Recomputes.WithLabelValues(metrics.ResultSuccess).Inc()
+	metrics.Observe(ni.Name, res)
 	st := res.Status
 	st.ObservedGeneration = ni.Generation
 	ready := metav1.Condition{
@@ -147,6 +157,7 @@ func (r *Reconciler) compute(ctx context.Context, ni *v1alpha1.NetworkInventory)
 
 // notReady keeps the last computed inventory and sets Ready False.
 func (r *Reconciler) notReady(ni *v1alpha1.NetworkInventory, reason string, err error) *v1alpha1.NetworkInventoryStatus {
+	metrics.Recomputes.WithLabelValues(metrics.ResultError).Inc()
 	st := ni.Status.DeepCopy()
 	st.ObservedGeneration = ni.Generation
 	st.Conditions = mergeConditions(st.Conditions, ni.Generation, metav1.Condition{

@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -72,5 +73,33 @@ func TestSameContentIgnoresTimes(t *testing.T) {
 	}
 	if same, _ := sameContent(&v1alpha1.NetworkInventoryStatus{}, &v1alpha1.NetworkInventoryStatus{Conditions: []metav1.Condition{}}); !same {
 		t.Error("nil and empty conditions are the same")
+	}
+}
+
+func TestDiffEvents(t *testing.T) {
+	now := metav1.Now()
+	ep := func(h string) v1alpha1.EndpointEntry {
+		return v1alpha1.EndpointEntry{Hostname: h, Gateway: "gw/edge", Listener: "https", Route: v1alpha1.ObjectRef{Kind: "HTTPRoute", Namespace: "a", Name: h}}
+	}
+	old := &v1alpha1.NetworkInventoryStatus{LastRecomputeTime: &now,
+		Endpoints: v1alpha1.EndpointList{Items: []v1alpha1.EndpointEntry{ep("a"), ep("b")}},
+		Findings:  v1alpha1.FindingList{Items: []v1alpha1.Finding{{Rule: "R", Subject: "x", Priority: "Low", Message: "m"}}}}
+	new := &v1alpha1.NetworkInventoryStatus{
+		Endpoints: v1alpha1.EndpointList{Items: []v1alpha1.EndpointEntry{ep("b"), ep("c")}},
+		Findings:  v1alpha1.FindingList{Items: []v1alpha1.Finding{{Rule: "R", Subject: "y", Priority: "Critical", Message: "bad"}}}}
+	var got []string
+	for _, c := range diffEvents(old, new) {
+		got = append(got, c.eventType+" "+c.reason)
+	}
+	want := "Normal EndpointAdded,Normal EndpointRemoved,Warning FindingOpened,Normal FindingResolved"
+	if strings.Join(got, ",") != want {
+		t.Errorf("got %v, want %s", got, want)
+	}
+	new.Endpoints.Truncated = true
+	if n := len(diffEvents(old, new)); n != 2 {
+		t.Errorf("a truncated list is not compared: %d events", n)
+	}
+	if n := len(diffEvents(&v1alpha1.NetworkInventoryStatus{}, new)); n != 0 {
+		t.Errorf("the first inventory is not a change: %d events", n)
 	}
 }

@@ -37,6 +37,8 @@ type Result struct {
 	// Model is the intermediate model the rules ran on, for renderers and
 	// explanations; not part of the status.
 	Model *model.Model `json:"-"`
+	// Findings are every finding, sorted, however many the status lists.
+	Findings []v1alpha1.Finding `json:"-"`
 }
 
 // Compute computes the inventory of a Snapshot under a spec at time now.
@@ -69,7 +71,7 @@ func Compute(snap *snapshot.Snapshot, spec *v1alpha1.NetworkInventorySpec, now t
 	st.Findings = v1alpha1.FindingList{Items: capped(findings, fn), Total: count(findings), Truncated: len(findings) > fn}
 	st.Summary = summarize(md, findings)
 	fitBudget(&st, StatusBudget)
-	return &Result{Status: st, Conditions: conditions(snap, md, findings), Model: md}, nil
+	return &Result{Status: st, Conditions: conditions(snap, md, findings), Model: md, Findings: findings}, nil
 }
 
 // buildModel computes the intermediate model the rules run on.
