@@ -1,15 +1,11 @@
 package cli
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -107,11 +103,15 @@ func substitute(data []byte, vars map[string]string) []byte {
 // cannot be read are reported on the error stream, with their position;
 // the rest is audited.
 func audit(streams Streams, paths []string, vars map[string]string, name string) (*inventory.Result, *v1alpha1.NetworkInventory, error) {
-	l := &snapshot.Loader{Other: snapshot.WorkloadPods}
+	l := &snapshot.Loader{Other: snapshot.WorkloadPods, Stdin: streams.In,
+		Preprocess: func(data []byte) []byte { return substitute(data, vars) }}
 	for _, p := range paths {
-		if err := addManifests(l, streams.In, p, vars); err != nil {
-			return nil, nil, err
+		if p != "-" {
+			if _, err := os.Stat(p); err != nil {
+				return nil, nil, errorf(2, "%v", err)
+			}
 		}
+		l.AddPath(p)
 	}
 	snap, err := l.Snapshot()
 	for _, e := range unjoin(err) {
@@ -134,52 +134,6 @@ func audit(streams Streams, paths []string, vars map[string]string, name string)
 		return nil, nil, errorf(2, "NetworkInventory %s: %v", invName, err)
 	}
 	return res, res.Inventory(invName, spec, now), nil
-}
-
-// addManifests feeds a path (file, directory, or - for the input stream)
-// to the loader, with placeholders substituted.
-func addManifests(l *snapshot.Loader, in io.Reader, path string, vars map[string]string) error {
-	if path == "-" {
-		data, err := io.ReadAll(in)
-		if err != nil {
-			return err
-		}
-		l.AddReader("-", bytes.NewReader(substitute(data, vars)))
-		return nil
-	}
-	info, err := os.Stat(path)
-	if err != nil {
-		return errorf(2, "%v", err)
-	}
-	var files []string
-	if !info.IsDir() {
-		files = []string{path}
-	} else {
-		err = filepath.WalkDir(path, func(p string, d os.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			switch strings.ToLower(filepath.Ext(p)) {
-			case ".yaml", ".yml", ".json":
-				if !d.IsDir() {
-					files = append(files, p)
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		sort.Strings(files)
-	}
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			return err
-		}
-		l.AddReader(f, bytes.NewReader(substitute(data, vars)))
-	}
-	return nil
 }
 
 func worstOpen(findings []v1alpha1.Finding) string {

@@ -60,6 +60,11 @@ type Loader struct {
 	Objects []*unstructured.Unstructured
 	// Keep makes the loader keep every object it read in Objects.
 	Keep bool
+	// Preprocess, when set, rewrites each file's bytes before they are
+	// parsed (the offline audit substitutes placeholders with it).
+	Preprocess func([]byte) []byte
+	// Stdin is what the path "-" reads; os.Stdin when nil.
+	Stdin io.Reader
 
 	snap Snapshot
 	errs []error
@@ -98,7 +103,11 @@ func LoadFiles(strict bool, paths ...string) (*Snapshot, error) {
 // AddPath reads a file, a directory recursively, or "-" for standard input.
 func (l *Loader) AddPath(path string) {
 	if path == "-" {
-		l.AddReader("-", os.Stdin)
+		in := l.Stdin
+		if in == nil {
+			in = os.Stdin
+		}
+		l.AddReader("-", in)
 		return
 	}
 	info, err := os.Stat(path)
@@ -144,6 +153,14 @@ func (l *Loader) addFile(path string) {
 
 // AddReader reads multi-document YAML (or JSON) named name.
 func (l *Loader) AddReader(name string, r io.Reader) {
+	if l.Preprocess != nil {
+		data, err := io.ReadAll(r)
+		if err != nil {
+			l.errs = append(l.errs, fmt.Errorf("%s: %w", name, err))
+			return
+		}
+		r = bytes.NewReader(l.Preprocess(data))
+	}
 	docs, err := splitDocuments(r)
 	if err != nil {
 		l.errs = append(l.errs, fmt.Errorf("%s: %w", name, err))
