@@ -7,6 +7,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,7 +24,7 @@ type cluster struct {
 	t          *testing.T
 	env        []string
 	kubeconfig string
-	kubectl    string
+	kubectlBin string
 }
 
 func run(t *testing.T, env []string, name string, args ...string) string {
@@ -50,7 +52,7 @@ func startCluster(t *testing.T) *cluster {
 	dir := t.TempDir()
 	// Ports apart from the demo's, so both can run at once.
 	env := []string{"NETINV_CLUSTER_DIR=" + dir, "NETINV_ETCD_PORT=12379", "NETINV_API_PORT=16443"}
-	c := &cluster{t: t, env: env, kubectl: filepath.Join(assets, "kubectl")}
+	c := &cluster{t: t, env: env, kubectlBin: filepath.Join(assets, "kubectl")}
 	c.kubeconfig = strings.TrimSpace(run(t, env, "hack/local-cluster.sh", "start"))
 	t.Cleanup(func() { run(t, env, "hack/local-cluster.sh", "stop") })
 	c.env = append(c.env, "KUBECONFIG="+c.kubeconfig)
@@ -58,25 +60,46 @@ func startCluster(t *testing.T) *cluster {
 }
 
 func (c *cluster) get(args ...string) (string, error) {
-	cmd := exec.Command(c.kubectl, args...)
+	cmd := exec.Command(c.kubectlBin, args...)
 	cmd.Env = append(os.Environ(), c.env...)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
 
-// TestManagerKeepsTheInventory builds the manager, runs it against the local
-// control plane with the homelab fixture, and reads the inventory with
-// kubectl.
-func TestManagerKeepsTheInventory(t *testing.T) {
+// TestChartInstallAsAUserRunsIt renders the chart with helm, validates it
+// with a server-side dry run and applies it, then runs the manager binary
+// out of cluster with the token of the chart's ServiceAccount, so the
+// chart's RBAC is what it runs with. It applies the homelab fixture, reads
+// the inventory with kubectl, covers a namespace, scrapes /metrics and
+// reads the Events.
+func TestChartInstallAsAUserRunsIt(t *testing.T) {
+	start := time.Now()
 	c := startCluster(t)
 	bin := filepath.Join(t.TempDir(), "manager")
 	run(t, nil, "go", "build", "-o", bin, "./cmd")
-	run(t, c.env, "go", "run", "./hack/fixture", "test/fixtures/homelab")
+	run(t, c.env, "go", "run", "./hack/fixture", "-crds", "gateway-api,envoy-gateway,cilium")
 
+	// The chart, rendered and validated by the API server before it is applied.
+	const ns = "netinventory-system"
+	rendered := run(t, nil, "go", "tool", "-modfile=hack/tools/go.mod", "helm", "template", "netinventory", "charts/netinventory",
+		"-n", ns, "--include-crds", "--set", "networkPolicy.enabled=true", "--set", "ciliumNetworkPolicy.enabled=true")
+	manifests := filepath.Join(t.TempDir(), "chart.yaml")
+	if err := os.WriteFile(manifests, []byte(rendered), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c.kubectl(t, "create", "namespace", ns)
+	c.kubectl(t, "apply", "--server-side", "-f", filepath.Join(root, "charts/netinventory/crds"))
+	c.kubectl(t, "wait", "--for=condition=Established", "crd/networkinventories.netinventory.io", "--timeout=30s")
+	c.kubectl(t, "apply", "--server-side", "--dry-run=server", "-f", manifests)
+	c.kubectl(t, "apply", "--server-side", "-f", manifests)
+
+	// The manager runs as the chart's ServiceAccount.
+	token := strings.TrimSpace(c.kubectl(t, "create", "token", "netinventory", "-n", ns, "--duration=2h"))
+	saKubeconfig := c.kubeconfigWithToken(t, token)
+	metricsAddr := "127.0.0.1:18380"
 	ctx, cancel := context.WithCancel(context.Background())
-	mgr := exec.CommandContext(ctx, bin, "--leader-elect=true", "--leader-election-namespace=default",
-		"--metrics-bind-address=127.0.0.1:0", "--health-probe-bind-address=127.0.0.1:0")
-	mgr.Env = append(os.Environ(), c.env...)
+	mgr := exec.CommandContext(ctx, bin, "--leader-elect=true", "--leader-election-namespace="+ns, "--debounce=500ms",
+		"--metrics-bind-address="+metricsAddr, "--health-probe-bind-address=127.0.0.1:18381", "--kubeconfig="+saKubeconfig)
 	var log bytes.Buffer
 	mgr.Stdout, mgr.Stderr = &log, &log
 	if err := mgr.Start(); err != nil {
@@ -90,33 +113,141 @@ func TestManagerKeepsTheInventory(t *testing.T) {
 		}
 	})
 
-	deadline := time.Now().Add(60 * time.Second)
-	var out string
-	for {
-		var err error
-		out, err = c.get("get", "networkinventory", "-o", "wide")
-		if err == nil && fields(out, "cluster", 1) == "True" && fields(out, "cluster", 2) == "2" && fields(out, "cluster", 6) == "17" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("inventory not Ready with the fixture's 2 gateways and 17 namespaces:\n%s", out)
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
+	run(t, c.env, "go", "run", "./hack/fixture", "-crds", "", "test/fixtures/homelab")
+	out := c.waitFor(t, 90*time.Second, func(table string) bool {
+		return fields(table, "cluster", 1) == "True" && fields(table, "cluster", 2) == "2" && fields(table, "cluster", 3) == "10" &&
+			fields(table, "cluster", 7) == "9"
+	}, "get", "networkinventory", "-o", "wide")
 	header := strings.Fields(strings.SplitN(out, "\n", 2)[0])
 	want := []string{"NAME", "READY", "GATEWAYS", "ENDPOINTS", "PUBLIC", "UNAUTHENTICATED", "NAMESPACES", "UNCOVERED", "CRITICAL", "HIGH", "AGE"}
 	if fmt.Sprint(header) != fmt.Sprint(want) {
 		t.Errorf("printer columns: %v, want %v", header, want)
 	}
-	// The short name works too, and the status carries the sources.
-	out, err := c.get("get", "netinv", "cluster", "-o", "jsonpath={.status.sources[?(@.kind==\"Pod\")].count}")
-	if err != nil || strings.TrimSpace(out) != "97" {
-		t.Errorf("pods read: %q %v", out, err)
+	if got := fields(out, "cluster", 4) + " " + fields(out, "cluster", 5) + " " + fields(out, "cluster", 8); got != "6 2 4" {
+		t.Errorf("public, unauthenticated, critical: %s\n%s", got, out)
 	}
-	// Leader election took a Lease.
-	if out, err := c.get("get", "lease", "-n", "default", "netinventory.io"); err != nil {
+
+	// An uncovered namespace gets a policy: its finding resolves.
+	policy := filepath.Join(t.TempDir(), "deny.yaml")
+	if err := os.WriteFile(policy, []byte(`apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: default-deny, namespace: cert-manager}
+spec: {podSelector: {}, policyTypes: [Ingress, Egress]}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c.kubectl(t, "apply", "-f", policy)
+	c.waitFor(t, 30*time.Second, func(table string) bool {
+		return fields(table, "cluster", 7) == "8" && fields(table, "cluster", 8) == "3"
+	},
+		"get", "networkinventory", "-o", "wide")
+	cond := c.kubectl(t, "get", "netinv", "cluster", "-o", `jsonpath={.status.conditions[?(@.type=="UncoveredNamespaces")].message}`)
+	if strings.Contains(cond, "cert-manager") || !strings.Contains(cond, "(8)") {
+		t.Errorf("UncoveredNamespaces after covering cert-manager: %s", cond)
+	}
+
+	// Metrics, as Prometheus scrapes them.
+	resp, err := http.Get("http://" + metricsAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	for _, series := range []string{
+		`netinventory_namespaces{coverage="None",inventory="cluster"} 8`,
+		`netinventory_endpoints{authentication="None",exposure="Public",inventory="cluster"} 1`,
+		`netinventory_findings{inventory="cluster",priority="Critical",rule="NamespaceWithoutPolicies"} 2`,
+		`netinventory_seconds_since_last_successful_recompute{inventory="cluster"}`,
+		`netinventory_status_writes_total{outcome="written"}`,
+		`netinventory_recompute_duration_seconds_count`,
+	} {
+		if !strings.Contains(string(body), series) {
+			t.Errorf("/metrics lacks %s", series)
+		}
+	}
+
+	// Events on the inventory tell the recent history.
+	c.waitFor(t, 30*time.Second, func(events string) bool { return strings.Contains(events, "FindingResolved") },
+		"get", "events.events.k8s.io", "-A", "--field-selector", "regarding.name=cluster,regarding.kind=NetworkInventory")
+
+	// The chart's RBAC was enough: nothing was forbidden.
+	if strings.Contains(log.String(), "forbidden") {
+		t.Errorf("the manager hit a permission the chart does not grant:\n%s", grepLines(log.String(), "forbidden"))
+	}
+	if out, err := c.get("get", "lease", "-n", ns, "netinventory.io"); err != nil {
 		t.Errorf("leader election Lease: %v\n%s", err, out)
 	}
+	t.Logf("e2e took %s; manager %s", time.Since(start).Round(time.Second), rss(mgr.Process.Pid))
+}
+
+// kubeconfigWithToken writes a kubeconfig for the cluster that
+// authenticates with a bearer token.
+func (c *cluster) kubeconfigWithToken(t *testing.T, token string) string {
+	t.Helper()
+	server := strings.TrimSpace(c.kubectl(t, "config", "view", "--minify", "-o", "jsonpath={.clusters[0].cluster.server}"))
+	path := filepath.Join(t.TempDir(), "kubeconfig")
+	cfg := fmt.Sprintf(`apiVersion: v1
+kind: Config
+clusters: [{name: local, cluster: {server: %q, insecure-skip-tls-verify: true}}]
+users: [{name: sa, user: {token: %q}}]
+contexts: [{name: sa, context: {cluster: local, user: sa}}]
+current-context: sa
+`, server, token)
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// kubectl runs kubectl as the admin and fails the test on error.
+func (c *cluster) kubectl(t *testing.T, args ...string) string {
+	t.Helper()
+	out, err := c.get(args...)
+	if err != nil {
+		t.Fatalf("kubectl %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+// waitFor runs kubectl until ok accepts its output.
+func (c *cluster) waitFor(t *testing.T, timeout time.Duration, ok func(string) bool, args ...string) string {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		out, err := c.get(args...)
+		if err == nil && ok(out) {
+			return out
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("kubectl %s: not as expected within %s:\n%s", strings.Join(args, " "), timeout, out)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+func grepLines(text, word string) string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		if strings.Contains(l, word) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// rss reads a process's resident memory.
+func rss(pid int) string {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return "RSS unknown"
+	}
+	var out []string
+	for _, l := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(l, "VmRSS:") || strings.HasPrefix(l, "VmHWM:") {
+			out = append(out, strings.Join(strings.Fields(l), " "))
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 // fields returns column i of the row that starts with name.
