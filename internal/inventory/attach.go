@@ -25,6 +25,7 @@ const (
 	ProblemNotAllowedByListener = "NotAllowedByListener"
 	ProblemNoMatchingHostname   = "NoMatchingHostname"
 	ProblemNoPermittedBackend   = "NoPermittedBackend"
+	ProblemStaleStatus          = "StaleStatus"
 )
 
 // attachment is a route attached to one listener of a gateway, with the
@@ -90,7 +91,15 @@ func (m *engine) attach(r *route, p gwv1.ParentReference) ([]attachment, *model.
 	// Unresolved references leave the route attached (its valid backends
 	// still get traffic), but are a problem.
 	var unresolved *model.RouteProblem
-	if st := parentStatus(r, ns, p); st != nil {
+	st := parentStatus(r, ns, p)
+	if st != nil && statusIsStale(st.Conditions, r.meta.Generation) {
+		// The controller has not caught up with the route's spec: its
+		// verdict is for an older spec, so the spec is judged instead.
+		unresolved = problem(ProblemStaleStatus, "the status under %s is for an older generation than %d; judged by the spec",
+			parentString(ns, p), r.meta.Generation)
+		st = nil
+	}
+	if st != nil {
 		if c := meta.FindStatusCondition(st.Conditions, string(gwv1.RouteConditionAccepted)); c != nil && c.Status == metav1.ConditionFalse {
 			return nil, problem(ProblemNotAccepted, "not accepted by %s: %s: %s", parentString(ns, p), c.Reason, c.Message)
 		}
@@ -133,6 +142,17 @@ func (m *engine) attach(r *route, p gwv1.ParentReference) ([]attachment, *model.
 			r.hostnames, parentString(ns, p))
 	}
 	return out, unresolved
+}
+
+// statusIsStale reports whether conditions were written for an older
+// generation than the object's.
+func statusIsStale(conds []metav1.Condition, generation int64) bool {
+	for _, c := range conds {
+		if c.ObservedGeneration != 0 && generation != 0 && c.ObservedGeneration < generation {
+			return true
+		}
+	}
+	return false
 }
 
 // parentStatus returns the route's status for a parent reference, if its

@@ -182,8 +182,8 @@ func rejectedFor(sp *egv1a1.SecurityPolicy, gw *gwv1.Gateway) bool {
 		if a.AncestorRef.Namespace != nil {
 			ns = string(*a.AncestorRef.Namespace)
 		}
-		if string(a.AncestorRef.Name) != gw.Name || ns != gw.Namespace {
-			continue
+		if string(a.AncestorRef.Name) != gw.Name || ns != gw.Namespace || statusIsStale(a.Conditions, sp.Generation) {
+			continue // another gateway's, or for an older spec
 		}
 		if c := meta.FindStatusCondition(a.Conditions, string(gwv1.PolicyConditionAccepted)); c != nil && c.Status == metav1.ConditionFalse {
 			return true

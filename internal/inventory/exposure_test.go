@@ -134,6 +134,14 @@ status:
     controllerName: gateway.envoyproxy.io/gatewayclass-controller
     conditions: [{type: Accepted, status: "False", reason: NotAllowedByListeners, message: "not allowed", lastTransitionTime: "2026-01-01T00:00:00Z"}]`},
 			"", "NotAccepted"},
+		{"a refusal written for an older generation is not trusted: the spec is judged",
+			[]string{gateway("All"), appNamespace, appService, strings.Replace(httpRoute("app", "r", ""), "namespace: app}", "namespace: app, generation: 3}", 1) + `
+status:
+  parents:
+  - parentRef: {name: edge, namespace: gw, sectionName: https}
+    controllerName: gateway.envoyproxy.io/gatewayclass-controller
+    conditions: [{type: Accepted, status: "False", reason: NotAllowedByListeners, message: "old", observedGeneration: 2, lastTransitionTime: "2026-01-01T00:00:00Z"}]`},
+			"web.example.com:443", "StaleStatus"},
 		{"a parent that does not exist",
 			[]string{appNamespace, appService, httpRoute("app", "r", "")},
 			"", "ParentNotFound"},

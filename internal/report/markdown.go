@@ -133,7 +133,7 @@ func gateways(m *md, st *v1alpha1.NetworkInventoryStatus) {
 				services[b.Namespace+"/"+b.Name] = true
 			}
 		}
-		m.printf("  %s --> %s_routes[\"%d HTTPRoutes, %d backend Services\"]\n", gw, gw, countRoutes(st, g), len(services))
+		m.printf("  %s --> %s_routes[\"%d routes, %d backend Services\"]\n", gw, gw, countRoutes(st, g), len(services))
 	}
 	m.printf("```\n\n")
 }

@@ -109,6 +109,13 @@ func RouteAttachesNowhere(m *model.Model) []v1alpha1.Finding {
 		v1alpha1.PriorityMedium, "Fix the parentRefs (name, namespace, sectionName, port), the listener's allowedRoutes or hostnames, or delete the route.")
 }
 
+// StaleRouteStatus: a route whose status is for an older generation: its
+// gateway's controller has not processed the current spec (it may be down).
+func StaleRouteStatus(m *model.Model) []v1alpha1.Finding {
+	return routeProblems(m, []string{"StaleStatus"}, v1alpha1.PriorityLow,
+		"Check the gateway controller is running and reconciling; the route is judged by its spec meanwhile.")
+}
+
 // BackendServiceMissing: a route forwards to a Service that does not exist.
 func BackendServiceMissing(m *model.Model) []v1alpha1.Finding {
 	var out []v1alpha1.Finding

@@ -58,7 +58,11 @@ func TestRouteProblemRules(t *testing.T) {
 		{Route: v1alpha1.ObjectRef{Kind: "HTTPRoute", Namespace: "a", Name: "dangling"}, Reason: "UnresolvedRefs", Message: "m"},
 		{Route: v1alpha1.ObjectRef{Kind: "HTTPRoute", Namespace: "a", Name: "orphan"}, Reason: "ParentNotFound", Message: "m"},
 		{Route: v1alpha1.ObjectRef{Kind: "HTTPRoute", Namespace: "a", Name: "elsewhere"}, Reason: "NoMatchingHostname", Message: "m"},
+		{Route: v1alpha1.ObjectRef{Kind: "HTTPRoute", Namespace: "a", Name: "lagging"}, Reason: "StaleStatus", Message: "m"},
 	}}
+	if got := subjects(StaleRouteStatus, m); got != "Low a/lagging" {
+		t.Errorf("StaleRouteStatus: %q", got)
+	}
 	if got := subjects(RouteNotAccepted, m); got != "High a/refused, High a/dangling" {
 		t.Errorf("RouteNotAccepted: %q", got)
 	}

@@ -31,6 +31,7 @@ var All = []Rule{
 	{"OptionalJWTOnPublicEndpoint", FamilyExposure, OptionalJWTOnPublicEndpoint},
 	{"RouteNotAccepted", FamilyExposure, RouteNotAccepted},
 	{"RouteAttachesNowhere", FamilyExposure, RouteAttachesNowhere},
+	{"StaleRouteStatus", FamilyExposure, StaleRouteStatus},
 	{"BackendServiceMissing", FamilyExposure, BackendServiceMissing},
 	{"CrossNamespaceReferenceWithoutGrant", FamilyExposure, CrossNamespaceReferenceWithoutGrant},
 	{"UnusedReferenceGrant", FamilyExposure, UnusedReferenceGrant},
