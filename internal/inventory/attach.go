@@ -43,7 +43,7 @@ type attachment struct {
 func (m *engine) exposures() ([]attachment, []model.RouteProblem) {
 	var out []attachment
 	var problems []model.RouteProblem
-	for _, r := range routesOf(m.snap) {
+	for _, r := range m.routes {
 		if !m.inNamespaceScope(r.meta.Namespace) {
 			continue
 		}

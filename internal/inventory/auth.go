@@ -107,7 +107,7 @@ func (m *engine) policyTargets() map[string]metav1.Object {
 		gw := &m.snap.Gateways[i]
 		out[targetKey(kindGateway, gw.Namespace, gw.Name, "")] = gw
 	}
-	for _, r := range routesOf(m.snap) {
+	for _, r := range m.routes {
 		out[targetKey(r.kind, r.meta.Namespace, r.meta.Name, "")] = r.meta
 	}
 	return out

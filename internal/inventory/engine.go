@@ -42,6 +42,8 @@ type engine struct {
 	grants   *grantIndex
 	refs     *referenceTracker
 	policies *policyIndex
+	// routes are every route of the Snapshot, kind-independent.
+	routes []*route
 }
 
 type limits struct {
@@ -86,6 +88,7 @@ func newEngine(snap *snapshot.Snapshot, spec *v1alpha1.NetworkInventorySpec, now
 		svc := &snap.Services[i]
 		m.services[types.NamespacedName{Namespace: svc.Namespace, Name: svc.Name}] = svc
 	}
+	m.routes = routesOf(snap)
 	m.grants = newGrantIndex(snap.ReferenceGrants)
 	m.refs = &referenceTracker{grants: m.grants, exists: m.exists, seen: map[string]bool{}}
 	m.policies = newPolicyIndex(m)

@@ -100,7 +100,7 @@ func (m *engine) buildModel() *model.Model {
 // recordRouteReferences records every backend reference of every route in
 // scope, attached or not.
 func (m *engine) recordRouteReferences() {
-	for _, r := range routesOf(m.snap) {
+	for _, r := range m.routes {
 		if m.inNamespaceScope(r.meta.Namespace) {
 			m.backendEntries(r)
 		}
