@@ -12,6 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
@@ -97,6 +98,27 @@ func TestOptionalSourcesAppearWithoutRestart(t *testing.T) {
 		}
 		if ns := namespaceEntry(ni, "network"); ns == nil || ns.CiliumPolicies != 1 {
 			return fmt.Errorf("network namespace %+v", ns)
+		}
+		return nil
+	})
+
+	// The Cilium CRDs are removed: their kinds are missing again, the rest goes on.
+	for _, name := range []string{"ciliumnetworkpolicies.cilium.io", "ciliumclusterwidenetworkpolicies.cilium.io"} {
+		crd := &unstructured.Unstructured{}
+		crd.SetGroupVersionKind(crdMetadata().GroupVersionKind())
+		crd.SetName(name)
+		if err := c.Delete(ctx, crd); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, 60*time.Second, c, "cluster", func(ni *v1alpha1.NetworkInventory) error {
+		cond := meta.FindStatusCondition(ni.Status.Conditions, v1alpha1.ConditionSourcesAvailable)
+		if cond == nil || cond.Status != metav1.ConditionFalse || !strings.Contains(cond.Message, "CiliumNetworkPolicy.cilium.io") ||
+			strings.Contains(cond.Message, "Gateway.") {
+			return fmt.Errorf("SourcesAvailable: %+v", cond)
+		}
+		if ns := namespaceEntry(ni, "network"); ns == nil || ns.CiliumPolicies != 0 || ni.Status.Summary.Gateways != 1 {
+			return fmt.Errorf("network namespace %+v, gateways %d", ns, ni.Status.Summary.Gateways)
 		}
 		return nil
 	})
