@@ -112,7 +112,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	if err := applyStatus(ctx, r.Client, ni.Name, desired); err != nil {
 		if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
-			return ctrl.Result{Requeue: true}, nil
+			return ctrl.Result{RequeueAfter: r.Debounce}, nil // the cache catches up meanwhile
 		}
 		return ctrl.Result{}, err
 	}
