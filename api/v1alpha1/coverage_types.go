@@ -48,6 +48,11 @@ type NetworkPolicyEntry struct {
 	// EgressDenyRules is the number of egress deny rules (Cilium).
 	// +optional
 	EgressDenyRules int32 `json:"egressDenyRules,omitempty"`
+	// EnableDefaultDeny is a Cilium policy's enableDefaultDeny as written,
+	// e.g. `ingress=false,egress=false`; empty when not set (the default:
+	// deny in each direction the policy has rules for).
+	// +optional
+	EnableDefaultDeny string `json:"enableDefaultDeny,omitempty"`
 	// HostPolicy is true for a Cilium policy with a nodeSelector: it applies
 	// to nodes, not pods.
 	// +optional

@@ -140,6 +140,17 @@ status: {conditions: [{type: Valid, status: "False", message: "bad rule"}]}`},
 	}
 }
 
+func TestCiliumCatalogEntry(t *testing.T) {
+	res := compute(t, nil, cnp("a", "c", "  description: lax\n  endpointSelector: {matchLabels: {app: web}}\n"+
+		"  enableDefaultDeny: {ingress: false, egress: false}\n  ingress: [{fromEntities: [cluster]}]\n  ingressDeny: [{fromEntities: [world]}]"),
+		podYAML("a", "web", "app: web", false))
+	e := res.Status.NetworkPolicies.Items[0]
+	if e.EnableDefaultDeny != "ingress=false, egress=false" || e.Description != "lax" || e.IngressRules != 1 || e.IngressDenyRules != 1 ||
+		len(e.PolicyTypes) != 0 || e.SelectedPods != 1 || e.Selector != "app=web" {
+		t.Errorf("catalog entry: %+v", e)
+	}
+}
+
 func TestHostNetworkPodsCountApart(t *testing.T) {
 	res := compute(t, nil, nsYAML("kube-system", ""), podYAML("kube-system", "agent", "app: cilium", true),
 		podYAML("kube-system", "dns", "app: dns", false), cnp("kube-system", "all", "  endpointSelector: {}\n  ingress: [{}]\n  egress: [{}]"))

@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -160,6 +161,14 @@ func (c *compiledPolicies) addCilium(kind, namespace, name string, spec *api.Rul
 		e.EgressRules += int32(len(r.Egress))
 		e.IngressDenyRules += int32(len(r.IngressDeny))
 		e.EgressDenyRules += int32(len(r.EgressDeny))
+		for _, d := range []struct {
+			name string
+			v    *bool
+		}{{"ingress", r.EnableDefaultDeny.Ingress}, {"egress", r.EnableDefaultDeny.Egress}} {
+			if d.v != nil {
+				e.EnableDefaultDeny = joinDistinct(e.EnableDefaultDeny, fmt.Sprintf("%s=%v", d.name, *d.v))
+			}
+		}
 		if r.NodeSelector.LabelSelector != nil {
 			e.HostPolicy = true // applies to nodes, not pods
 			selectors = append(selectors, "node:"+ciliumSelectorString(r.NodeSelector.LabelSelector))
