@@ -61,6 +61,10 @@ golden: ## Regenerate the golden files (review the diff!).
 bench: ## Run the engine benchmarks.
 	go test -run '^$$' -bench '$(BENCH)' -benchmem ./internal/inventory/...
 
+.PHONY: scale
+scale: controlplane ## Scale run: a local control plane with SCALE_PODS pods and SCALE_POLICIES policies, measured.
+	hack/scale.sh $(or $(SCALE_PODS),5000) $(or $(SCALE_POLICIES),500)
+
 ##@ Build
 
 .PHONY: build

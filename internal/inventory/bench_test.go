@@ -2,95 +2,14 @@ package inventory
 
 import (
 	"encoding/json"
-	"fmt"
-	"math/rand/v2"
 	"testing"
 
-	"github.com/cilium/cilium/pkg/k8s/apis/cilium.io/v2"
-	slimv1 "github.com/cilium/cilium/pkg/k8s/slim/k8s/apis/meta/v1"
-	"github.com/cilium/cilium/pkg/policy/api"
-	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
 	"netinventory.io/netinventory/api/v1alpha1"
-	"netinventory.io/netinventory/internal/snapshot"
+	"netinventory.io/netinventory/internal/synthetic"
 )
 
-// syntheticSnapshot builds a cluster of about pods pods and policies
-// policies with realistic shapes: namespaces of very different sizes (a few
-// large, many small), apps of several replicas with the usual labels, and
-// policies that mostly select one app, some namespace-wide, a few
-// clusterwide by namespace label. Deterministic for a given size.
-func syntheticSnapshot(pods, policies int) *snapshot.Snapshot {
-	rng := rand.New(rand.NewPCG(uint64(pods), uint64(policies)))
-	s := &snapshot.Snapshot{}
-	namespaces := max(pods/300, 3)
-	// Namespace weights follow 1/rank: a few namespaces hold most pods.
-	weights := make([]float64, namespaces)
-	total := 0.0
-	for i := range weights {
-		weights[i] = 1 / float64(i+1)
-		total += weights[i]
-	}
-	type app struct{ ns, name string }
-	var apps []app
-	for i := range namespaces {
-		name := fmt.Sprintf("ns-%04d", i)
-		s.Namespaces = append(s.Namespaces, corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name,
-			Labels: map[string]string{corev1.LabelMetadataName: name, "team": fmt.Sprintf("team-%d", i%25), "env": []string{"prod", "staging", "dev"}[i%3]}}})
-		n := max(int(float64(pods)*weights[i]/total), 1)
-		for a := 0; n > 0; a++ {
-			replicas := min(1+rng.IntN(6), n)
-			appName := fmt.Sprintf("app-%d", a)
-			apps = append(apps, app{name, appName})
-			for r := range replicas {
-				s.Pods = append(s.Pods, corev1.Pod{
-					ObjectMeta: metav1.ObjectMeta{Namespace: name, Name: fmt.Sprintf("%s-%d", appName, r), Labels: map[string]string{
-						"app.kubernetes.io/name": appName, "app.kubernetes.io/instance": appName + "-prod",
-						"app.kubernetes.io/component": []string{"web", "worker", "db"}[a%3], "pod-template-hash": fmt.Sprintf("%08x", rng.Uint32()),
-					}},
-					Spec:   corev1.PodSpec{ServiceAccountName: appName, HostNetwork: rng.IntN(100) == 0},
-					Status: corev1.PodStatus{Phase: corev1.PodRunning},
-				})
-			}
-			n -= replicas
-		}
-	}
-	for i := range policies {
-		a := apps[rng.IntN(len(apps))]
-		selector := map[string]string{"app.kubernetes.io/name": a.name}
-		switch {
-		case i%20 == 0: // namespace-wide default deny
-			s.NetworkPolicies = append(s.NetworkPolicies, networkingv1.NetworkPolicy{
-				ObjectMeta: metav1.ObjectMeta{Namespace: a.ns, Name: fmt.Sprintf("default-deny-%d", i)},
-				Spec:       networkingv1.NetworkPolicySpec{PolicyTypes: []networkingv1.PolicyType{"Ingress", "Egress"}}})
-		case i%50 == 1: // clusterwide, by namespace label
-			s.CiliumClusterwideNetworkPolicies = append(s.CiliumClusterwideNetworkPolicies, v2.CiliumClusterwideNetworkPolicy{
-				ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("ccnp-%d", i)},
-				Spec: &api.Rule{EndpointSelector: api.NewESFromK8sLabelSelector("", &slimv1.LabelSelector{MatchLabels: map[string]slimv1.MatchLabelsValue{
-					"io.cilium.k8s.namespace.labels.team": fmt.Sprintf("team-%d", i%25)}}), Egress: []api.EgressRule{{}}}})
-		case i%2 == 0:
-			s.NetworkPolicies = append(s.NetworkPolicies, networkingv1.NetworkPolicy{
-				ObjectMeta: metav1.ObjectMeta{Namespace: a.ns, Name: fmt.Sprintf("np-%d", i)},
-				Spec: networkingv1.NetworkPolicySpec{PodSelector: metav1.LabelSelector{MatchLabels: selector},
-					Ingress: []networkingv1.NetworkPolicyIngressRule{{From: []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{}}}}}}})
-		default:
-			ml := map[string]slimv1.MatchLabelsValue{"k8s:app.kubernetes.io/name": slimv1.MatchLabelsValue(a.name)}
-			s.CiliumNetworkPolicies = append(s.CiliumNetworkPolicies, v2.CiliumNetworkPolicy{
-				ObjectMeta: metav1.ObjectMeta{Namespace: a.ns, Name: fmt.Sprintf("cnp-%d", i)},
-				Spec: &api.Rule{EndpointSelector: api.NewESFromK8sLabelSelector("", &slimv1.LabelSelector{MatchLabels: ml}),
-					Ingress: []api.IngressRule{{}}, Egress: []api.EgressRule{{EgressCommonRule: api.EgressCommonRule{ToEntities: api.EntitySlice{api.EntityWorld}}}}}})
-		}
-	}
-	for _, src := range snapshot.Sources {
-		s.Sources = append(s.Sources, snapshot.SourceState{Source: src, Available: true, Version: src.Versions[0]})
-	}
-	return s
-}
-
 func benchmarkCompute(b *testing.B, pods, policies int) {
-	snap := syntheticSnapshot(pods, policies)
+	snap := synthetic.Cluster(pods, policies)
 	spec := &v1alpha1.NetworkInventorySpec{}
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -115,7 +34,7 @@ func TestLargeClusterStatusFitsTheBudget(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a 150k-pod snapshot")
 	}
-	res, err := Compute(syntheticSnapshot(150_000, 10_000), &v1alpha1.NetworkInventorySpec{}, goldenNow)
+	res, err := Compute(synthetic.Cluster(150_000, 10_000), &v1alpha1.NetworkInventorySpec{}, goldenNow)
 	if err != nil {
 		t.Fatal(err)
 	}
