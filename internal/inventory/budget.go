@@ -6,11 +6,12 @@ import (
 	"netinventory.io/netinventory/api/v1alpha1"
 )
 
-// StatusBudget is the size the status is kept under, in bytes of JSON:
-// well below the API server's request limit at any cluster size. Lists
-// are shortened, longest first, until the status fits; their totals, the
-// truncated markers and the summary still count everything.
-const StatusBudget = 256 * 1024
+// StatusBudget is the size the status is kept under, in bytes of JSON, so
+// that the whole object (metadata, managed fields and spec included) stays
+// under 256 KiB, far below the API server's request limit, at any cluster
+// size. Lists are shortened, longest first, until the status fits; their
+// totals, the truncated markers and the summary still count everything.
+const StatusBudget = 224 * 1024
 
 // listView lets fitBudget shorten one status list.
 type listView struct {
