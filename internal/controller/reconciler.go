@@ -107,8 +107,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	now := metav1.NewTime(r.Now())
 	desired.LastRecomputeTime = &now
 	desired.LastChangeTime = ni.Status.LastChangeTime
-	if onlyGeneration, _ := sameContent(&ni.Status, withGeneration(desired, ni.Status.ObservedGeneration)); !onlyGeneration || desired.LastChangeTime == nil {
-		desired.LastChangeTime = &now
+	if same, _ := sameInventory(&ni.Status, desired); !same || desired.LastChangeTime == nil {
+		desired.LastChangeTime = &now // the content moved, not only the generation
 	}
 	if err := applyStatus(ctx, r.Client, ni.Name, desired); err != nil {
 		if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
@@ -164,15 +164,6 @@ func (r *Reconciler) notReady(ni *v1alpha1.NetworkInventory, reason string, err 
 		Type: v1alpha1.ConditionReady, Status: metav1.ConditionFalse, Reason: reason, Message: err.Error(),
 	})
 	return st
-}
-
-func withGeneration(s *v1alpha1.NetworkInventoryStatus, gen int64) *v1alpha1.NetworkInventoryStatus {
-	c := s.DeepCopy()
-	c.ObservedGeneration = gen
-	for i := range c.Conditions {
-		c.Conditions[i].ObservedGeneration = gen
-	}
-	return c
 }
 
 func (r *Reconciler) resyncPeriod(spec *v1alpha1.NetworkInventorySpec) time.Duration {

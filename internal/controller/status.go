@@ -33,22 +33,38 @@ func mergeConditions(current []metav1.Condition, generation int64, conds ...meta
 // sameContent reports whether two statuses differ only in their times:
 // lastRecomputeTime, lastChangeTime and the conditions' transition times.
 func sameContent(a, b *v1alpha1.NetworkInventoryStatus) (bool, error) {
-	ja, err := contentJSON(a)
+	return equalJSON(a, b, false)
+}
+
+// sameInventory reports whether two statuses hold the same inventory:
+// they differ at most in times and observed generations.
+func sameInventory(a, b *v1alpha1.NetworkInventoryStatus) (bool, error) {
+	return equalJSON(a, b, true)
+}
+
+func equalJSON(a, b *v1alpha1.NetworkInventoryStatus, ignoreGenerations bool) (bool, error) {
+	ja, err := contentJSON(a, ignoreGenerations)
 	if err != nil {
 		return false, err
 	}
-	jb, err := contentJSON(b)
+	jb, err := contentJSON(b, ignoreGenerations)
 	if err != nil {
 		return false, err
 	}
 	return bytes.Equal(ja, jb), nil
 }
 
-func contentJSON(s *v1alpha1.NetworkInventoryStatus) ([]byte, error) {
+func contentJSON(s *v1alpha1.NetworkInventoryStatus, ignoreGenerations bool) ([]byte, error) {
 	c := s.DeepCopy()
 	c.LastRecomputeTime, c.LastChangeTime = nil, nil
+	if ignoreGenerations {
+		c.ObservedGeneration = 0
+	}
 	for i := range c.Conditions {
 		c.Conditions[i].LastTransitionTime = metav1.Time{}
+		if ignoreGenerations {
+			c.Conditions[i].ObservedGeneration = 0
+		}
 	}
 	if len(c.Conditions) == 0 { // nil and empty alike
 		c.Conditions = nil

@@ -74,6 +74,14 @@ func TestSameContentIgnoresTimes(t *testing.T) {
 	if same, _ := sameContent(&v1alpha1.NetworkInventoryStatus{}, &v1alpha1.NetworkInventoryStatus{Conditions: []metav1.Condition{}}); !same {
 		t.Error("nil and empty conditions are the same")
 	}
+	gen := &v1alpha1.NetworkInventoryStatus{ObservedGeneration: 2, Conditions: []metav1.Condition{{Type: "Ready", Status: "True", ObservedGeneration: 2}}}
+	gen1 := &v1alpha1.NetworkInventoryStatus{ObservedGeneration: 1, Conditions: []metav1.Condition{{Type: "Ready", Status: "True", ObservedGeneration: 1}}}
+	if same, _ := sameContent(gen, gen1); same {
+		t.Error("a new observed generation is written")
+	}
+	if same, _ := sameInventory(gen, gen1); !same {
+		t.Error("but is not a change of the inventory: lastChangeTime stays")
+	}
 }
 
 func TestDiffEvents(t *testing.T) {

@@ -266,8 +266,12 @@ func compareEndpoints(a, b v1alpha1.EndpointEntry) int {
 		cmp.Compare(a.Gateway, b.Gateway), cmp.Compare(a.Listener, b.Listener), compareRefs(a.Route, b.Route))
 }
 
-// backendEntries resolves a route's backends, every rule's, once each.
+// backendEntries resolves a route's backends, every rule's, once each; a
+// route is resolved once per recompute however many listeners it attaches to.
 func (m *engine) backendEntries(r *route) []v1alpha1.BackendEntry {
+	if out, ok := m.backends[r]; ok {
+		return out
+	}
 	var out []v1alpha1.BackendEntry
 	seen := map[string]bool{}
 	for _, rule := range r.rules {
@@ -280,6 +284,7 @@ func (m *engine) backendEntries(r *route) []v1alpha1.BackendEntry {
 			}
 		}
 	}
+	m.backends[r] = out
 	return out
 }
 

@@ -44,6 +44,8 @@ type engine struct {
 	policies *policyIndex
 	// routes are every route of the Snapshot, kind-independent.
 	routes []*route
+	// backends memoizes each route's resolved backends.
+	backends map[*route][]v1alpha1.BackendEntry
 }
 
 type limits struct {
@@ -89,6 +91,7 @@ func newEngine(snap *snapshot.Snapshot, spec *v1alpha1.NetworkInventorySpec, now
 		m.services[types.NamespacedName{Namespace: svc.Namespace, Name: svc.Name}] = svc
 	}
 	m.routes = routesOf(snap)
+	m.backends = make(map[*route][]v1alpha1.BackendEntry, len(m.routes))
 	m.grants = newGrantIndex(snap.ReferenceGrants)
 	m.refs = &referenceTracker{grants: m.grants, exists: m.exists, seen: map[string]bool{}}
 	m.policies = newPolicyIndex(m)

@@ -89,28 +89,30 @@ func routesOf(s *snapshot.Snapshot) []*route {
 	}
 	for i := range s.TLSRoutes {
 		r := &s.TLSRoutes[i]
-		rt := &route{kind: "TLSRoute", meta: &r.ObjectMeta, parents: r.Spec.ParentRefs, hostnames: r.Spec.Hostnames,
-			hasHostnames: true, status: r.Status.Parents}
-		for _, rule := range r.Spec.Rules {
-			rt.rules = append(rt.rules, routeRule{name: sectionName(rule.Name), backends: rule.BackendRefs})
-		}
-		out = append(out, rt)
+		out = append(out, &route{kind: "TLSRoute", meta: &r.ObjectMeta, parents: r.Spec.ParentRefs, hostnames: r.Spec.Hostnames,
+			hasHostnames: true, status: r.Status.Parents,
+			rules: forwardingRules(r.Spec.Rules, func(x gwv1.TLSRouteRule) (*gwv1.SectionName, []gwv1.BackendRef) { return x.Name, x.BackendRefs })})
 	}
 	for i := range s.TCPRoutes {
 		r := &s.TCPRoutes[i]
-		rt := &route{kind: "TCPRoute", meta: &r.ObjectMeta, parents: r.Spec.ParentRefs, status: r.Status.Parents}
-		for _, rule := range r.Spec.Rules {
-			rt.rules = append(rt.rules, routeRule{name: sectionName(rule.Name), backends: rule.BackendRefs})
-		}
-		out = append(out, rt)
+		out = append(out, &route{kind: "TCPRoute", meta: &r.ObjectMeta, parents: r.Spec.ParentRefs, status: r.Status.Parents,
+			rules: forwardingRules(r.Spec.Rules, func(x gwv1.TCPRouteRule) (*gwv1.SectionName, []gwv1.BackendRef) { return x.Name, x.BackendRefs })})
 	}
 	for i := range s.UDPRoutes {
 		r := &s.UDPRoutes[i]
-		rt := &route{kind: "UDPRoute", meta: &r.ObjectMeta, parents: r.Spec.ParentRefs, status: r.Status.Parents}
-		for _, rule := range r.Spec.Rules {
-			rt.rules = append(rt.rules, routeRule{name: sectionName(rule.Name), backends: rule.BackendRefs})
-		}
-		out = append(out, rt)
+		out = append(out, &route{kind: "UDPRoute", meta: &r.ObjectMeta, parents: r.Spec.ParentRefs, status: r.Status.Parents,
+			rules: forwardingRules(r.Spec.Rules, func(x gwv1.UDPRouteRule) (*gwv1.SectionName, []gwv1.BackendRef) { return x.Name, x.BackendRefs })})
+	}
+	return out
+}
+
+// forwardingRules turns rules that only name backends (TLS, TCP and UDP
+// routes') into routeRules.
+func forwardingRules[R any](rules []R, of func(R) (*gwv1.SectionName, []gwv1.BackendRef)) []routeRule {
+	out := make([]routeRule, 0, len(rules))
+	for _, rule := range rules {
+		name, backends := of(rule)
+		out = append(out, routeRule{name: sectionName(name), backends: backends})
 	}
 	return out
 }
