@@ -29,7 +29,7 @@ go run ./hack/fixture test/fixtures/homelab
 
 echo "== starting the manager (log: bin/demo-manager.log)" >&2
 mkdir -p bin
-bin/manager --leader-elect=false --metrics-bind-address=127.0.0.1:18080 \
+bin/manager --leader-elect=false --metrics-secure=false --metrics-bind-address=127.0.0.1:18080 \
   --health-probe-bind-address=127.0.0.1:18081 >bin/demo-manager.log 2>&1 &
 manager_pid=$!
 

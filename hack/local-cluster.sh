@@ -4,7 +4,9 @@
 # There is no scheduler and no kubelet: pods stay Pending unless their
 # status is set through the status subresource.
 #
-# Usage: hack/local-cluster.sh start|stop|status|kubeconfig
+# Usage: hack/local-cluster.sh start|stop|stop-apiserver|status|kubeconfig
+# (stop-apiserver stops kube-apiserver alone, to test what happens while it
+# is away; start brings it back with the same data.)
 #
 # Environment:
 #   NETINV_CLUSTER_DIR   state directory (default: /tmp/netinventory-cluster)
@@ -113,11 +115,12 @@ start() {
 case ${1:-} in
 start) start ;;
 stop) stop_one kube-apiserver; stop_one etcd ;;
+stop-apiserver) stop_one kube-apiserver ;;
 status)
   for c in etcd kube-apiserver; do
     if running "$c"; then echo "$c: running (pid $(cat "$dir/$c.pid"))"; else echo "$c: stopped"; fi
   done
   ;;
 kubeconfig) echo "$kubeconfig" ;;
-*) echo "usage: $0 start|stop|status|kubeconfig" >&2; exit 2 ;;
+*) echo "usage: $0 start|stop|stop-apiserver|status|kubeconfig" >&2; exit 2 ;;
 esac

@@ -28,7 +28,7 @@ kind: NetworkInventory
 metadata: {name: cluster}
 YAML
 start=$SECONDS
-bin/manager --leader-elect=false --metrics-bind-address=127.0.0.1:28080 --health-probe-bind-address=127.0.0.1:28081 \
+bin/manager --leader-elect=false --metrics-secure=false --metrics-bind-address=127.0.0.1:28080 --health-probe-bind-address=127.0.0.1:28081 \
   >"$NETINV_CLUSTER_DIR/manager.log" 2>&1 &
 manager_pid=$!
 want=$("$bin/kubectl" get pods -A --no-headers --field-selector=status.phase=Running | wc -l)

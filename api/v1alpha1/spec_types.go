@@ -37,8 +37,13 @@ type NetworkInventorySpec struct {
 	Limits Limits `json:"limits,omitempty"`
 
 	// ResyncPeriod is how often the inventory is recomputed even when no
-	// watched object changed. Default 10m; at least 30s.
+	// watched object changed: a Go duration such as `10m` or `1h30m`, from
+	// 30s to 24h. Default 10m.
 	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('30s') && duration(self) <= duration('24h')",message="resyncPeriod must be a duration from 30s to 24h"
 	ResyncPeriod *metav1.Duration `json:"resyncPeriod,omitempty"`
 }
 

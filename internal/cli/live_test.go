@@ -10,27 +10,18 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/config"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"netinventory.io/netinventory/api/v1alpha1"
 	"netinventory.io/netinventory/internal/controller"
 	"netinventory.io/netinventory/internal/fixture"
-	"netinventory.io/netinventory/internal/snapshot"
 	"netinventory.io/netinventory/internal/testenv"
 )
 
 func runManager(t *testing.T, env *testenv.Env) {
 	t.Helper()
-	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{Scheme: snapshot.Scheme, Cache: controller.CacheOptions(),
-		Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0",
-		Controller: config.Controller{SkipNameValidation: new(true)}})
+	mgr, err := controller.NewManager(env.Config, controller.ManagerOptions{Debounce: 200 * time.Millisecond, SkipNameValidation: true})
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := (&controller.Reconciler{Client: mgr.GetClient(), Debounce: 200 * time.Millisecond}).SetupWithManager(mgr); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -19,7 +19,7 @@ import (
 // UncoveredNamespaces condition change as a policy is added and removed.
 func TestCoverageFollowsPolicies(t *testing.T) {
 	cfg, c := startAPIServer(t, fixture.GatewayAPI, fixture.EnvoyGateway, fixture.Cilium)
-	startManager(t, cfg, &Reconciler{})
+	startManager(t, cfg, ManagerOptions{})
 	ctx := context.Background()
 	applyFixture(t, c, homelab)
 

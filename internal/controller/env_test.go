@@ -14,12 +14,9 @@ import (
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"netinventory.io/netinventory/api/v1alpha1"
-	"netinventory.io/netinventory/internal/snapshot"
 	"netinventory.io/netinventory/internal/testenv"
 )
 
@@ -42,24 +39,16 @@ func startAPIServer(t *testing.T, crdSets ...string) (*rest.Config, client.Clien
 	return env.Config, env.Client
 }
 
-// startManager runs the manager with the reconciler until the test ends.
-func startManager(t *testing.T, cfg *rest.Config, r *Reconciler) {
+// startManager runs a manager built as cmd/main.go builds it until the
+// test ends.
+func startManager(t *testing.T, cfg *rest.Config, o ManagerOptions) {
 	t.Helper()
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme:                 snapshot.Scheme,
-		Cache:                  CacheOptions(),
-		Metrics:                metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress: "0",
-		Controller:             config.Controller{SkipNameValidation: new(true)},
-	})
+	if o.Debounce == 0 {
+		o.Debounce = testDebounce
+	}
+	o.SkipNameValidation = true
+	mgr, err := NewManager(cfg, o)
 	if err != nil {
-		t.Fatal(err)
-	}
-	if r.Debounce == 0 {
-		r.Debounce = testDebounce
-	}
-	r.Client = mgr.GetClient()
-	if err := r.SetupWithManager(mgr); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -39,7 +39,7 @@ func hasFinding(ni *v1alpha1.NetworkInventory, rule, subject string) bool {
 // route labels as they change.
 func TestEndpointsFollowPolicies(t *testing.T) {
 	cfg, c := startAPIServer(t, fixture.GatewayAPI, fixture.EnvoyGateway, fixture.Cilium)
-	startManager(t, cfg, &Reconciler{})
+	startManager(t, cfg, ManagerOptions{})
 	ctx := context.Background()
 	applyFixture(t, c, homelab)
 

@@ -1,9 +1,16 @@
 package controller
 
-// The manager's permissions: read the sources, write only the status of
-// NetworkInventories, take part in leader election and record Events. It
-// never reads Secrets.
+// The manager's permissions, least privilege (issue #9): read the sources,
+// write only the status of NetworkInventories, review the tokens and the
+// access of whoever scrapes /metrics, take part in leader election and record
+// Events. It never reads Secrets or ConfigMaps, and nothing but the reviews
+// and its own status is writable cluster-wide.
+//
+// controller-gen writes one ClusterRole (netinventory-manager) and two Roles
+// to config/rbac/role.yaml; the chart's templates/clusterrole.yaml and
+// templates/roles.yaml repeat their rules, which test/chart checks.
 
+// Cluster-wide (ClusterRole netinventory-manager).
 // +kubebuilder:rbac:groups=netinventory.io,resources=networkinventories,verbs=get;list;watch
 // +kubebuilder:rbac:groups=netinventory.io,resources=networkinventories/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups="",resources=namespaces;pods;services,verbs=get;list;watch
@@ -12,6 +19,22 @@ package controller
 // +kubebuilder:rbac:groups=gateway.envoyproxy.io,resources=securitypolicies,verbs=get;list;watch
 // +kubebuilder:rbac:groups=cilium.io,resources=ciliumnetworkpolicies;ciliumclusterwidenetworkpolicies,verbs=get;list;watch
 // +kubebuilder:rbac:groups=apiextensions.k8s.io,resources=customresourcedefinitions,verbs=get;list;watch
-// +kubebuilder:rbac:groups=coordination.k8s.io,resources=leases,verbs=get;list;watch;create;update;patch;delete
-// +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
-// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// The metrics endpoint authenticates every scrape with a TokenReview and
+// authorizes it with a SubjectAccessReview (--metrics-secure, the default).
+// +kubebuilder:rbac:groups=authentication.k8s.io,resources=tokenreviews,verbs=create
+// +kubebuilder:rbac:groups=authorization.k8s.io,resources=subjectaccessreviews,verbs=create
+
+// Leader election, in the manager's namespace only (Role
+// netinventory-leader-election): the Lease netinventory.io, which client-go's
+// LeaseLock reads, creates and updates (a create cannot be restricted by
+// name), and the LeaderElection Events it records on that Lease. The chart
+// renders this Role in the release namespace.
+// +kubebuilder:rbac:groups=coordination.k8s.io,namespace=netinventory-system,roleName=netinventory-leader-election,resources=leases,verbs=create
+// +kubebuilder:rbac:groups=coordination.k8s.io,namespace=netinventory-system,roleName=netinventory-leader-election,resources=leases,resourceNames=netinventory.io,verbs=get;update
+// +kubebuilder:rbac:groups="",namespace=netinventory-system,roleName=netinventory-leader-election,resources=events,verbs=create;patch
+
+// The Events on NetworkInventories: they are cluster-scoped, so client-go
+// records their Events in namespace default (Role netinventory-events).
+// +kubebuilder:rbac:groups="",namespace=default,roleName=netinventory-events,resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups=events.k8s.io,namespace=default,roleName=netinventory-events,resources=events,verbs=create;patch

@@ -10,12 +10,12 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/log"
-	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
@@ -50,11 +50,28 @@ type Reconciler struct {
 	// MinResync is the shortest resync period a spec may ask for;
 	// MinResyncPeriod when zero.
 	MinResync time.Duration
+	// Resync is the resync period of an inventory whose spec sets none;
+	// DefaultResyncPeriod when zero.
+	Resync time.Duration
 	// Recorder records Events on the inventories; none when nil.
 	Recorder recorder.EventRecorder
 
 	sources *sourceTracker
+	own     *ownWrites
+	ready   *readiness
 }
+
+// outcome is how a recompute ended.
+type outcome int
+
+const (
+	// computed: the inventory was computed.
+	computed outcome = iota
+	// unusable: the spec cannot be used; the status says why.
+	unusable
+	// sourcesFailed: the sources could not be read; the status says so.
+	sourcesFailed
+)
 
 // SetupWithManager builds the controller and its watches.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
@@ -64,13 +81,18 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Now == nil {
 		r.Now = time.Now
 	}
+	if r.ready == nil {
+		r.ready = newReadiness()
+	}
+	r.own = newOwnWrites()
 	enqueue := &debouncedEnqueuer{reader: mgr.GetCache(), debounce: r.Debounce}
+	onCRDs := &debouncedEnqueuer{reader: mgr.GetCache(), debounce: r.Debounce, everyUpdate: true}
 	r.sources = newSourceTracker(mgr.GetCache(), mgr.GetRESTMapper(), enqueue)
 	c, err := ctrl.NewControllerManagedBy(mgr).
 		Named("networkinventory").
-		For(&v1alpha1.NetworkInventory{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
-		WatchesRawSource(source.Kind(mgr.GetCache(), client.Object(crdMetadata()), enqueue)).
-		WithOptions(controller.Options{MaxConcurrentReconciles: 1}).
+		For(newInventoryObject(), builder.WithPredicates(r.own.inventoryChanged())).
+		WatchesRawSource(source.Kind(mgr.GetCache(), client.Object(crdMetadata()), onCRDs)).
+		WithOptions(controller.Options{MaxConcurrentReconciles: 1, RecoverPanic: ptr.To(true)}).
 		Build(r)
 	if err != nil {
 		return err
@@ -82,18 +104,34 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 // content changed.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	logger := log.FromContext(ctx)
-	var ni v1alpha1.NetworkInventory
-	if err := r.Client.Get(ctx, req.NamespacedName, &ni); err != nil {
+	u := newInventoryObject()
+	if err := r.Client.Get(ctx, req.NamespacedName, u); err != nil {
 		if apierrors.IsNotFound(err) {
 			metrics.Forget(req.Name)
+			r.own.forget(req.Name)
+			r.ready.forget(req.Name)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	resync := r.resyncPeriod(&ni.Spec)
-
-	desired, err := r.compute(ctx, &ni)
-	if err != nil {
-		return ctrl.Result{}, err
+	ni, specErr := decodeInventory(u)
+	resync := r.resyncPeriod(nil)
+	var (
+		desired *v1alpha1.NetworkInventoryStatus
+		result  outcome
+		retry   bool
+	)
+	if specErr != nil {
+		desired, result = r.notReady(ni, ReasonInvalidSpec, specErr), unusable
+	} else {
+		resync = r.resyncPeriod(&ni.Spec)
+		var err error
+		if desired, result, retry, err = r.compute(ctx, ni); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
+	next := ctrl.Result{RequeueAfter: resync}
+	if retry {
+		next.RequeueAfter = r.Debounce // a CRD not served yet: look again soon
 	}
 	same, err := sameContent(&ni.Status, desired)
 	if err != nil {
@@ -102,7 +140,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if same {
 		metrics.StatusWrites.WithLabelValues(metrics.OutcomeSkipped).Inc()
 		logger.V(1).Info("inventory unchanged, status not written")
-		return ctrl.Result{RequeueAfter: resync}, nil
+		r.settled(ni.Name, desired, result, resync)
+		return next, nil
 	}
 	now := metav1.NewTime(r.Now())
 	desired.LastRecomputeTime = &now
@@ -117,29 +156,38 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, err
 	}
 	metrics.StatusWrites.WithLabelValues(metrics.OutcomeWritten).Inc()
-	recordEvents(r.Recorder, &ni, diffEvents(&ni.Status, desired))
+	r.settled(ni.Name, desired, result, resync)
+	recordEvents(r.Recorder, ni, diffEvents(&ni.Status, desired))
 	logger.Info("status written", "endpoints", desired.Summary.Endpoints, "namespaces", desired.Summary.Namespaces,
 		"findings", desired.Findings.Total)
-	return ctrl.Result{RequeueAfter: resync}, nil
+	return next, nil
+}
+
+// settled records that an inventory's status is now as desired.
+func (r *Reconciler) settled(name string, st *v1alpha1.NetworkInventoryStatus, result outcome, resync time.Duration) {
+	r.own.remember(name, st)
+	if result != sourcesFailed {
+		r.ready.success(name, resync)
+	}
 }
 
 // compute returns the status the inventory should have now. A failure to
 // read the sources or an invalid spec keeps the last inventory and turns
-// Ready False.
-func (r *Reconciler) compute(ctx context.Context, ni *v1alpha1.NetworkInventory) (*v1alpha1.NetworkInventoryStatus, error) {
-	versions, err := r.sources.refresh(ctx)
+// Ready False. retry says a source is about to become readable.
+func (r *Reconciler) compute(ctx context.Context, ni *v1alpha1.NetworkInventory) (*v1alpha1.NetworkInventoryStatus, outcome, bool, error) {
+	versions, pending, err := r.sources.refresh(ctx)
 	if err != nil {
-		return r.notReady(ni, ReasonSourceError, err), nil
+		return r.notReady(ni, ReasonSourceError, err), sourcesFailed, false, nil
 	}
 	start := time.Now()
 	snap, err := snapshot.FromReader(ctx, r.Client, versions)
 	if err != nil {
 		metrics.Recomputes.WithLabelValues(metrics.ResultError).Inc()
-		return nil, err // the cache failing is worth a retry with backoff
+		return nil, sourcesFailed, false, err // the cache failing is worth a retry with backoff
 	}
 	res, err := inventory.Compute(snap, &ni.Spec, r.Now())
 	if err != nil {
-		return r.notReady(ni, ReasonInvalidSpec, err), nil
+		return r.notReady(ni, ReasonInvalidSpec, err), unusable, pending, nil
 	}
 	metrics.RecomputeDuration.Observe(time.Since(start).Seconds())
 	metrics.Recomputes.WithLabelValues(metrics.ResultSuccess).Inc()
@@ -152,7 +200,7 @@ func (r *Reconciler) compute(ctx context.Context, ni *v1alpha1.NetworkInventory)
 			st.Summary.Gateways, st.Summary.Endpoints),
 	}
 	st.Conditions = mergeConditions(ni.Status.Conditions, ni.Generation, append(res.Conditions, ready)...)
-	return &st, nil
+	return &st, computed, pending, nil
 }
 
 // notReady keeps the last computed inventory and sets Ready False.
@@ -161,13 +209,26 @@ func (r *Reconciler) notReady(ni *v1alpha1.NetworkInventory, reason string, err 
 	st := ni.Status.DeepCopy()
 	st.ObservedGeneration = ni.Generation
 	st.Conditions = mergeConditions(st.Conditions, ni.Generation, metav1.Condition{
-		Type: v1alpha1.ConditionReady, Status: metav1.ConditionFalse, Reason: reason, Message: err.Error(),
+		Type: v1alpha1.ConditionReady, Status: metav1.ConditionFalse, Reason: reason, Message: truncateMessage(err.Error()),
 	})
 	return st
 }
 
+// maxConditionMessage bounds a condition message (the API allows 32 KiB).
+const maxConditionMessage = 1024
+
+func truncateMessage(s string) string {
+	if len(s) <= maxConditionMessage {
+		return s
+	}
+	return s[:maxConditionMessage-3] + "..."
+}
+
 func (r *Reconciler) resyncPeriod(spec *v1alpha1.NetworkInventorySpec) time.Duration {
-	if spec.ResyncPeriod == nil {
+	if spec == nil || spec.ResyncPeriod == nil {
+		if r.Resync > 0 {
+			return r.Resync
+		}
 		return DefaultResyncPeriod
 	}
 	floor := r.MinResync

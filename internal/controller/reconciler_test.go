@@ -34,7 +34,7 @@ func namespaceEntry(ni *v1alpha1.NetworkInventory, name string) *v1alpha1.Namesp
 // follows their changes.
 func TestStatusFollowsTheCluster(t *testing.T) {
 	cfg, c := startAPIServer(t, fixture.GatewayAPI, fixture.EnvoyGateway, fixture.Cilium)
-	startManager(t, cfg, &Reconciler{})
+	startManager(t, cfg, ManagerOptions{})
 	ctx := context.Background()
 	applyFixture(t, c, homelab) // includes the NetworkInventory "cluster"
 
@@ -119,14 +119,14 @@ func TestStatusFollowsTheCluster(t *testing.T) {
 // object as it is.
 func TestStatusNotRewrittenWhenUnchanged(t *testing.T) {
 	cfg, c := startAPIServer(t, fixture.GatewayAPI, fixture.EnvoyGateway, fixture.Cilium)
-	startManager(t, cfg, &Reconciler{MinResync: time.Second})
+	startManager(t, cfg, ManagerOptions{MinResync: time.Second, Resync: time.Second})
 	ctx := context.Background()
 	applyFixture(t, c, homelab)
 	var ni v1alpha1.NetworkInventory
 	if err := c.Get(ctx, client.ObjectKey{Name: "cluster"}, &ni); err != nil {
 		t.Fatal(err)
 	}
-	ni.Spec.ResyncPeriod = &metav1.Duration{Duration: time.Second}
+	ni.Spec.ResyncPeriod = nil // the manager's 1 s resync applies
 	if err := c.Update(ctx, &ni); err != nil {
 		t.Fatal(err)
 	}

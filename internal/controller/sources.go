@@ -76,19 +76,21 @@ func (t *sourceTracker) startCore(ctrl controller.Controller) error {
 }
 
 // refresh brings the watches in line with the CRDs the cluster has, and
-// returns the version each available source is read at.
-func (t *sourceTracker) refresh(ctx context.Context) (map[*snapshot.Source]string, error) {
+// returns the version each available source is read at, and whether a CRD
+// exists whose kind is not served yet (worth looking at again soon).
+func (t *sourceTracker) refresh(ctx context.Context) (map[*snapshot.Source]string, bool, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	crds := &metav1.PartialObjectMetadataList{}
 	crds.SetGroupVersionKind(apiextensionsv1.SchemeGroupVersion.WithKind("CustomResourceDefinitionList"))
 	if err := t.cache.List(ctx, crds); err != nil {
-		return nil, fmt.Errorf("listing CustomResourceDefinitions: %w", err)
+		return nil, false, fmt.Errorf("listing CustomResourceDefinitions: %w", err)
 	}
 	present := make(map[string]bool, len(crds.Items))
 	for i := range crds.Items {
 		present[crds.Items[i].Name] = true
 	}
+	pending := false
 	for _, src := range snapshot.Sources {
 		if !src.Optional {
 			continue
@@ -98,22 +100,23 @@ func (t *sourceTracker) refresh(ctx context.Context) (map[*snapshot.Source]strin
 		case present[src.CRDName()] && !watching:
 			mapping, err := t.mapper.RESTMapping(src.GroupKind(), src.Versions...)
 			if err != nil {
-				// Not served yet (the CRD is not established); its next
-				// update event brings us back here.
+				// Not served yet (the CRD is not established, or the
+				// discovery information is stale): look again soon.
 				log.FromContext(ctx).V(1).Info("source not served yet", "source", src.String(), "reason", err.Error())
+				pending = true
 				continue
 			}
 			if err := t.watch(src, mapping.GroupVersionKind.Version); err != nil {
-				return nil, err
+				return nil, false, err
 			}
 			log.FromContext(ctx).Info("watching source", "source", src.String(), "version", mapping.GroupVersionKind.Version)
 		case !present[src.CRDName()] && watching:
 			obj, err := src.NewObject(t.watched[src])
 			if err != nil {
-				return nil, err
+				return nil, false, err
 			}
 			if err := t.cache.RemoveInformer(ctx, obj); err != nil {
-				return nil, fmt.Errorf("stopping the watch of %s: %w", src, err)
+				return nil, false, fmt.Errorf("stopping the watch of %s: %w", src, err)
 			}
 			delete(t.watched, src)
 			log.FromContext(ctx).Info("source gone, no longer watched", "source", src.String())
@@ -123,7 +126,7 @@ func (t *sourceTracker) refresh(ctx context.Context) (map[*snapshot.Source]strin
 	for src, v := range t.watched {
 		versions[src] = v
 	}
-	return versions, nil
+	return versions, pending, nil
 }
 
 var _ client.Object = &metav1.PartialObjectMetadata{}

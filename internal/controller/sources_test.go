@@ -34,7 +34,7 @@ func sourceStatus(ni *v1alpha1.NetworkInventory, kind string) *v1alpha1.SourceSt
 // they are installed it reads them, with no restart.
 func TestOptionalSourcesAppearWithoutRestart(t *testing.T) {
 	cfg, c := startAPIServer(t) // our CRD only
-	startManager(t, cfg, &Reconciler{})
+	startManager(t, cfg, ManagerOptions{})
 	ctx := context.Background()
 	createInventory(t, c, "cluster", v1alpha1.NetworkInventorySpec{})
 

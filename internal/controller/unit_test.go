@@ -1,14 +1,23 @@
 package controller
 
 import (
+	"context"
 	"strings"
 	"testing"
 
+	ciliumv2 "github.com/cilium/cilium/pkg/k8s/apis/cilium.io/v2"
+	"github.com/cilium/cilium/pkg/policy/api"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"netinventory.io/netinventory/api/v1alpha1"
+	"netinventory.io/netinventory/internal/metrics"
 )
 
 func TestTrimPodKeepsOnlyWhatTheEngineReads(t *testing.T) {
@@ -49,6 +58,7 @@ func TestOnlyVersionChanged(t *testing.T) {
 	a := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p", ResourceVersion: "1"}}
 	b := a.DeepCopy()
 	b.ResourceVersion = "2"
+	b.ManagedFields = []metav1.ManagedFieldsEntry{{Manager: "kubelet"}}
 	if !onlyVersionChanged(a, b) {
 		t.Error("only the resourceVersion changed")
 	}
@@ -56,6 +66,55 @@ func TestOnlyVersionChanged(t *testing.T) {
 	if onlyVersionChanged(a, b) {
 		t.Error("a label changed")
 	}
+}
+
+// TestOnlyVersionChangedOnCiliumObjects: Cilium's selectors have unexported
+// fields that reflection-based equality panics on; a status-only update of
+// a CiliumNetworkPolicy must neither panic nor be lost.
+func TestOnlyVersionChangedOnCiliumObjects(t *testing.T) {
+	cnp := &ciliumv2.CiliumNetworkPolicy{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "n", Name: "p", ResourceVersion: "1"},
+		Spec: &api.Rule{EndpointSelector: api.NewESFromLabels(), Ingress: []api.IngressRule{{IngressCommonRule: api.IngressCommonRule{
+			FromEndpoints: []api.EndpointSelector{api.NewESFromMatchRequirements(map[string]string{"app": "web"}, nil)}}}}},
+	}
+	relisted := cnp.DeepCopy()
+	relisted.ResourceVersion = "2"
+	if !onlyVersionChanged(cnp, relisted) {
+		t.Error("a re-list with a new resourceVersion only")
+	}
+	status := relisted.DeepCopy()
+	status.Status.Conditions = []ciliumv2.NetworkPolicyCondition{{Type: ciliumv2.PolicyConditionValid, Status: corev1.ConditionTrue}}
+	if onlyVersionChanged(cnp, status) {
+		t.Error("the status changed: the engine reads Valid")
+	}
+	ccnp := &ciliumv2.CiliumClusterwideNetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: "c", ResourceVersion: "1"},
+		Spec: &api.Rule{EndpointSelector: api.WildcardEndpointSelector}}
+	other := ccnp.DeepCopy()
+	other.Spec.EndpointSelector = api.NewESFromLabels()
+	other.Spec.EndpointSelector.MatchLabels = map[string]string{"k8s:app": "x"}
+	if onlyVersionChanged(ccnp, other) {
+		t.Error("the selector changed")
+	}
+}
+
+// TestEventHandlerPanicIsRecovered: a panic while handling an event is
+// counted and every inventory still enqueued; it never reaches the informer.
+func TestEventHandlerPanicIsRecovered(t *testing.T) {
+	q := workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[reconcile.Request]())
+	defer q.ShutDown()
+	d := &debouncedEnqueuer{reader: panickyReader{}, debounce: 0}
+	before := testutil.ToFloat64(metrics.HandlerPanics.WithLabelValues("*v1.Pod"))
+	d.Create(context.Background(), event.CreateEvent{Object: &corev1.Pod{}}, q)
+	if got := testutil.ToFloat64(metrics.HandlerPanics.WithLabelValues("*v1.Pod")) - before; got != 1 {
+		t.Errorf("panics counted: %v, want 1", got)
+	}
+}
+
+// panickyReader panics on every call, as a broken cache might.
+type panickyReader struct{ client.Reader }
+
+func (panickyReader) List(context.Context, client.ObjectList, ...client.ListOption) error {
+	panic("broken")
 }
 
 func TestSameContentIgnoresTimes(t *testing.T) {

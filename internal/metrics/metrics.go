@@ -37,6 +37,21 @@ var (
 		Help: "NetworkInventory status writes, by outcome (written, skipped when unchanged).",
 	}, []string{"outcome"})
 
+	// HandlerPanics counts panics recovered while handling watch events, by
+	// the Go type of the object; each is logged and the event still leads
+	// to a recompute.
+	HandlerPanics = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "netinventory_event_handler_panics_total",
+		Help: "Panics recovered while handling watch events, by object type.",
+	}, []string{"type"})
+
+	// EventsIgnored counts watch updates in which nothing but the
+	// resourceVersion changed (re-lists, status writes of fields not read).
+	EventsIgnored = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "netinventory_watch_updates_ignored_total",
+		Help: "Watch updates ignored because nothing but the resourceVersion changed.",
+	})
+
 	findings = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "netinventory_findings",
 		Help: "Open (not acknowledged) findings, by priority and rule.",
@@ -72,7 +87,7 @@ const (
 )
 
 func init() {
-	crmetrics.Registry.MustRegister(Recomputes, RecomputeDuration, StatusWrites, findings, acknowledged, endpoints,
+	crmetrics.Registry.MustRegister(Recomputes, RecomputeDuration, StatusWrites, HandlerPanics, EventsIgnored, findings, acknowledged, endpoints,
 		namespaces, podsNotIsolated, lastSuccess)
 }
 

@@ -2,9 +2,10 @@
 // charts/netinventory and the kustomize install in config/default. It renders
 // them with the helm and kustomize of hack/tools/go.mod and checks what a
 // cluster would get: the manager's RBAC is exactly the generated
-// config/rbac/role.yaml and never reaches Secrets, the pods meet the
-// restricted Pod Security Standard, the probes, the default inventory, the
-// alerts and the network policies.
+// config/rbac/role.yaml, least privilege, and never reaches Secrets
+// (rbac_test.go), the pods meet the restricted Pod Security Standard, the
+// metrics are served and scraped over HTTPS with a bearer token, the probes,
+// the default inventory, the alerts and the network policies.
 //
 // Every check is a function returning the problems it finds, so that
 // TestChecksCatchMistakes can show each one fails on a broken manifest.
@@ -38,13 +39,20 @@ const (
 	crdFile     = "charts/netinventory/crds/netinventory.io_networkinventories.yaml"
 	rulesSource = "internal/inventory/rules/rules.go"
 	nonRootUID  = 65532
-	metricsPort = 8080
 	probePort   = 8081
+	// The metrics: HTTPS, authenticated and authorized, on a port named https.
+	metricsPort     = 8443
+	metricsPortName = "https"
+	// The token Prometheus scrapes with through the ServiceMonitor.
+	saTokenFile = "/var/run/secrets/kubernetes.io/serviceaccount/token"
 )
 
-// allOptional turns on every optional feature of the chart.
+// allOptional turns on every optional feature of the chart (the PodMonitor
+// needs a token to scrape with).
 var allOptional = []string{
 	"--set", "podMonitor.enabled=true",
+	"--set", "podMonitor.authorization.credentials.name=netinventory-scraper-token",
+	"--set", "podMonitor.authorization.credentials.key=token",
 	"--set", "serviceMonitor.enabled=true",
 	"--set", "prometheusRule.enabled=true",
 	"--set", "networkPolicy.enabled=true",
@@ -263,83 +271,10 @@ func num(v any) (int, bool) {
 
 // ---- checks ----
 
-// generatedRules are the rules of the generated ClusterRole.
-func generatedRules(t *testing.T) []any {
-	t.Helper()
-	role := readYAML(t, roleFile)
-	if kindOf(role) != "ClusterRole" || len(list(role, "rules")) == 0 {
-		t.Fatalf("%s holds no ClusterRole with rules", roleFile)
-	}
-	return list(role, "rules")
-}
-
-// checkClusterRole: the only ClusterRole is named name and its rules are
-// exactly want, in the same order; its binding grants it to the rendered
-// ServiceAccount.
-func checkClusterRole(docs []obj, name string, want []any) []string {
-	role, problems := one(docs, "ClusterRole")
-	if role == nil {
-		return problems
-	}
-	if nameOf(role) != name {
-		problems = append(problems, fmt.Sprintf("ClusterRole is named %q, want %q", nameOf(role), name))
-	}
-	if got := list(role, "rules"); !reflect.DeepEqual(got, want) {
-		g, _ := yaml.Marshal(got)
-		w, _ := yaml.Marshal(want)
-		problems = append(problems, fmt.Sprintf("ClusterRole rules differ from %s:\n--- rendered\n%s--- generated\n%s", roleFile, g, w))
-	}
-	binding, p := one(docs, "ClusterRoleBinding")
-	if binding == nil {
-		return append(problems, p...)
-	}
-	if str(binding, "roleRef", "kind") != "ClusterRole" || str(binding, "roleRef", "name") != nameOf(role) {
-		problems = append(problems, fmt.Sprintf("ClusterRoleBinding refers to %s %q, not the ClusterRole %q",
-			str(binding, "roleRef", "kind"), str(binding, "roleRef", "name"), nameOf(role)))
-	}
-	sa, p := one(docs, "ServiceAccount")
-	if sa == nil {
-		return append(problems, p...)
-	}
-	subjects := list(binding, "subjects")
-	if len(subjects) != 1 || str(subjects[0], "kind") != "ServiceAccount" || str(subjects[0], "name") != nameOf(sa) ||
-		str(subjects[0], "namespace") != str(sa, "metadata", "namespace") {
-		problems = append(problems, fmt.Sprintf("ClusterRoleBinding subjects %v, want only the ServiceAccount %s/%s",
-			subjects, str(sa, "metadata", "namespace"), nameOf(sa)))
-	}
-	return problems
-}
-
-// checkNoBroadRBAC: no Role or ClusterRole grants anything on Secrets or
-// uses a wildcard.
-func checkNoBroadRBAC(docs []obj) []string {
-	var problems []string
-	for _, d := range docs {
-		if kindOf(d) != "ClusterRole" && kindOf(d) != "Role" {
-			continue
-		}
-		if get(d, "aggregationRule") != nil {
-			problems = append(problems, fmt.Sprintf("%s %s aggregates other roles", kindOf(d), nameOf(d)))
-		}
-		for i, rule := range list(d, "rules") {
-			for _, field := range []string{"apiGroups", "resources", "verbs", "resourceNames", "nonResourceURLs"} {
-				for _, v := range strs(rule, field) {
-					if strings.Contains(v, "*") {
-						problems = append(problems, fmt.Sprintf("%s %s rule %d: %s has %q", kindOf(d), nameOf(d), i, field, v))
-					}
-					if field == "resources" && (v == "secrets" || strings.HasPrefix(v, "secrets/")) {
-						problems = append(problems, fmt.Sprintf("%s %s rule %d grants %v on %s", kindOf(d), nameOf(d), i, strs(rule, "verbs"), v))
-					}
-				}
-			}
-		}
-	}
-	return problems
-}
-
 // checkDeployment: the manager's Deployment runs under the restricted Pod
-// Security Standard, probes /healthz and /readyz on 8081, serves metrics on
-// 8080 and elects a leader in its own namespace.
+// Security Standard, probes /healthz and /readyz on 8081, serves metrics
+// over HTTPS (authenticated and authorized) on 8443 and elects a leader in
+// its own namespace.
 func checkDeployment(docs []obj, replicas int) []string {
 	dep, problems := one(docs, "Deployment")
 	if dep == nil {
@@ -419,8 +354,8 @@ func checkDeployment(docs []obj, replicas int) []string {
 		n, _ := num(get(p, "containerPort"))
 		ports[str(p, "name")] = n
 	}
-	if ports["metrics"] != metricsPort {
-		add("container port named metrics is %d, want %d", ports["metrics"], metricsPort)
+	if ports[metricsPortName] != metricsPort {
+		add("container port named %s is %d, want %d", metricsPortName, ports[metricsPortName], metricsPort)
 	}
 	for probe, path := range map[string]string{"livenessProbe": "/healthz", "readinessProbe": "/readyz"} {
 		hg := mapping(manager, probe, "httpGet")
@@ -440,10 +375,18 @@ func checkDeployment(docs []obj, replicas int) []string {
 		"--leader-elect=true",
 		"--leader-election-namespace=$(POD_NAMESPACE)",
 		fmt.Sprintf("--metrics-bind-address=:%d", metricsPort),
+		"--metrics-secure=true",
 		fmt.Sprintf("--health-probe-bind-address=:%d", probePort),
 	} {
 		if !slices.Contains(args, want) {
 			add("args %v lack %s", args, want)
+		}
+	}
+	for _, a := range args {
+		flag, _, _ := strings.Cut(a, "=")
+		if (flag == "--metrics-secure" && a != "--metrics-secure=true") ||
+			(flag == "--metrics-bind-address" && a != fmt.Sprintf("--metrics-bind-address=:%d", metricsPort)) {
+			add("args %v override the secure metrics endpoint with %s", args, a)
 		}
 	}
 	downward := false
@@ -628,7 +571,7 @@ func portSet(ports []any) []string {
 }
 
 var (
-	probeAndMetricsPorts = []string{"8080/TCP", "8081/TCP"}
+	probeAndMetricsPorts = []string{"8081/TCP", "8443/TCP"}
 	dnsPorts             = []string{"53/TCP", "53/UDP"}
 	apiServerPorts       = []string{"443/TCP", "6443/TCP"}
 )
@@ -735,44 +678,101 @@ func checkCiliumNetworkPolicy(docs []obj) []string {
 	return problems
 }
 
-// checkMonitoring: the metrics Service, PodMonitor and ServiceMonitor reach
-// the manager's metrics port.
-func checkMonitoring(docs []obj) []string {
-	var problems []string
-	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
-	svc, p := one(docs, "Service")
-	problems = append(problems, p...)
-	if svc != nil {
-		if !selects(docs, mapping(svc, "spec", "selector")) {
-			add("Service selector %v does not select the manager", get(svc, "spec", "selector"))
-		}
-		if ports := list(svc, "spec", "ports"); len(ports) != 1 || str(ports[0], "name") != "metrics" || str(ports[0], "targetPort") != "metrics" {
-			add("Service ports %v, want one named metrics targeting the metrics port", ports)
-		}
+// checkService: the metrics Service selects the manager and targets its
+// https port.
+func checkService(docs []obj) []string {
+	svc, problems := one(docs, "Service")
+	if svc == nil {
+		return problems
 	}
-	pm, p := one(docs, "PodMonitor")
-	problems = append(problems, p...)
-	if pm != nil {
-		if !selects(docs, mapping(pm, "spec", "selector", "matchLabels")) {
-			add("PodMonitor selector does not select the manager")
-		}
-		if eps := list(pm, "spec", "podMetricsEndpoints"); len(eps) != 1 || str(eps[0], "port") != "metrics" || str(eps[0], "path") != "/metrics" {
-			add("PodMonitor endpoints %v, want port metrics, path /metrics", eps)
-		}
+	if !selects(docs, mapping(svc, "spec", "selector")) {
+		problems = append(problems, fmt.Sprintf("Service selector %v does not select the manager", get(svc, "spec", "selector")))
 	}
-	sm, p := one(docs, "ServiceMonitor")
-	problems = append(problems, p...)
-	if sm != nil && svc != nil {
-		for k, v := range mapping(sm, "spec", "selector", "matchLabels") {
-			if mapping(svc, "metadata", "labels")[k] != v {
-				add("ServiceMonitor selects %s=%v, which the Service lacks", k, v)
-			}
-		}
-		if eps := list(sm, "spec", "endpoints"); len(eps) != 1 || str(eps[0], "port") != "metrics" {
-			add("ServiceMonitor endpoints %v, want port metrics", eps)
-		}
+	if ports := list(svc, "spec", "ports"); len(ports) != 1 || str(ports[0], "name") != metricsPortName ||
+		str(ports[0], "targetPort") != metricsPortName {
+		problems = append(problems, fmt.Sprintf("Service ports %v, want one named %s targeting the container port %s", ports, metricsPortName, metricsPortName))
 	}
 	return problems
+}
+
+// checkScrapeEndpoint: a monitor's endpoint scrapes /metrics on the https
+// port over HTTPS, with a TLS configuration, and authenticates with a bearer
+// token: the file of Prometheus' ServiceAccount token (tokenFile true, the
+// ServiceMonitor) or a Secret (authorization.credentials).
+func checkScrapeEndpoint(kind string, ep obj, tokenFile bool) []string {
+	var problems []string
+	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	if str(ep, "port") != metricsPortName || str(ep, "path") != "/metrics" {
+		add("%s endpoint port %q path %q, want port %s, path /metrics", kind, str(ep, "port"), str(ep, "path"), metricsPortName)
+	}
+	if str(ep, "scheme") != "https" {
+		add("%s endpoint scheme %q, want https", kind, str(ep, "scheme"))
+	}
+	if len(mapping(ep, "tlsConfig")) == 0 {
+		add("%s endpoint has no tlsConfig", kind)
+	}
+	byFile := str(ep, "bearerTokenFile") == saTokenFile
+	bySecret := str(ep, "authorization", "credentials", "name") != "" && str(ep, "authorization", "credentials", "key") != ""
+	switch {
+	case byFile && !tokenFile:
+		add("%s endpoint has a bearerTokenFile, which the %s API does not have", kind, kind)
+	case byFile && bySecret:
+		add("%s endpoint has both a bearerTokenFile and an authorization", kind)
+	case !byFile && !bySecret:
+		add("%s endpoint sends no bearer token (bearerTokenFile %q, authorization %v): the manager refuses the scrape",
+			kind, str(ep, "bearerTokenFile"), get(ep, "authorization"))
+	}
+	return problems
+}
+
+// checkPodMonitor: the PodMonitor scrapes the manager's pods over HTTPS
+// with a token.
+func checkPodMonitor(docs []obj) []string {
+	pm, problems := one(docs, "PodMonitor")
+	if pm == nil {
+		return problems
+	}
+	if !selects(docs, mapping(pm, "spec", "selector", "matchLabels")) {
+		problems = append(problems, "PodMonitor selector does not select the manager")
+	}
+	eps := list(pm, "spec", "podMetricsEndpoints")
+	if len(eps) != 1 {
+		return append(problems, fmt.Sprintf("PodMonitor endpoints %v, want 1", eps))
+	}
+	ep, _ := eps[0].(obj)
+	return append(problems, checkScrapeEndpoint("PodMonitor", ep, false)...)
+}
+
+// checkServiceMonitor: the ServiceMonitor selects the metrics Service and
+// scrapes it over HTTPS with a token.
+func checkServiceMonitor(docs []obj) []string {
+	sm, problems := one(docs, "ServiceMonitor")
+	if sm == nil {
+		return problems
+	}
+	svc, p := one(docs, "Service")
+	if svc == nil {
+		return append(problems, p...)
+	}
+	for k, v := range mapping(sm, "spec", "selector", "matchLabels") {
+		if mapping(svc, "metadata", "labels")[k] != v {
+			problems = append(problems, fmt.Sprintf("ServiceMonitor selects %s=%v, which the Service lacks", k, v))
+		}
+	}
+	eps := list(sm, "spec", "endpoints")
+	if len(eps) != 1 {
+		return append(problems, fmt.Sprintf("ServiceMonitor endpoints %v, want 1", eps))
+	}
+	ep, _ := eps[0].(obj)
+	return append(problems, checkScrapeEndpoint("ServiceMonitor", ep, true)...)
+}
+
+// checkMonitoring: the metrics Service, PodMonitor and ServiceMonitor reach
+// the manager's metrics port over HTTPS with a token.
+func checkMonitoring(docs []obj) []string {
+	problems := checkService(docs)
+	problems = append(problems, checkPodMonitor(docs)...)
+	return append(problems, checkServiceMonitor(docs)...)
 }
 
 // checkPDB: a PodDisruptionBudget selecting the manager is rendered exactly
@@ -827,13 +827,21 @@ func checkNone(docs []obj, kinds ...string) []string {
 	return problems
 }
 
-// checkNamespaced: every namespaced object is in namespace ns.
-func checkNamespaced(docs []obj, ns string) []string {
+// checkNamespaced: every namespaced object is in namespace ns, except those
+// of elsewhere ("Kind/name" to namespace).
+func checkNamespaced(docs []obj, ns string, elsewhere map[string]string) []string {
 	clusterScoped := []string{"Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "NetworkInventory"}
 	var problems []string
 	for _, d := range docs {
-		if !slices.Contains(clusterScoped, kindOf(d)) && str(d, "metadata", "namespace") != ns {
-			problems = append(problems, fmt.Sprintf("%s %s is in namespace %q, want %q", kindOf(d), nameOf(d), str(d, "metadata", "namespace"), ns))
+		if slices.Contains(clusterScoped, kindOf(d)) {
+			continue
+		}
+		want, ok := elsewhere[kindOf(d)+"/"+nameOf(d)]
+		if !ok {
+			want = ns
+		}
+		if got := str(d, "metadata", "namespace"); got != want {
+			problems = append(problems, fmt.Sprintf("%s %s is in namespace %q, want %q", kindOf(d), nameOf(d), got, want))
 		}
 	}
 	return problems
@@ -905,6 +913,12 @@ func TestHelmValuesSchema(t *testing.T) {
 		"bad log level":           "manager.logLevel=loud",
 		"no replicas":             "replicaCount=0",
 		"bad pull policy":         "image.pullPolicy=Sometimes",
+		"bad cilium mode":         "ciliumNetworkPolicy.enabled=maybe",
+		"unknown tlsConfig field": "serviceMonitor.tlsConfig.insecure=true",
+		"file in PodMonitor TLS":  "podMonitor.tlsConfig.caFile=/etc/ca.crt",
+		"token without Secret":    "podMonitor.authorization.type=Bearer",
+		"reader without kind":     "metrics.reader.subjects[0].name=prometheus",
+		"unknown metrics field":   "metrics.secure=false",
 	} {
 		t.Run(name, func(t *testing.T) {
 			out, err := goTool("helm", "lint", chartDir, "--set", set)
@@ -953,9 +967,7 @@ func TestValuesSchemaKnowsTheSpec(t *testing.T) {
 func TestHelmTemplateAllOptional(t *testing.T) {
 	skipShort(t)
 	docs := helmTemplate(t, append(slices.Clone(allOptional), "--set", "replicaCount=2")...)
-	rules := generatedRules(t)
-	report(t, "ClusterRole", checkClusterRole(docs, release+"-manager", rules))
-	report(t, "RBAC", checkNoBroadRBAC(docs))
+	report(t, "RBAC", checkRBAC(docs, helmRoles, generatedRBAC(t)))
 	report(t, "Deployment", checkDeployment(docs, 2))
 	report(t, "NetworkInventory", checkInventory(docs, "cluster"))
 	report(t, "PrometheusRule", checkAlerts(docs, ruleNames(t), defaultStaleThreshold(t)))
@@ -964,7 +976,7 @@ func TestHelmTemplateAllOptional(t *testing.T) {
 	report(t, "monitoring", checkMonitoring(docs))
 	report(t, "PodDisruptionBudget", checkPDB(docs, true))
 	report(t, "labels", checkLabels(docs))
-	report(t, "namespace", checkNamespaced(docs, releaseNS))
+	report(t, "namespace", checkNamespaced(docs, releaseNS, rbacElsewhere(helmRoles)))
 
 	// The container's resources are the values' resources.
 	want := get(chartValues(t), "resources")
@@ -980,16 +992,136 @@ func podSpecContainer(docs []obj) obj {
 	return nil
 }
 
+// TestHelmTemplateDefaults: the defaults are least privilege: the RBAC of
+// rbac_test.go, the secure metrics endpoint and the NetworkPolicy; no
+// monitor, no alerts, and no CiliumNetworkPolicy where the cluster serves
+// none.
 func TestHelmTemplateDefaults(t *testing.T) {
 	skipShort(t)
 	docs := helmTemplate(t)
-	report(t, "ClusterRole", checkClusterRole(docs, release+"-manager", generatedRules(t)))
-	report(t, "RBAC", checkNoBroadRBAC(docs))
+	report(t, "RBAC", checkRBAC(docs, helmRoles, generatedRBAC(t)))
 	report(t, "Deployment", checkDeployment(docs, 1))
+	report(t, "Service", checkService(docs))
 	report(t, "NetworkInventory", checkInventory(docs, "cluster"))
+	report(t, "NetworkPolicy", checkNetworkPolicy(docs))
 	report(t, "PodDisruptionBudget", checkPDB(docs, false))
 	report(t, "labels", checkLabels(docs))
-	report(t, "optional", checkNone(docs, "PodMonitor", "ServiceMonitor", "PrometheusRule", "NetworkPolicy", "CiliumNetworkPolicy"))
+	report(t, "namespace", checkNamespaced(docs, releaseNS, rbacElsewhere(helmRoles)))
+	report(t, "optional", checkNone(docs, "PodMonitor", "ServiceMonitor", "PrometheusRule", "CiliumNetworkPolicy"))
+	if mounts := list(podSpecContainer(docs), "volumeMounts"); len(mounts) != 0 {
+		t.Errorf("the manager mounts %v by default, want nothing", mounts)
+	}
+}
+
+// TestHelmCiliumNetworkPolicy: ciliumNetworkPolicy.enabled auto renders the
+// CiliumNetworkPolicy exactly when the cluster serves cilium.io/v2
+// CiliumNetworkPolicy; true and false force it.
+func TestHelmCiliumNetworkPolicy(t *testing.T) {
+	skipShort(t)
+	const cilium = "cilium.io/v2/CiliumNetworkPolicy"
+	for _, c := range []struct {
+		name string
+		args []string
+		want bool
+	}{
+		{"auto on Cilium", []string{"--api-versions", cilium}, true},
+		{"auto elsewhere", nil, false},
+		{"auto with another Cilium kind", []string{"--api-versions", "cilium.io/v2/CiliumClusterwideNetworkPolicy"}, false},
+		{"forced on", []string{"--set", "ciliumNetworkPolicy.enabled=true"}, true},
+		{"forced off on Cilium", []string{"--set", "ciliumNetworkPolicy.enabled=false", "--api-versions", cilium}, false},
+		{"explicit auto on Cilium", []string{"--set", "ciliumNetworkPolicy.enabled=auto", "--api-versions", cilium}, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			docs := helmTemplate(t, c.args...)
+			if c.want {
+				report(t, "CiliumNetworkPolicy", checkCiliumNetworkPolicy(docs))
+			} else {
+				report(t, "CiliumNetworkPolicy", checkNone(docs, "CiliumNetworkPolicy"))
+			}
+			// The NetworkPolicy stays on either way.
+			report(t, "NetworkPolicy", checkNetworkPolicy(docs))
+		})
+	}
+	docs := helmTemplate(t, "--set", "networkPolicy.enabled=false")
+	report(t, "networkPolicy.enabled=false", checkNone(docs, "NetworkPolicy", "CiliumNetworkPolicy"))
+}
+
+// TestHelmMetricsValues: the metrics values reach the Deployment and the
+// monitors.
+func TestHelmMetricsValues(t *testing.T) {
+	skipShort(t)
+	// A mounted certificate, verified by the ServiceMonitor, whose
+	// tlsConfig replaces the default insecureSkipVerify rather than merging
+	// with it.
+	docs := helmTemplate(t,
+		"--set", "metrics.certSecret=netinventory-metrics-tls",
+		"--set", "serviceMonitor.enabled=true",
+		"--set", "serviceMonitor.tlsConfig.ca.secret.name=netinventory-metrics-tls",
+		"--set", "serviceMonitor.tlsConfig.ca.secret.key=ca.crt",
+		"--set", "serviceMonitor.tlsConfig.serverName=netinventory-metrics.netinventory-system.svc",
+	)
+	report(t, "Deployment", checkDeployment(docs, 1))
+	report(t, "ServiceMonitor", checkServiceMonitor(docs))
+	c := podSpecContainer(docs)
+	var mountPath string
+	for _, m := range list(c, "volumeMounts") {
+		if str(m, "name") == "metrics-certs" && get(m, "readOnly") == true {
+			mountPath = str(m, "mountPath")
+		}
+	}
+	if mountPath == "" || !slices.Contains(strs(c, "args"), "--metrics-cert-dir="+mountPath) {
+		t.Errorf("metrics.certSecret: mounts %v, args %v; want the Secret mounted read-only and passed as --metrics-cert-dir",
+			list(c, "volumeMounts"), strs(c, "args"))
+	}
+	var secret string
+	for _, d := range ofKind(docs, "Deployment") {
+		for _, v := range list(d, "spec", "template", "spec", "volumes") {
+			if str(v, "name") == "metrics-certs" {
+				secret = str(v, "secret", "secretName")
+			}
+		}
+	}
+	if secret != "netinventory-metrics-tls" {
+		t.Errorf("metrics-certs volume from Secret %q, want netinventory-metrics-tls", secret)
+	}
+	for _, sm := range ofKind(docs, "ServiceMonitor") {
+		want := obj{"ca": obj{"secret": obj{"name": "netinventory-metrics-tls", "key": "ca.crt"}},
+			"serverName": "netinventory-metrics.netinventory-system.svc"}
+		if got := mapping(sm, "spec", "endpoints", 0, "tlsConfig"); !reflect.DeepEqual(got, want) {
+			t.Errorf("ServiceMonitor tlsConfig %v, want the values' %v and no insecureSkipVerify", got, want)
+		}
+	}
+
+	// By default the monitors skip the verification of the self-signed
+	// certificate; the ServiceMonitor sends Prometheus' token unless
+	// authorization replaces it.
+	docs = helmTemplate(t, "--set", "serviceMonitor.enabled=true")
+	report(t, "ServiceMonitor", checkServiceMonitor(docs))
+	for _, sm := range ofKind(docs, "ServiceMonitor") {
+		ep := mapping(sm, "spec", "endpoints", 0)
+		if !reflect.DeepEqual(mapping(ep, "tlsConfig"), obj{"insecureSkipVerify": true}) || str(ep, "bearerTokenFile") != saTokenFile {
+			t.Errorf("default ServiceMonitor endpoint %v, want tlsConfig {insecureSkipVerify: true} and bearerTokenFile %s", ep, saTokenFile)
+		}
+	}
+	docs = helmTemplate(t, "--set", "serviceMonitor.enabled=true",
+		"--set", "serviceMonitor.authorization.credentials.name=scraper", "--set", "serviceMonitor.authorization.credentials.key=token")
+	report(t, "ServiceMonitor with authorization", checkServiceMonitor(docs))
+
+	// The PodMonitor cannot send Prometheus' token: without a Secret or a
+	// scrape class providing one, the chart refuses it.
+	out, err := goTool("helm", "template", release, chartDir, "--namespace", releaseNS, "--set", "podMonitor.enabled=true")
+	if err == nil || !strings.Contains(err.Error(), "podMonitor.authorization") {
+		t.Errorf("podMonitor without authorization: err %v, want a failure naming podMonitor.authorization\n%s", err, out)
+	}
+	docs = helmTemplate(t, "--set", "podMonitor.enabled=true", "--set", "podMonitor.scrapeClass=prometheus-token")
+	for _, pm := range ofKind(docs, "PodMonitor") {
+		if str(pm, "spec", "scrapeClass") != "prometheus-token" || str(pm, "spec", "podMetricsEndpoints", 0, "scheme") != "https" {
+			t.Errorf("PodMonitor spec %v, want scrapeClass prometheus-token and scheme https", get(pm, "spec"))
+		}
+	}
+	if n := len(ofKind(docs, "PodMonitor")); n != 1 {
+		t.Errorf("%d PodMonitors with a scrape class, want 1", n)
+	}
 }
 
 // TestHelmTemplateValues: the values reach the manifests.
@@ -1022,7 +1154,7 @@ func TestHelmTemplateValues(t *testing.T) {
 
 	docs = helmTemplate(t, "--set", "inventory.create=false", "--set", "rbac.create=false")
 	report(t, "inventory.create=false", checkNone(docs, "NetworkInventory"))
-	report(t, "rbac.create=false", checkNone(docs, "ClusterRole", "ClusterRoleBinding"))
+	report(t, "rbac.create=false", checkNone(docs, "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"))
 	if got := str(podSpecContainer(docs), "image"); got != "netinventory/manager:0.1.0" {
 		t.Errorf("default image %q, want netinventory/manager:<appVersion 0.1.0>", got)
 	}
@@ -1031,11 +1163,11 @@ func TestHelmTemplateValues(t *testing.T) {
 func TestKustomizeDefault(t *testing.T) {
 	skipShort(t)
 	docs := kustomizeBuild(t, "config/default")
-	rules := generatedRules(t)
-	report(t, "ClusterRole", checkClusterRole(docs, "netinventory-netinventory-manager", rules))
-	report(t, "RBAC", checkNoBroadRBAC(docs))
+	report(t, "RBAC", checkRBAC(docs, kustomizeRoles, generatedRBAC(t)))
 	report(t, "Deployment", checkDeployment(docs, 1))
-	report(t, "namespace", checkNamespaced(docs, "netinventory-system"))
+	report(t, "Service", checkService(docs))
+	report(t, "NetworkPolicy", checkNetworkPolicy(docs))
+	report(t, "namespace", checkNamespaced(docs, "netinventory-system", rbacElsewhere(kustomizeRoles)))
 	if _, p := one(docs, "CustomResourceDefinition"); p != nil {
 		report(t, "CRD", p)
 	}
@@ -1045,13 +1177,11 @@ func TestKustomizeDefault(t *testing.T) {
 		t.Errorf("Namespace %s does not enforce the restricted Pod Security Standard: %v", nameOf(ns), mapping(ns, "metadata", "labels"))
 	}
 
-	// The PodMonitor and the sample.
-	pm := kustomizeBuild(t, "config/prometheus")
-	if m, p := one(pm, "PodMonitor"); m == nil {
-		report(t, "config/prometheus", p)
-	} else if eps := list(m, "spec", "podMetricsEndpoints"); len(eps) != 1 || str(eps[0], "port") != "metrics" {
-		t.Errorf("config/prometheus PodMonitor endpoints %v, want port metrics", eps)
-	}
+	// The ServiceMonitor scrapes the metrics Service of config/default over
+	// HTTPS with Prometheus' token; and the sample.
+	sm := kustomizeBuild(t, "config/prometheus")
+	report(t, "config/prometheus", checkNone(sm, "PodMonitor"))
+	report(t, "config/prometheus", checkServiceMonitor(append(ofKind(docs, "Service"), sm...)))
 	report(t, "config/samples", checkInventory(kustomizeBuild(t, "config/samples"), "cluster"))
 }
 
@@ -1061,9 +1191,12 @@ func TestKustomizeDefault(t *testing.T) {
 func TestChecksCatchMistakes(t *testing.T) {
 	skipShort(t)
 	good := helmTemplate(t, append(slices.Clone(allOptional), "--set", "replicaCount=2")...)
-	rules := generatedRules(t)
+	gen := generatedRBAC(t)
 	names := ruleNames(t)
 	find := func(docs []obj, kind string) obj { return ofKind(docs, kind)[0] }
+	byName := func(docs []obj, kind, name string) obj { return named(docs, kind, name)[0] }
+	managerRole := func(docs []obj) obj { return byName(docs, "ClusterRole", helmRoles.clusterRole) }
+	leaderRole := func(docs []obj) obj { return byName(docs, "Role", helmRoles.leaderElection) }
 	pod := func(docs []obj) obj { return mapping(find(docs, "Deployment"), "spec", "template", "spec") }
 	container := func(docs []obj) obj { return mapping(pod(docs), "containers", 0) }
 	csc := func(docs []obj) obj { return mapping(container(docs), "securityContext") }
@@ -1076,32 +1209,105 @@ func TestChecksCatchMistakes(t *testing.T) {
 		mutate func(docs []obj)
 		check  func(docs []obj) []string
 	}
-	role := func(docs []obj) []string { return checkClusterRole(docs, release+"-manager", rules) }
+	role := func(docs []obj) []string { return checkClusterRole(docs, helmRoles.clusterRole, gen.clusterRole) }
+	roles := func(docs []obj) []string { return checkRoles(docs, helmRoles, gen) }
+	leastPrivilege := func(docs []obj) []string { return checkLeastPrivilege(docs, helmRoles.clusterRole) }
+	reader := func(docs []obj) []string { return checkMetricsReader(docs, helmRoles.metricsReader) }
+	namespaced := func(docs []obj) []string { return checkNamespaced(docs, releaseNS, rbacElsewhere(helmRoles)) }
 	deployment := func(docs []obj) []string { return checkDeployment(docs, 2) }
 	alerts := func(docs []obj) []string { return checkAlerts(docs, names, 1800) }
 	inventory := func(docs []obj) []string { return checkInventory(docs, "cluster") }
 	addRule := func(docs []obj, rule obj) {
-		r := find(docs, "ClusterRole")
+		r := managerRole(docs)
 		r["rules"] = append(list(r, "rules"), rule)
 	}
 	mistakes := []mistake{
 		{"rules reordered", func(d []obj) {
-			r := list(find(d, "ClusterRole"), "rules")
+			r := list(managerRole(d), "rules")
 			r[0], r[1] = r[1], r[0]
 		}, role},
 		{"verb added", func(d []obj) {
-			r := mapping(find(d, "ClusterRole"), "rules", 0)
+			r := mapping(managerRole(d), "rules", 0)
 			r["verbs"] = append(list(r, "verbs"), "delete")
 		}, role},
 		{"rule dropped", func(d []obj) {
-			r := find(d, "ClusterRole")
+			r := managerRole(d)
 			r["rules"] = list(r, "rules")[1:]
 		}, role},
-		{"role renamed", func(d []obj) { mapping(find(d, "ClusterRole"), "metadata")["name"] = "manager" }, role},
+		{"role renamed", func(d []obj) { mapping(managerRole(d), "metadata")["name"] = "manager" }, role},
 		{"binding to another role", func(d []obj) { mapping(find(d, "ClusterRoleBinding"), "roleRef")["name"] = "cluster-admin" }, role},
 		{"binding to another account", func(d []obj) { mapping(find(d, "ClusterRoleBinding"), "subjects", 0)["name"] = "default" }, role},
+		{"second binding", func(d []obj) {
+			// A copy granting the role to another account, in place of the PDB.
+			b := deepCopy(t, []obj{find(d, "ClusterRoleBinding")})[0]
+			mapping(b, "metadata")["name"] = "extra"
+			mapping(b, "subjects", 0)["name"] = "default"
+			for i := range d {
+				if kindOf(d[i]) == "PodDisruptionBudget" {
+					d[i] = b
+				}
+			}
+		}, role},
+		{"leases cluster-wide", func(d []obj) {
+			addRule(d, obj{"apiGroups": []any{"coordination.k8s.io"}, "resources": []any{"leases"}, "verbs": []any{"get"}})
+		}, leastPrivilege},
+		{"events cluster-wide", func(d []obj) {
+			addRule(d, obj{"apiGroups": []any{""}, "resources": []any{"events"}, "verbs": []any{"create"}})
+		}, leastPrivilege},
+		{"configmaps cluster-wide", func(d []obj) {
+			addRule(d, obj{"apiGroups": []any{""}, "resources": []any{"configmaps"}, "verbs": []any{"list"}})
+		}, leastPrivilege},
+		{"source writable", func(d []obj) {
+			r := mapping(managerRole(d), "rules", 0)
+			r["verbs"] = append(list(r, "verbs"), "update")
+		}, leastPrivilege},
+		{"spec writable", func(d []obj) {
+			addRule(d, obj{"apiGroups": []any{"netinventory.io"}, "resources": []any{"networkinventories"}, "verbs": []any{"patch"}})
+		}, leastPrivilege},
+		{"status deletable", func(d []obj) {
+			addRule(d, obj{"apiGroups": []any{"netinventory.io"}, "resources": []any{"networkinventories/status"}, "verbs": []any{"delete"}})
+		}, leastPrivilege},
+		{"reviews readable", func(d []obj) {
+			addRule(d, obj{"apiGroups": []any{"authorization.k8s.io"}, "resources": []any{"subjectaccessreviews"}, "verbs": []any{"create", "delete"}})
+		}, leastPrivilege},
+		{"URL on the manager", func(d []obj) {
+			addRule(d, obj{"nonResourceURLs": []any{"/metrics"}, "verbs": []any{"get"}})
+		}, leastPrivilege},
+		{"lease unrestricted", func(d []obj) {
+			delete(mapping(leaderRole(d), "rules", 2), "resourceNames")
+		}, roles},
+		{"lease deletable", func(d []obj) {
+			r := mapping(leaderRole(d), "rules", 2)
+			r["verbs"] = append(list(r, "verbs"), "delete")
+		}, roles},
+		{"events Role in the release namespace", func(d []obj) {
+			mapping(byName(d, "Role", helmRoles.events), "metadata")["namespace"] = releaseNS
+		}, roles},
+		{"events RoleBinding in the release namespace", func(d []obj) {
+			mapping(byName(d, "RoleBinding", helmRoles.events), "metadata")["namespace"] = releaseNS
+		}, roles},
+		{"leader election Role elsewhere", func(d []obj) {
+			mapping(leaderRole(d), "metadata")["namespace"] = "default"
+		}, roles},
+		{"RoleBinding to another account", func(d []obj) {
+			mapping(byName(d, "RoleBinding", helmRoles.leaderElection), "subjects", 0)["name"] = "default"
+		}, roles},
+		{"RoleBinding to another Role", func(d []obj) {
+			mapping(byName(d, "RoleBinding", helmRoles.events), "roleRef")["name"] = helmRoles.leaderElection
+		}, roles},
+		{"metrics reader widened", func(d []obj) {
+			r := mapping(byName(d, "ClusterRole", helmRoles.metricsReader), "rules", 0)
+			r["nonResourceURLs"] = append(list(r, "nonResourceURLs"), "/debug/pprof")
+		}, reader},
+		{"metrics reader renamed", func(d []obj) {
+			mapping(byName(d, "ClusterRole", helmRoles.metricsReader), "metadata")["name"] = "metrics-reader"
+		}, reader},
 		{"secrets readable", func(d []obj) {
 			addRule(d, obj{"apiGroups": []any{""}, "resources": []any{"secrets"}, "verbs": []any{"get"}})
+		}, checkNoBroadRBAC},
+		{"configmaps readable in a Role", func(d []obj) {
+			r := leaderRole(d)
+			r["rules"] = append(list(r, "rules"), obj{"apiGroups": []any{""}, "resources": []any{"configmaps"}, "verbs": []any{"get"}})
 		}, checkNoBroadRBAC},
 		{"wildcard verb", func(d []obj) {
 			addRule(d, obj{"apiGroups": []any{"apps"}, "resources": []any{"deployments"}, "verbs": []any{"*"}})
@@ -1130,9 +1336,22 @@ func TestChecksCatchMistakes(t *testing.T) {
 		{"no memory limit", func(d []obj) { delete(mapping(container(d), "resources", "limits"), "memory") }, deployment},
 		{"liveness path", func(d []obj) { mapping(container(d), "livenessProbe", "httpGet")["path"] = "/readyz" }, deployment},
 		{"readiness path", func(d []obj) { mapping(container(d), "readinessProbe", "httpGet")["path"] = "/healthz" }, deployment},
-		{"liveness port", func(d []obj) { mapping(container(d), "livenessProbe", "httpGet")["port"] = float64(8080) }, deployment},
-		{"readiness named port", func(d []obj) { mapping(container(d), "readinessProbe", "httpGet")["port"] = "metrics" }, deployment},
+		{"liveness port", func(d []obj) { mapping(container(d), "livenessProbe", "httpGet")["port"] = float64(metricsPort) }, deployment},
+		{"readiness named port", func(d []obj) { mapping(container(d), "readinessProbe", "httpGet")["port"] = metricsPortName }, deployment},
 		{"metrics port", func(d []obj) { mapping(container(d), "ports", 0)["containerPort"] = float64(9090) }, deployment},
+		{"metrics port renamed", func(d []obj) { mapping(container(d), "ports", 0)["name"] = "metrics" }, deployment},
+		{"metrics insecure", func(d []obj) {
+			c := container(d)
+			c["args"] = append(list(c, "args"), "--metrics-secure=false")
+		}, deployment},
+		{"metrics secure unset", func(d []obj) {
+			c := container(d)
+			c["args"] = slices.DeleteFunc(list(c, "args"), func(a any) bool { return a == "--metrics-secure=true" })
+		}, deployment},
+		{"metrics on the plain port", func(d []obj) {
+			c := container(d)
+			c["args"] = append(list(c, "args"), "--metrics-bind-address=:8080")
+		}, deployment},
 		{"no leader election", func(d []obj) {
 			c := container(d)
 			c["args"] = slices.DeleteFunc(list(c, "args"), func(a any) bool { return a == "--leader-elect=true" })
@@ -1212,6 +1431,33 @@ func TestChecksCatchMistakes(t *testing.T) {
 		{"servicemonitor selects nothing", func(d []obj) {
 			mapping(find(d, "ServiceMonitor"), "spec", "selector", "matchLabels")["app.kubernetes.io/name"] = "x"
 		}, checkMonitoring},
+		{"service port renamed", func(d []obj) { mapping(find(d, "Service"), "spec", "ports", 0)["name"] = "metrics" }, checkMonitoring},
+		{"servicemonitor plain HTTP", func(d []obj) {
+			mapping(find(d, "ServiceMonitor"), "spec", "endpoints", 0)["scheme"] = "http"
+		}, checkMonitoring},
+		{"servicemonitor scheme unset", func(d []obj) {
+			delete(mapping(find(d, "ServiceMonitor"), "spec", "endpoints", 0), "scheme")
+		}, checkMonitoring},
+		{"servicemonitor no token", func(d []obj) {
+			delete(mapping(find(d, "ServiceMonitor"), "spec", "endpoints", 0), "bearerTokenFile")
+		}, checkMonitoring},
+		{"servicemonitor no tlsConfig", func(d []obj) {
+			delete(mapping(find(d, "ServiceMonitor"), "spec", "endpoints", 0), "tlsConfig")
+		}, checkMonitoring},
+		{"podmonitor plain HTTP", func(d []obj) {
+			mapping(find(d, "PodMonitor"), "spec", "podMetricsEndpoints", 0)["scheme"] = "http"
+		}, checkMonitoring},
+		{"podmonitor no token", func(d []obj) {
+			delete(mapping(find(d, "PodMonitor"), "spec", "podMetricsEndpoints", 0), "authorization")
+		}, checkMonitoring},
+		{"podmonitor token file", func(d []obj) {
+			ep := mapping(find(d, "PodMonitor"), "spec", "podMetricsEndpoints", 0)
+			delete(ep, "authorization")
+			ep["bearerTokenFile"] = saTokenFile
+		}, checkMonitoring},
+		{"podmonitor no tlsConfig", func(d []obj) {
+			delete(mapping(find(d, "PodMonitor"), "spec", "podMetricsEndpoints", 0), "tlsConfig")
+		}, checkMonitoring},
 		{"no PDB", func(d []obj) {
 			for _, p := range ofKind(d, "PodDisruptionBudget") {
 				p["kind"] = "Removed"
@@ -1223,8 +1469,11 @@ func TestChecksCatchMistakes(t *testing.T) {
 		{"PDB for one replica", func(d []obj) {}, func(d []obj) []string { return checkPDB(d, false) }},
 		{"label missing", func(d []obj) { delete(mapping(find(d, "Service"), "metadata", "labels"), "helm.sh/chart") }, checkLabels},
 		{"optional object rendered", func(d []obj) {}, func(d []obj) []string { return checkNone(d, "PrometheusRule") }},
-		{"wrong namespace", func(d []obj) { mapping(find(d, "Service"), "metadata")["namespace"] = "default" },
-			func(d []obj) []string { return checkNamespaced(d, releaseNS) }},
+		{"wrong namespace", func(d []obj) { mapping(find(d, "Service"), "metadata")["namespace"] = "default" }, namespaced},
+		{"Role in another namespace", func(d []obj) { mapping(leaderRole(d), "metadata")["namespace"] = "default" }, namespaced},
+		{"events Role moved", func(d []obj) {
+			mapping(byName(d, "Role", helmRoles.events), "metadata")["namespace"] = releaseNS
+		}, namespaced},
 	}
 
 	// The unbroken manifests pass every check.

@@ -5,9 +5,7 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -40,7 +38,9 @@ func run(t *testing.T, env []string, name string, args ...string) string {
 	return out.String()
 }
 
-func startCluster(t *testing.T) *cluster {
+// startCluster starts a local control plane on its own ports (apart from
+// the demo's, and from other tests').
+func startCluster(t *testing.T, etcdPort, apiPort int) *cluster {
 	t.Helper()
 	assets := os.Getenv("KUBEBUILDER_ASSETS")
 	if assets == "" {
@@ -50,8 +50,7 @@ func startCluster(t *testing.T) *cluster {
 		t.Fatal("KUBEBUILDER_ASSETS is not set: run make test (it builds the control plane)")
 	}
 	dir := t.TempDir()
-	// Ports apart from the demo's, so both can run at once.
-	env := []string{"NETINV_CLUSTER_DIR=" + dir, "NETINV_ETCD_PORT=12379", "NETINV_API_PORT=16443"}
+	env := []string{"NETINV_CLUSTER_DIR=" + dir, fmt.Sprintf("NETINV_ETCD_PORT=%d", etcdPort), fmt.Sprintf("NETINV_API_PORT=%d", apiPort)}
 	c := &cluster{t: t, env: env, kubectlBin: filepath.Join(assets, "kubectl")}
 	c.kubeconfig = strings.TrimSpace(run(t, env, "hack/local-cluster.sh", "start"))
 	t.Cleanup(func() { run(t, env, "hack/local-cluster.sh", "stop") })
@@ -66,52 +65,48 @@ func (c *cluster) get(args ...string) (string, error) {
 	return string(out), err
 }
 
-// TestChartInstallAsAUserRunsIt renders the chart with helm, validates it
-// with a server-side dry run and applies it, then runs the manager binary
-// out of cluster with the token of the chart's ServiceAccount, so the
-// chart's RBAC is what it runs with. It applies the homelab fixture, reads
-// the inventory with kubectl, covers a namespace, scrapes /metrics and
-// reads the Events.
-func TestChartInstallAsAUserRunsIt(t *testing.T) {
-	start := time.Now()
-	c := startCluster(t)
-	bin := filepath.Join(t.TempDir(), "manager")
-	run(t, nil, "go", "build", "-o", bin, "./cmd")
-	run(t, c.env, "go", "run", "./hack/fixture", "-crds", "gateway-api,envoy-gateway,cilium")
+// chartNamespace is where the e2e tests install the chart.
+const chartNamespace = "netinventory-system"
 
-	// The chart, rendered and validated by the API server before it is applied.
-	const ns = "netinventory-system"
-	rendered := run(t, nil, "go", "tool", "-modfile=hack/tools/go.mod", "helm", "template", "netinventory", "charts/netinventory",
-		"-n", ns, "--include-crds", "--set", "networkPolicy.enabled=true", "--set", "ciliumNetworkPolicy.enabled=true")
+// installChart renders the chart with helm, validates it with a server-side
+// dry run and applies it, with the third-party CRDs the fixture needs, and
+// returns a kubeconfig that authenticates as the chart's ServiceAccount.
+func (c *cluster) installChart(t *testing.T, sets ...string) string {
+	t.Helper()
+	run(t, c.env, "go", "run", "./hack/fixture", "-crds", "gateway-api,envoy-gateway,cilium")
+	args := []string{"tool", "-modfile=hack/tools/go.mod", "helm", "template", "netinventory", "charts/netinventory",
+		"-n", chartNamespace, "--include-crds", "--api-versions", "cilium.io/v2/CiliumNetworkPolicy"}
+	for _, s := range sets {
+		args = append(args, "--set", s)
+	}
+	rendered := run(t, nil, "go", args...)
 	manifests := filepath.Join(t.TempDir(), "chart.yaml")
 	if err := os.WriteFile(manifests, []byte(rendered), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c.kubectl(t, "create", "namespace", ns)
+	c.kubectl(t, "create", "namespace", chartNamespace)
 	c.kubectl(t, "apply", "--server-side", "-f", filepath.Join(root, "charts/netinventory/crds"))
 	c.kubectl(t, "wait", "--for=condition=Established", "crd/networkinventories.netinventory.io", "--timeout=30s")
 	c.kubectl(t, "apply", "--server-side", "--dry-run=server", "-f", manifests)
 	c.kubectl(t, "apply", "--server-side", "-f", manifests)
+	token := strings.TrimSpace(c.kubectl(t, "create", "token", "netinventory", "-n", chartNamespace, "--duration=2h"))
+	return c.kubeconfigWithToken(t, token)
+}
 
-	// The manager runs as the chart's ServiceAccount.
-	token := strings.TrimSpace(c.kubectl(t, "create", "token", "netinventory", "-n", ns, "--duration=2h"))
-	saKubeconfig := c.kubeconfigWithToken(t, token)
-	metricsAddr := "127.0.0.1:18380"
-	ctx, cancel := context.WithCancel(context.Background())
-	mgr := exec.CommandContext(ctx, bin, "--leader-elect=true", "--leader-election-namespace="+ns, "--debounce=500ms",
-		"--metrics-bind-address="+metricsAddr, "--health-probe-bind-address=127.0.0.1:18381", "--kubeconfig="+saKubeconfig)
-	var log bytes.Buffer
-	mgr.Stdout, mgr.Stderr = &log, &log
-	if err := mgr.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		_ = mgr.Wait()
-		if t.Failed() {
-			t.Logf("manager log:\n%s", log.String())
-		}
-	})
+// TestChartInstallAsAUserRunsIt renders the chart with helm, validates it
+// with a server-side dry run and applies it, then runs the manager binary
+// out of cluster with the token of the chart's ServiceAccount, so the
+// chart's RBAC is what it runs with. It applies the homelab fixture, reads
+// the inventory with kubectl, covers a namespace, scrapes /metrics as a
+// Prometheus bound to the chart's metrics-reader role would, and reads the
+// Events.
+func TestChartInstallAsAUserRunsIt(t *testing.T) {
+	start := time.Now()
+	c := startCluster(t, 12379, 16443)
+	const ns = chartNamespace
+	saKubeconfig := c.installChart(t)
+	checkLeastPrivilege(t, c)
+	mgr := startManagerProc(t, "manager", saKubeconfig, ns, 18381, 18380)
 
 	run(t, c.env, "go", "run", "./hack/fixture", "-crds", "", "test/fixtures/homelab")
 	out := c.waitFor(t, 90*time.Second, func(table string) bool {
@@ -146,13 +141,24 @@ spec: {podSelector: {}, policyTypes: [Ingress, Egress]}
 		t.Errorf("UncoveredNamespaces after covering cert-manager: %s", cond)
 	}
 
-	// Metrics, as Prometheus scrapes them.
-	resp, err := http.Get("http://" + metricsAddr + "/metrics")
-	if err != nil {
-		t.Fatal(err)
+	// Metrics, as Prometheus scrapes them: with a token allowed to get
+	// /metrics, over HTTPS; nobody else reads them.
+	c.kubectl(t, "create", "serviceaccount", "prometheus", "-n", ns)
+	c.kubectl(t, "create", "clusterrolebinding", "prometheus-netinventory-metrics",
+		"--clusterrole=netinventory-metrics-reader", "--serviceaccount="+ns+":prometheus")
+	reader := strings.TrimSpace(c.kubectl(t, "create", "token", "prometheus", "-n", ns))
+	c.kubectl(t, "create", "serviceaccount", "stranger", "-n", "default")
+	stranger := strings.TrimSpace(c.kubectl(t, "create", "token", "stranger", "-n", "default"))
+	if code, _, err := mgr.scrape(""); err != nil || code != http.StatusUnauthorized {
+		t.Errorf("/metrics without a token: %d %v, want 401", code, err)
 	}
-	body, _ := io.ReadAll(resp.Body)
-	_ = resp.Body.Close()
+	if code, _, err := mgr.scrape(stranger); err != nil || code != http.StatusForbidden {
+		t.Errorf("/metrics with a token not allowed to read it: %d %v, want 403", code, err)
+	}
+	code, body, err := mgr.scrape(reader)
+	if err != nil || code != http.StatusOK {
+		t.Fatalf("/metrics as the metrics reader: %d %v", code, err)
+	}
 	for _, series := range []string{
 		`netinventory_namespaces{coverage="None",inventory="cluster"} 8`,
 		`netinventory_endpoints{authentication="None",exposure="Public",inventory="cluster"} 1`,
@@ -161,7 +167,7 @@ spec: {podSelector: {}, policyTypes: [Ingress, Egress]}
 		`netinventory_status_writes_total{outcome="written"}`,
 		`netinventory_recompute_duration_seconds_count`,
 	} {
-		if !strings.Contains(string(body), series) {
+		if !strings.Contains(body, series) {
 			t.Errorf("/metrics lacks %s", series)
 		}
 	}
@@ -171,13 +177,13 @@ spec: {podSelector: {}, policyTypes: [Ingress, Egress]}
 		"get", "events.events.k8s.io", "-A", "--field-selector", "regarding.name=cluster,regarding.kind=NetworkInventory")
 
 	// The chart's RBAC was enough: nothing was forbidden.
-	if strings.Contains(log.String(), "forbidden") {
-		t.Errorf("the manager hit a permission the chart does not grant:\n%s", grepLines(log.String(), "forbidden"))
+	if strings.Contains(mgr.log.String(), "forbidden") {
+		t.Errorf("the manager hit a permission the chart does not grant:\n%s", grepLines(mgr.log.String(), "forbidden"))
 	}
 	if out, err := c.get("get", "lease", "-n", ns, "netinventory.io"); err != nil {
 		t.Errorf("leader election Lease: %v\n%s", err, out)
 	}
-	t.Logf("e2e took %s; manager %s", time.Since(start).Round(time.Second), rss(mgr.Process.Pid))
+	t.Logf("e2e took %s; manager %s", time.Since(start).Round(time.Second), rss(mgr.cmd.Process.Pid))
 }
 
 // kubeconfigWithToken writes a kubeconfig for the cluster that

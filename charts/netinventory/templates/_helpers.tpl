@@ -90,3 +90,32 @@ release's namespace.
 {{- define "netinventory.monitoringNamespace" -}}
 {{- default .root.Release.Namespace .namespace }}
 {{- end }}
+
+{{/*
+The tlsConfig of a monitor's endpoint: the values' tlsConfig, or, when it is
+empty, insecureSkipVerify (the manager's certificate is self-signed unless
+metrics.certSecret mounts one).
+*/}}
+{{- define "netinventory.monitorTLSConfig" -}}
+{{- if . -}}
+{{- toYaml . -}}
+{{- else -}}
+insecureSkipVerify: true
+{{- end -}}
+{{- end }}
+
+{{/*
+"true" when the CiliumNetworkPolicy is to be rendered: ciliumNetworkPolicy.enabled
+true, or auto (the default) and the cluster serves cilium.io/v2
+CiliumNetworkPolicy; empty otherwise.
+*/}}
+{{- define "netinventory.ciliumNetworkPolicyEnabled" -}}
+{{- $enabled := .Values.ciliumNetworkPolicy.enabled }}
+{{- if kindIs "bool" $enabled }}
+{{- if $enabled }}true{{ end }}
+{{- else if eq (toString $enabled) "auto" }}
+{{- if .Capabilities.APIVersions.Has "cilium.io/v2/CiliumNetworkPolicy" }}true{{ end }}
+{{- else }}
+{{- fail (printf "ciliumNetworkPolicy.enabled is %v: want auto, true or false" $enabled) }}
+{{- end }}
+{{- end }}
