@@ -1,9 +1,6 @@
 package cli
 
 import (
-	"errors"
-	"fmt"
-	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -14,7 +11,6 @@ import (
 	"netinventory.io/netinventory/api/v1alpha1"
 	"netinventory.io/netinventory/internal/inventory"
 	"netinventory.io/netinventory/internal/report"
-	"netinventory.io/netinventory/internal/snapshot"
 )
 
 // failLevels are the --fail-on values, most urgent first.
@@ -27,6 +23,7 @@ func newAuditCommand(streams Streams) *cobra.Command {
 		failOn string
 		sets   []string
 		name   string
+		skip   bool
 	)
 	cmd := &cobra.Command{
 		Use:   "audit -f PATH...",
@@ -34,7 +31,9 @@ func newAuditCommand(streams Streams) *cobra.Command {
 		Long: "Builds an inventory from manifests (files, directories recursively, - for standard input; multi-document " +
 			"YAML, List kinds, the output of kustomize build or flux build), with pods from workload templates, and prints " +
 			"the report. A NetworkInventory among the manifests gives the spec. Exits 1 when a finding at or above " +
-			"--fail-on is open. Flux post-build ${VAR} placeholders are replaced by --set VAR=value and otherwise left as they are.",
+			"--fail-on is open, 2 when the manifests cannot be audited: a document is unreadable (unless --skip-unreadable), a " +
+			"NetworkInventory is refused by the CRD's schema, or there is no Kubernetes object at all. Flux post-build ${VAR} " +
+			"placeholders are replaced by --set VAR=value and otherwise left as they are.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !slices.Contains(failLevels, failOn) {
@@ -47,7 +46,7 @@ func newAuditCommand(streams Streams) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			res, ni, err := audit(streams, files, vars, name)
+			res, ni, err := audit(streams, files, loadOptions{vars: vars, name: name, skipUnreadable: skip})
 			if err != nil {
 				return err
 			}
@@ -65,6 +64,7 @@ func newAuditCommand(streams Streams) *cobra.Command {
 	cmd.Flags().StringVar(&failOn, "fail-on", "critical", "exit 1 when an open finding has this priority or a more urgent one: "+strings.Join(failLevels, ", "))
 	cmd.Flags().StringArrayVar(&sets, "set", nil, "VAR=value for a ${VAR} placeholder; repeatable")
 	cmd.Flags().StringVar(&name, "inventory", "", "name of the NetworkInventory among the manifests whose spec to use (default: the first)")
+	skipUnreadableFlag(cmd, &skip)
 	outputFlag(cmd, &output)
 	return cmd
 }
@@ -99,34 +99,24 @@ func substitute(data []byte, vars map[string]string) []byte {
 	})
 }
 
-// audit loads manifests and computes their inventory. Documents that
-// cannot be read are reported on the error stream, with their position;
-// the rest is audited.
-func audit(streams Streams, paths []string, vars map[string]string, name string) (*inventory.Result, *v1alpha1.NetworkInventory, error) {
-	l := &snapshot.Loader{Other: snapshot.WorkloadPods, Stdin: streams.In,
-		Preprocess: func(data []byte) []byte { return substitute(data, vars) }}
-	for _, p := range paths {
-		if p != "-" {
-			if _, err := os.Stat(p); err != nil {
-				return nil, nil, errorf(2, "%v", err)
-			}
-		}
-		l.AddPath(p)
-	}
-	snap, err := l.Snapshot()
-	for _, e := range unjoin(err) {
-		fmt.Fprintf(streams.ErrOut, "warning: skipped: %v\n", e)
+// audit loads manifests and computes their inventory. What cannot be read
+// is reported on the error stream, with its position, and fails the audit
+// unless skipped (see load).
+func audit(streams Streams, paths []string, opts loadOptions) (*inventory.Result, *v1alpha1.NetworkInventory, error) {
+	snap, inventories, err := load(streams, paths, opts)
+	if err != nil {
+		return nil, nil, err
 	}
 	spec := &v1alpha1.NetworkInventorySpec{}
 	invName := "manifests"
-	for i := range l.Inventories {
-		if name == "" || l.Inventories[i].Name == name {
-			spec, invName = &l.Inventories[i].Spec, l.Inventories[i].Name
+	for i := range inventories {
+		if opts.name == "" || inventories[i].Name == opts.name {
+			spec, invName = &inventories[i].Spec, inventories[i].Name
 			break
 		}
 	}
-	if name != "" && invName != name {
-		return nil, nil, errorf(2, "no NetworkInventory named %q among the manifests", name)
+	if opts.name != "" && invName != opts.name {
+		return nil, nil, errorf(2, "no NetworkInventory named %q among the manifests", opts.name)
 	}
 	now := time.Now().UTC().Truncate(time.Second)
 	res, err := inventory.Compute(snap, spec, now)
@@ -143,15 +133,4 @@ func worstOpen(findings []v1alpha1.Finding) string {
 		}
 	}
 	return ""
-}
-
-func unjoin(err error) []error {
-	if err == nil {
-		return nil
-	}
-	var j interface{ Unwrap() []error }
-	if errors.As(err, &j) {
-		return j.Unwrap()
-	}
-	return []error{err}
 }

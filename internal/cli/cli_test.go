@@ -82,9 +82,13 @@ func TestAuditReportsBrokenDocumentsAndAuditsTheRest(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	out, errOut, code := run(t, "", "audit", "-f", dir, "-o", "table", "--fail-on", "medium")
 	want := filepath.Join(dir, "sub/b.yaml") + ": document 2 (line 7)" // its first line past the comment
-	if !strings.Contains(errOut, want) {
+	out, errOut, code := run(t, "", "audit", "-f", dir, "-o", "table", "--fail-on", "medium")
+	if code != 2 || out != "" || !strings.Contains(errOut, "error: "+want) || !strings.Contains(errOut, "--skip-unreadable") {
+		t.Errorf("by default an unreadable document fails the audit (exit 2, no report), named with its position %q: exit %d\n%s\n%s", want, code, errOut, out)
+	}
+	out, errOut, code = run(t, "", "audit", "-f", dir, "-o", "table", "--fail-on", "medium", "--skip-unreadable")
+	if !strings.Contains(errOut, "warning: skipped: "+want) {
 		t.Errorf("the broken document is named with its position %q:\n%s", want, errOut)
 	}
 	if code != 1 || !strings.Contains(out, "NamespaceWithoutPolicies") {

@@ -17,6 +17,7 @@ import (
 
 func newExplainCommand(flags *genericclioptions.ConfigFlags, streams Streams) *cobra.Command {
 	var files, sets []string
+	var skip bool
 	cmd := &cobra.Command{
 		Use:   "explain HOSTNAME|NAMESPACE/POD|NAMESPACE",
 		Short: "Explain why a hostname is exposed and guarded, or a pod or namespace isolated, as it is",
@@ -31,7 +32,7 @@ func newExplainCommand(flags *genericclioptions.ConfigFlags, streams Streams) *c
 				if err != nil {
 					return err
 				}
-				res, _, err := audit(streams, files, vars, "")
+				res, _, err := audit(streams, files, loadOptions{vars: vars, skipUnreadable: skip})
 				if err != nil {
 					return err
 				}
@@ -60,6 +61,7 @@ func newExplainCommand(flags *genericclioptions.ConfigFlags, streams Streams) *c
 	}
 	cmd.Flags().StringArrayVarP(&files, "filename", "f", nil, "explain from manifests instead of the cluster")
 	cmd.Flags().StringArrayVar(&sets, "set", nil, "VAR=value for a ${VAR} placeholder in the manifests")
+	skipUnreadableFlag(cmd, &skip)
 	return cmd
 }
 

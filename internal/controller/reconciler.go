@@ -209,19 +209,9 @@ func (r *Reconciler) notReady(ni *v1alpha1.NetworkInventory, reason string, err 
 	st := ni.Status.DeepCopy()
 	st.ObservedGeneration = ni.Generation
 	st.Conditions = mergeConditions(st.Conditions, ni.Generation, metav1.Condition{
-		Type: v1alpha1.ConditionReady, Status: metav1.ConditionFalse, Reason: reason, Message: truncateMessage(err.Error()),
+		Type: v1alpha1.ConditionReady, Status: metav1.ConditionFalse, Reason: reason, Message: inventory.BoundedMessage(err.Error()),
 	})
 	return st
-}
-
-// maxConditionMessage bounds a condition message (the API allows 32 KiB).
-const maxConditionMessage = 1024
-
-func truncateMessage(s string) string {
-	if len(s) <= maxConditionMessage {
-		return s
-	}
-	return s[:maxConditionMessage-3] + "..."
 }
 
 func (r *Reconciler) resyncPeriod(spec *v1alpha1.NetworkInventorySpec) time.Duration {

@@ -2,6 +2,12 @@ package inventory
 
 import (
 	"encoding/json"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"netinventory.io/netinventory/api/v1alpha1"
 )
@@ -9,9 +15,31 @@ import (
 // StatusBudget is the size the status is kept under, in bytes of JSON, so
 // that the whole object (metadata, managed fields and spec included) stays
 // under 256 KiB, far below the API server's request limit, at any cluster
-// size. Lists are shortened, longest first, until the status fits; their
-// totals, the truncated markers and the summary still count everything.
+// size. It holds for the status as written: lists, summary, sources,
+// conditions (the engine's, and room for the writer's Ready condition),
+// observedGeneration and both times. Lists are shortened, longest first,
+// until the status fits; their totals, the truncated markers and the
+// summary still count everything.
 const StatusBudget = 224 * 1024
+
+// MaxConditionMessage bounds every condition message: the engine's, and
+// the Ready condition's the status writer adds (the API allows 32 KiB).
+const MaxConditionMessage = 1024
+
+// readyAllowance is the room the budget keeps for the Ready condition the
+// status writer adds to the engine's conditions: measured as a condition
+// whose message has MaxConditionMessage bytes (of characters JSON does not
+// escape) and reason maxReadyReason bytes, transition time and
+// observedGeneration included: about 1.3 KiB.
+func readyAllowance() metav1.Condition {
+	return metav1.Condition{
+		Type: v1alpha1.ConditionReady, Status: metav1.ConditionUnknown,
+		Reason: strings.Repeat("R", maxReadyReason), Message: strings.Repeat("m", MaxConditionMessage),
+	}
+}
+
+// maxReadyReason bounds the reason of the writer's Ready condition.
+const maxReadyReason = 128
 
 // listView lets fitBudget shorten one status list.
 type listView struct {
@@ -28,9 +56,13 @@ func view[T any](items *[]T, truncated *bool) listView {
 	}
 }
 
-// fitBudget shortens the longest lists of a status until its JSON fits in
-// budget bytes. Findings, sorted most urgent first, are cut last.
-func fitBudget(st *v1alpha1.NetworkInventoryStatus, budget int) {
+// fitBudget shortens the longest lists of a status until its JSON, as
+// written with conds (see asWritten), fits in budget bytes. Findings,
+// sorted most urgent first, are cut last. It leaves the fields the writer
+// sets as they were.
+func fitBudget(st *v1alpha1.NetworkInventoryStatus, conds []metav1.Condition, budget int) {
+	restore := asWritten(st, conds)
+	defer restore()
 	lists := []listView{
 		view(&st.Flows.Items, &st.Flows.Truncated),
 		view(&st.NetworkPolicies.Items, &st.NetworkPolicies.Truncated),
@@ -63,5 +95,23 @@ func fitBudget(st *v1alpha1.NetworkInventoryStatus, budget int) {
 		l := lists[longest]
 		l.keep(l.length() * 3 / 4)
 		*l.truncated = true
+	}
+}
+
+// asWritten fills in what the status writer adds, each at its largest: an
+// observedGeneration of 19 digits, both times, and conds plus the room for
+// Ready (readyAllowance), each condition with a transition time and an
+// observedGeneration. It returns the function that restores the fields.
+func asWritten(st *v1alpha1.NetworkInventoryStatus, conds []metav1.Condition) (restore func()) {
+	gen, recompute, change, current := st.ObservedGeneration, st.LastRecomputeTime, st.LastChangeTime, st.Conditions
+	t := metav1.NewTime(time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)) // times are written to the second
+	st.ObservedGeneration, st.LastRecomputeTime, st.LastChangeTime = math.MaxInt64, &t, &t
+	st.Conditions = nil
+	for _, c := range append(slices.Clip(conds), readyAllowance()) {
+		c.LastTransitionTime, c.ObservedGeneration = t, math.MaxInt64
+		st.Conditions = append(st.Conditions, c)
+	}
+	return func() {
+		st.ObservedGeneration, st.LastRecomputeTime, st.LastChangeTime, st.Conditions = gen, recompute, change, current
 	}
 }

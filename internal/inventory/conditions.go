@@ -3,6 +3,7 @@ package inventory
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -86,7 +87,7 @@ func gapCondition(conditionType string, subjects []string, found, none, foundTex
 		return metav1.Condition{Type: conditionType, Status: metav1.ConditionFalse, Reason: none, Message: noneText}
 	}
 	return metav1.Condition{Type: conditionType, Status: metav1.ConditionTrue, Reason: found,
-		Message: fmt.Sprintf("%s (%d): %s", foundText, len(subjects), namedList(subjects, conditionNames))}
+		Message: bounded(fmt.Sprintf("%s (%d): %s", foundText, len(subjects), namedList(subjects, conditionNames)))}
 }
 
 func sourcesCondition(snap *snapshot.Snapshot) metav1.Condition {
@@ -103,7 +104,7 @@ func sourcesCondition(snap *snapshot.Snapshot) metav1.Condition {
 	}
 	return metav1.Condition{
 		Type: v1alpha1.ConditionSourcesAvailable, Status: metav1.ConditionFalse, Reason: ReasonSourcesMissing,
-		Message: fmt.Sprintf("not served by the cluster (CRDs not installed), inventoried without them: %s", namedList(names, conditionNames)),
+		Message: bounded(fmt.Sprintf("not served by the cluster (CRDs not installed), inventoried without them: %s", namedList(names, conditionNames))),
 	}
 }
 
@@ -113,4 +114,23 @@ func namedList(names []string, n int) string {
 		return strings.Join(names, ", ")
 	}
 	return fmt.Sprintf("%s and %d more", strings.Join(names[:n], ", "), len(names)-n)
+}
+
+// BoundedMessage cuts a condition message to MaxConditionMessage bytes, as
+// the engine's own condition messages are: the controller bounds its
+// Ready message with it.
+func BoundedMessage(msg string) string { return bounded(msg) }
+
+// bounded cuts a condition message to MaxConditionMessage bytes, ending
+// with "...", without splitting a UTF-8 sequence. Messages name at most
+// conditionNames subjects, which may be long hostnames or references.
+func bounded(msg string) string {
+	if len(msg) <= MaxConditionMessage {
+		return msg
+	}
+	n := MaxConditionMessage - len("...")
+	for n > 0 && !utf8.RuneStart(msg[n]) {
+		n--
+	}
+	return msg[:n] + "..."
 }

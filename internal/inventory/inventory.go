@@ -30,7 +30,9 @@ const (
 // Result is the computed inventory.
 type Result struct {
 	// Status holds the computed content: summary, sources and lists. The
-	// caller sets observedGeneration, times and conditions' times.
+	// caller sets observedGeneration, times, and the conditions: these,
+	// each with its time, plus a Ready condition whose message is at most
+	// MaxConditionMessage bytes; StatusBudget keeps room for all of them.
 	Status v1alpha1.NetworkInventoryStatus `json:"status"`
 	// Conditions are the engine's conditions, without transition times.
 	Conditions []metav1.Condition `json:"conditions"`
@@ -70,8 +72,9 @@ func Compute(snap *snapshot.Snapshot, spec *v1alpha1.NetworkInventorySpec, now t
 	fn := m.limits.findings
 	st.Findings = v1alpha1.FindingList{Items: capped(findings, fn), Total: count(findings), Truncated: len(findings) > fn}
 	st.Summary = summarize(md, findings)
-	fitBudget(&st, StatusBudget)
-	return &Result{Status: st, Conditions: conditions(snap, md, findings), Model: md, Findings: findings}, nil
+	conds := conditions(snap, md, findings)
+	fitBudget(&st, conds, StatusBudget)
+	return &Result{Status: st, Conditions: conds, Model: md, Findings: findings}, nil
 }
 
 // buildModel computes the intermediate model the rules run on.

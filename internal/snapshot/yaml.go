@@ -1,7 +1,6 @@
 package snapshot
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -15,33 +14,11 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
+	utiljson "k8s.io/apimachinery/pkg/util/json"
 	"sigs.k8s.io/yaml"
 
 	"netinventory.io/netinventory/api/v1alpha1"
 )
-
-// DocumentError is a YAML document that could not be read, with its
-// position.
-type DocumentError struct {
-	// File the document is in ("-" for standard input).
-	File string
-	// Document is the 1-based index of the document in the file.
-	Document int
-	// Line is the 1-based line the document starts at.
-	Line int
-	// Err says what is wrong.
-	Err error
-}
-
-func (e *DocumentError) Error() string {
-	return fmt.Sprintf("%s: document %d (line %d): %v", e.File, e.Document, e.Line, e.Err)
-}
-
-func (e *DocumentError) Unwrap() error { return e.Err }
-
-// ErrUnknownKind is wrapped by the error of a document whose kind is not a
-// source kind.
-var ErrUnknownKind = errors.New("not a kind the inventory reads")
 
 // Loader builds a Snapshot from YAML manifests.
 type Loader struct {
@@ -65,9 +42,14 @@ type Loader struct {
 	Preprocess func([]byte) []byte
 	// Stdin is what the path "-" reads; os.Stdin when nil.
 	Stdin io.Reader
+	// ValidateInventory, when set, checks each NetworkInventory before it
+	// is decoded (the offline audit validates it against the CRD); its
+	// error is the document's.
+	ValidateInventory func(u *unstructured.Unstructured) error
 
-	snap Snapshot
-	errs []error
+	snap    Snapshot
+	errs    []error
+	objects int
 }
 
 // The decoders are built once: a codec factory over the whole scheme is
@@ -86,18 +68,6 @@ func decoder(strict bool) runtime.Decoder {
 		return strictDecoder()
 	}
 	return lenientDecoder()
-}
-
-// LoadFiles reads files and directories (recursively, *.yaml, *.yml and
-// *.json) into a Snapshot. Every source kind counts as available. The error
-// joins one DocumentError per unreadable document; the Snapshot holds all
-// the others.
-func LoadFiles(strict bool, paths ...string) (*Snapshot, error) {
-	l := &Loader{Strict: strict}
-	for _, p := range paths {
-		l.AddPath(p)
-	}
-	return l.Snapshot()
 }
 
 // AddPath reads a file, a directory recursively, or "-" for standard input.
@@ -135,6 +105,9 @@ func (l *Loader) AddPath(path string) {
 	if err != nil {
 		l.errs = append(l.errs, err)
 	}
+	if err == nil && len(files) == 0 {
+		l.errs = append(l.errs, fmt.Errorf("%s: %w", path, ErrNoManifests))
+	}
 	sort.Strings(files)
 	for _, f := range files {
 		l.addFile(f)
@@ -161,16 +134,21 @@ func (l *Loader) AddReader(name string, r io.Reader) {
 		}
 		r = bytes.NewReader(l.Preprocess(data))
 	}
-	docs, err := splitDocuments(r)
+	i := 0
+	err := readDocuments(r, func(body []byte, line int) {
+		i++
+		if err := l.addDocument(body, line); err != nil {
+			l.errs = append(l.errs, &DocumentError{File: name, Document: i, Line: line, Err: err})
+		}
+	})
 	if err != nil {
 		l.errs = append(l.errs, fmt.Errorf("%s: %w", name, err))
 	}
-	for i, d := range docs {
-		if err := l.addDocument(d.body); err != nil {
-			l.errs = append(l.errs, &DocumentError{File: name, Document: i + 1, Line: d.line, Err: err})
-		}
-	}
 }
+
+// Count is the number of Kubernetes objects read so far, of every kind,
+// the items of a List one by one; unreadable documents do not count.
+func (l *Loader) Count() int { return l.objects }
 
 // Snapshot returns what was loaded, with every source kind available, and
 // the errors met on the way.
@@ -183,84 +161,90 @@ func (l *Loader) Snapshot() (*Snapshot, error) {
 	return &s, errors.Join(l.errs...)
 }
 
-type document struct {
-	body []byte
-	line int
-}
-
-// splitDocuments splits a YAML stream at `---` lines, remembering where each
-// document starts; documents holding only comments and blanks are dropped.
-func splitDocuments(r io.Reader) ([]document, error) {
-	var docs []document
-	var cur bytes.Buffer
-	start, line := 1, 0
-	flush := func() {
-		if hasContent(cur.Bytes()) {
-			docs = append(docs, document{body: bytes.Clone(cur.Bytes()), line: start})
-		}
-		cur.Reset()
-	}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 16*1024*1024)
-	for sc.Scan() {
-		line++
-		text := sc.Text()
-		if strings.HasPrefix(text, "---") && strings.TrimSpace(strings.TrimPrefix(text, "---")) == "" {
-			flush()
-			start = line + 1
-			continue
-		}
-		if cur.Len() == 0 && !hasContent([]byte(text)) {
-			start = line + 1
-		}
-		cur.WriteString(text)
-		cur.WriteByte('\n')
-	}
-	flush()
-	return docs, sc.Err()
-}
-
-func hasContent(b []byte) bool {
-	for _, ln := range bytes.Split(b, []byte("\n")) {
-		t := bytes.TrimSpace(ln)
-		if len(t) > 0 && t[0] != '#' {
-			return true
-		}
-	}
-	return false
-}
-
-func (l *Loader) addDocument(body []byte) error {
+// addDocument reads one document whose content starts at line of its
+// file.
+func (l *Loader) addDocument(body []byte, line int) error {
 	jsonBody, err := yaml.YAMLToJSON(body)
+	if err != nil {
+		return absoluteLines(err, line)
+	}
+	var doc any
+	if err := utiljson.Unmarshal(jsonBody, &doc); err != nil {
+		return err
+	}
+	var u *unstructured.Unstructured
+	switch doc := doc.(type) {
+	case nil:
+		return nil // "~" or "null": nothing, as an empty document
+	case map[string]any:
+		u = &unstructured.Unstructured{Object: doc}
+	case []any:
+		return errors.New("not an object but a list (a List needs apiVersion, kind and items)")
+	default:
+		return fmt.Errorf("not an object but a scalar (%T)", doc)
+	}
+	if _, hasVersion := u.Object["apiVersion"]; !hasVersion {
+		if _, hasKind := u.Object["kind"]; !hasKind {
+			return ErrNotAnObject
+		}
+	}
+	if !u.IsList() {
+		return l.addObject(u)
+	}
+	if err := checkTypeMeta(u); err != nil {
+		return err
+	}
+	list, err := u.ToList()
 	if err != nil {
 		return err
 	}
-	u := &unstructured.Unstructured{}
-	if err := u.UnmarshalJSON(jsonBody); err != nil {
-		return err
-	}
-	if u.IsList() {
-		list, err := u.ToList()
-		if err != nil {
-			return err
+	var errs []error
+	for i := range list.Items {
+		if err := l.addObject(&list.Items[i]); err != nil {
+			errs = append(errs, fmt.Errorf("item %d: %w", i, err))
 		}
-		var errs []error
-		for i := range list.Items {
-			if err := l.addObject(&list.Items[i]); err != nil {
-				errs = append(errs, fmt.Errorf("item %d: %w", i, err))
-			}
-		}
-		return errors.Join(errs...)
 	}
-	return l.addObject(u)
+	return errors.Join(errs...)
+}
+
+// checkTypeMeta refuses an object without apiVersion or kind, as kubectl
+// apply does.
+func checkTypeMeta(u *unstructured.Unstructured) error {
+	var missing []string
+	if u.GetAPIVersion() == "" {
+		missing = append(missing, "apiVersion")
+	}
+	if u.GetKind() == "" {
+		missing = append(missing, "kind")
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%s not set (or not a string)", strings.Join(missing, " and "))
+	}
+	return nil
 }
 
 func (l *Loader) addObject(u *unstructured.Unstructured) error {
+	if err := checkTypeMeta(u); err != nil {
+		return err
+	}
 	if l.Keep {
 		l.Objects = append(l.Objects, u)
 	}
+	if err := l.readObject(u); err != nil {
+		return err
+	}
+	l.objects++
+	return nil
+}
+
+func (l *Loader) readObject(u *unstructured.Unstructured) error {
 	gvk := u.GroupVersionKind()
 	if gvk.GroupKind() == v1alpha1.GroupVersion.WithKind("NetworkInventory").GroupKind() {
+		if l.ValidateInventory != nil {
+			if err := l.ValidateInventory(u); err != nil {
+				return fmt.Errorf("NetworkInventory %q: %w", u.GetName(), err)
+			}
+		}
 		var ni v1alpha1.NetworkInventory
 		if err := runtime.DefaultUnstructuredConverter.FromUnstructuredWithValidation(u.Object, &ni, l.Strict); err != nil {
 			return fmt.Errorf("NetworkInventory %q: %w", u.GetName(), err)

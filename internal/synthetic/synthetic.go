@@ -22,9 +22,32 @@ import (
 // policies that mostly select one app, some namespace-wide, a few
 // clusterwide by namespace label. Deterministic for a given size.
 func Cluster(pods, policies int) *snapshot.Snapshot {
+	return Generate(Shape{Namespaces: max(pods/300, 3), Pods: pods, Policies: policies})
+}
+
+// Shape is the size of a synthetic cluster.
+type Shape struct {
+	// Namespaces share the pods by 1/rank, each at least one pod (at
+	// least one namespace).
+	Namespaces int
+	// Pods is about how many running pods there are.
+	Pods int
+	// Policies is how many network policies there are.
+	Policies int
+	// Gateways is how many Gateways there are, in namespace "gateways",
+	// each with an HTTPS listener admitting routes from every namespace.
+	Gateways int
+	// Routes is how many HTTPRoutes there are, each exposing one hostname
+	// on one Gateway to a Service of one app (needs Gateways).
+	Routes int
+}
+
+// Generate builds a cluster of a shape, as Cluster describes.
+// Deterministic for a given shape.
+func Generate(shape Shape) *snapshot.Snapshot {
+	pods, policies, namespaces := shape.Pods, shape.Policies, max(shape.Namespaces, 1)
 	rng := rand.New(rand.NewPCG(uint64(pods), uint64(policies)))
 	s := &snapshot.Snapshot{}
-	namespaces := max(pods/300, 3)
 	// Namespace weights follow 1/rank: a few namespaces hold most pods.
 	weights := make([]float64, namespaces)
 	total := 0.0
@@ -82,6 +105,7 @@ func Cluster(pods, policies int) *snapshot.Snapshot {
 					Ingress: []api.IngressRule{{}}, Egress: []api.EgressRule{{EgressCommonRule: api.EgressCommonRule{ToEntities: api.EntitySlice{api.EntityWorld}}}}}})
 		}
 	}
+	routes(s, shape, func(i int) (string, string) { a := apps[i%len(apps)]; return a.ns, a.name })
 	for _, src := range snapshot.Sources {
 		s.Sources = append(s.Sources, snapshot.SourceState{Source: src, Available: true, Version: src.Versions[0]})
 	}
