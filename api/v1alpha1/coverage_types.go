@@ -2,11 +2,7 @@ package v1alpha1
 
 // NetworkPolicyList is the bounded list of network policies of all kinds.
 type NetworkPolicyList struct {
-	// Total is the number of policies, listed or not.
-	Total int32 `json:"total"`
-	// Truncated is true when Items holds fewer than Total.
-	// +optional
-	Truncated bool `json:"truncated,omitempty"`
+	ListBounds `json:",inline"`
 	// Items, sorted by kind, namespace and name.
 	// +optional
 	// +listType=atomic
@@ -93,11 +89,7 @@ const (
 
 // NamespaceList is the bounded list of namespaces.
 type NamespaceList struct {
-	// Total is the number of namespaces, listed or not.
-	Total int32 `json:"total"`
-	// Truncated is true when Items holds fewer than Total.
-	// +optional
-	Truncated bool `json:"truncated,omitempty"`
+	ListBounds `json:",inline"`
 	// Items, sorted by name.
 	// +optional
 	// +listType=atomic
@@ -145,11 +137,7 @@ type NamespaceEntry struct {
 
 // FlowList is the bounded list of flows the network policies allow.
 type FlowList struct {
-	// Total is the number of flows, listed or not.
-	Total int32 `json:"total"`
-	// Truncated is true when Items holds fewer than Total.
-	// +optional
-	Truncated bool `json:"truncated,omitempty"`
+	ListBounds `json:",inline"`
 	// Items, sorted by from and to.
 	// +optional
 	// +listType=atomic

@@ -2,11 +2,7 @@ package v1alpha1
 
 // GatewayList is the bounded list of Gateways.
 type GatewayList struct {
-	// Total is the number of Gateways, listed or not.
-	Total int32 `json:"total"`
-	// Truncated is true when Items holds fewer than Total.
-	// +optional
-	Truncated bool `json:"truncated,omitempty"`
+	ListBounds `json:",inline"`
 	// Items, sorted by namespace and name.
 	// +optional
 	// +listType=atomic
@@ -73,11 +69,7 @@ type ListenerEntry struct {
 
 // EndpointList is the bounded list of exposed endpoints.
 type EndpointList struct {
-	// Total is the number of endpoints, listed or not.
-	Total int32 `json:"total"`
-	// Truncated is true when Items holds fewer than Total.
-	// +optional
-	Truncated bool `json:"truncated,omitempty"`
+	ListBounds `json:",inline"`
 	// Items, public first, then by hostname.
 	// +optional
 	// +listType=atomic
@@ -190,11 +182,7 @@ type Authentication struct {
 
 // ServiceList is the bounded list of LoadBalancer and NodePort Services.
 type ServiceList struct {
-	// Total is the number of such Services, listed or not.
-	Total int32 `json:"total"`
-	// Truncated is true when Items holds fewer than Total.
-	// +optional
-	Truncated bool `json:"truncated,omitempty"`
+	ListBounds `json:",inline"`
 	// Items, sorted by namespace and name.
 	// +optional
 	// +listType=atomic

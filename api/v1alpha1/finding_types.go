@@ -6,11 +6,7 @@ import (
 
 // FindingList is the bounded list of findings.
 type FindingList struct {
-	// Total is the number of findings, listed or not.
-	Total int32 `json:"total"`
-	// Truncated is true when Items holds fewer than Total.
-	// +optional
-	Truncated bool `json:"truncated,omitempty"`
+	ListBounds `json:",inline"`
 	// Items, open before acknowledged, then by priority, rule and subject.
 	// +optional
 	// +listType=atomic

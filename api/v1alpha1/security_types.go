@@ -2,11 +2,7 @@ package v1alpha1
 
 // SecurityPolicyList is the bounded list of Envoy Gateway SecurityPolicies.
 type SecurityPolicyList struct {
-	// Total is the number of SecurityPolicies, listed or not.
-	Total int32 `json:"total"`
-	// Truncated is true when Items holds fewer than Total.
-	// +optional
-	Truncated bool `json:"truncated,omitempty"`
+	ListBounds `json:",inline"`
 	// Items, sorted by namespace and name.
 	// +optional
 	// +listType=atomic
@@ -110,11 +106,7 @@ type OIDCEntry struct {
 
 // ReferenceGrantList is the bounded list of ReferenceGrants.
 type ReferenceGrantList struct {
-	// Total is the number of ReferenceGrants, listed or not.
-	Total int32 `json:"total"`
-	// Truncated is true when Items holds fewer than Total.
-	// +optional
-	Truncated bool `json:"truncated,omitempty"`
+	ListBounds `json:",inline"`
 	// Items, sorted by namespace and name.
 	// +optional
 	// +listType=atomic

@@ -101,6 +101,12 @@ const (
 	// ConditionExposureGaps is True while an exposure finding of High or
 	// Critical priority is open; its reason is the worst finding's rule.
 	ConditionExposureGaps = "ExposureGaps"
+	// ConditionSpecProblems is True while a field of the spec cannot be
+	// applied (an invalid label selector in spec.exposure or
+	// spec.priorities); its message names the fields. An invalid
+	// spec.namespaceSelector leaves nothing to compute: Ready is False with
+	// reason InvalidSpec instead.
+	ConditionSpecProblems = "SpecProblems"
 )
 
 // Summary counts everything the inventory holds, never truncated.

@@ -18,7 +18,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"netinventory.io/netinventory/internal/snapshot"
+	"netinventory.io/netinventory/internal/scheme"
 	"netinventory.io/netinventory/internal/synthetic"
 )
 
@@ -39,7 +39,7 @@ func run(pods, policies, workers int) error {
 		return err
 	}
 	cfg.QPS, cfg.Burst = 500, 1000
-	c, err := client.New(cfg, client.Options{Scheme: snapshot.Scheme})
+	c, err := client.New(cfg, client.Options{Scheme: scheme.Scheme})
 	if err != nil {
 		return err
 	}

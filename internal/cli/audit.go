@@ -65,7 +65,7 @@ func newAuditCommand(streams Streams) *cobra.Command {
 	cmd.Flags().StringArrayVar(&sets, "set", nil, "VAR=value for a ${VAR} placeholder; repeatable")
 	cmd.Flags().StringVar(&name, "inventory", "", "name of the NetworkInventory among the manifests whose spec to use (default: the first)")
 	skipUnreadableFlag(cmd, &skip)
-	outputFlag(cmd, &output)
+	outputFlag(cmd, &output, "markdown", report.InventoryFormats())
 	return cmd
 }
 

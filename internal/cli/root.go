@@ -7,14 +7,13 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"netinventory.io/netinventory/internal/report"
-	"netinventory.io/netinventory/internal/snapshot"
+	"netinventory.io/netinventory/internal/scheme"
 )
 
 // ExitError carries the exit code a command ends with.
@@ -55,11 +54,32 @@ func clusterClient(flags *genericclioptions.ConfigFlags) (client.Client, error) 
 	if err != nil {
 		return nil, err
 	}
-	return client.New(cfg, client.Options{Scheme: snapshot.Scheme})
+	return client.New(cfg, client.Options{Scheme: scheme.Scheme})
 }
 
-func outputFlag(cmd *cobra.Command, target *string) {
-	cmd.Flags().StringVarP(target, "output", "o", "markdown", "output format: "+strings.Join(report.Formats, ", "))
+// outputFlag adds -o, which takes one of the formats (from the report
+// registry) and is checked when it is parsed.
+func outputFlag(cmd *cobra.Command, target *string, def string, formats []report.Format) {
+	*target = def
+	cmd.Flags().VarP(&formatValue{target: target, formats: formats}, "output", "o", "output format: "+report.Usage(formats))
+}
+
+// formatValue is the value of -o: a format name the registry knows.
+type formatValue struct {
+	target  *string
+	formats []report.Format
+}
+
+func (v *formatValue) String() string { return *v.target }
+
+func (v *formatValue) Type() string { return "format" }
+
+func (v *formatValue) Set(name string) error {
+	if _, err := report.Find(v.formats, name); err != nil {
+		return err
+	}
+	*v.target = name
+	return nil
 }
 
 func withContext(cmd *cobra.Command) context.Context {

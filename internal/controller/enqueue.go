@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/workqueue"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -17,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"netinventory.io/netinventory/internal/metrics"
+	"netinventory.io/netinventory/internal/snapshot"
 )
 
 // debouncedEnqueuer maps an event on any source object to every
@@ -53,8 +53,7 @@ func (d *debouncedEnqueuer) enqueueAll(ctx context.Context, q workqueue.TypedRat
 
 // inventoryNames lists the names of the NetworkInventories in the cache.
 func inventoryNames(ctx context.Context, reader client.Reader) ([]string, error) {
-	list := &unstructured.UnstructuredList{}
-	list.SetGroupVersionKind(inventoryGVK.GroupVersion().WithKind(inventoryGVK.Kind + "List"))
+	list := snapshot.NewInventoryList()
 	if err := reader.List(ctx, list, client.UnsafeDisableDeepCopy); err != nil {
 		return nil, err
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -24,6 +23,7 @@ import (
 	"netinventory.io/netinventory/api/v1alpha1"
 	"netinventory.io/netinventory/internal/fixture"
 	"netinventory.io/netinventory/internal/metrics"
+	"netinventory.io/netinventory/internal/snapshot"
 	"netinventory.io/netinventory/internal/testenv"
 )
 
@@ -32,6 +32,15 @@ func statusPatch(condType string) client.Patch {
 	return client.RawPatch(types.MergePatchType, []byte(fmt.Sprintf(
 		`{"status":{"conditions":[{"type":%q,"status":"True","reason":"Test","lastTransitionTime":"2026-12-01T09:56:00Z","message":"ok"}]}}`,
 		condType)))
+}
+
+// parentsPatch is a merge patch of a route's parents or a policy's
+// ancestors status, as Envoy Gateway writes it.
+func parentsPatch(list, ref string, round int) client.Patch {
+	return client.RawPatch(types.MergePatchType, []byte(fmt.Sprintf(
+		`{"status":{%q:[{%q:{"group":"gateway.networking.k8s.io","kind":"Gateway","name":"edge"},`+
+			`"controllerName":"gateway.envoyproxy.io/gatewayclass-controller","conditions":[{"type":"Accepted","status":"True",`+
+			`"reason":"Accepted","message":"round %d","lastTransitionTime":"2026-12-01T09:56:00Z"}]}]}}`, list, ref, round)))
 }
 
 // TestStatusOnlyUpdatesOfEveryWatchedKind: every watched kind gets
@@ -106,8 +115,12 @@ func TestStatusOnlyUpdatesOfEveryWatchedKind(t *testing.T) {
 				err = c.Status().Update(ctx, o)
 			case *ciliumv2.CiliumNetworkPolicy, *ciliumv2.CiliumClusterwideNetworkPolicy:
 				err = c.Status().Patch(ctx, o, statusPatch("Valid"))
-			case *networkingv1.NetworkPolicy:
+			case *networkingv1.NetworkPolicy, *gwv1.ReferenceGrant:
 				err = c.Update(ctx, o) // no status subresource: an unchanged update
+			case *gwv1.HTTPRoute:
+				err = c.Status().Patch(ctx, o, parentsPatch("parents", "parentRef", round))
+			case *egv1a1.SecurityPolicy:
+				err = c.Status().Patch(ctx, o, parentsPatch("ancestors", "ancestorRef", round))
 			default:
 				err = c.Status().Patch(ctx, o, statusPatch("Accepted"))
 			}
@@ -197,7 +210,7 @@ func TestResyncPeriodValidation(t *testing.T) {
 		{"10m", true}, {"1h30m", true}, {"30s", true}, {"24h", true},
 		{"banana", false}, {"9999999999h", false}, {"10s", false}, {"25h", false}, {"-5m", false}, {"", false},
 	} {
-		u := newInventoryObject()
+		u := snapshot.NewInventoryObject()
 		u.SetName(fmt.Sprintf("resync-%d", i))
 		_ = unstructured.SetNestedField(u.Object, tc.value, "spec", "resyncPeriod")
 		err := c.Create(ctx, u)
@@ -220,28 +233,30 @@ func TestUnreadableInventoryIsReportedAndTheOthersGoOn(t *testing.T) {
 
 	// Store an inventory the current schema refuses: loosen the CRD, write
 	// it, restore the CRD (stored objects are not re-validated).
-	crd := &apiextensionsv1.CustomResourceDefinition{}
+	crd := &unstructured.Unstructured{}
+	crd.SetGroupVersionKind(crdMetadata().GroupVersionKind())
 	if err := c.Get(ctx, client.ObjectKey{Name: "networkinventories.netinventory.io"}, crd); err != nil {
 		t.Fatal(err)
 	}
 	strict := crd.DeepCopy()
-	spec := crd.Spec.Versions[0].Schema.OpenAPIV3Schema.Properties["spec"]
-	resync := spec.Properties["resyncPeriod"]
-	resync.Pattern, resync.XValidations = "", nil
-	spec.Properties["resyncPeriod"] = resync
-	crd.Spec.Versions[0].Schema.OpenAPIV3Schema.Properties["spec"] = spec
+	versions, _, _ := unstructured.NestedSlice(crd.Object, "spec", "versions")
+	v0 := versions[0].(map[string]any)
+	resync := []string{"schema", "openAPIV3Schema", "properties", "spec", "properties", "resyncPeriod"}
+	unstructured.RemoveNestedField(v0, append(resync, "pattern")...)
+	unstructured.RemoveNestedField(v0, append(resync, "x-kubernetes-validations")...)
+	_ = unstructured.SetNestedSlice(crd.Object, versions, "spec", "versions")
 	if err := c.Update(ctx, crd); err != nil {
 		t.Fatal(err)
 	}
-	bad := newInventoryObject()
+	bad := snapshot.NewInventoryObject()
 	bad.SetName("bad")
 	_ = unstructured.SetNestedField(bad.Object, "banana", "spec", "resyncPeriod")
 	testEventuallyCreate(t, c, bad)
-	if err := c.Get(ctx, client.ObjectKey{Name: strict.Name}, crd); err != nil {
+	if err := c.Get(ctx, client.ObjectKey{Name: strict.GetName()}, crd); err != nil {
 		t.Fatal(err)
 	}
-	crd.Spec = strict.Spec
-	if err := c.Update(ctx, crd); err != nil {
+	strict.SetResourceVersion(crd.GetResourceVersion())
+	if err := c.Update(ctx, strict); err != nil {
 		t.Fatal(err)
 	}
 
@@ -253,11 +268,11 @@ func TestUnreadableInventoryIsReportedAndTheOthersGoOn(t *testing.T) {
 	eventually(t, 30*time.Second, c, "good", ready)
 	for _, name := range []string{"bad", "bad-selector"} {
 		testenv.Eventually(t, 30*time.Second, func() error {
-			u := newInventoryObject() // the typed API cannot read "bad"
+			u := snapshot.NewInventoryObject() // the typed API cannot read "bad"
 			if err := c.Get(ctx, client.ObjectKey{Name: name}, u); err != nil {
 				return err
 			}
-			ni, _ := decodeInventory(u)
+			ni, _ := snapshot.DecodeInventory(u)
 			cond := meta.FindStatusCondition(ni.Status.Conditions, v1alpha1.ConditionReady)
 			if cond == nil || cond.Status != metav1.ConditionFalse || cond.Reason != ReasonInvalidSpec {
 				return fmt.Errorf("%s: Ready %+v", name, cond)

@@ -14,7 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	"netinventory.io/netinventory/api/v1alpha1"
-	"netinventory.io/netinventory/internal/snapshot"
+	"netinventory.io/netinventory/internal/scheme"
 )
 
 // TestReadinessMeansSomething: /readyz fails until the caches synced, while
@@ -38,7 +38,7 @@ func TestReadinessMeansSomething(t *testing.T) {
 	inv := &v1alpha1.NetworkInventory{ObjectMeta: metav1.ObjectMeta{Name: "cluster"}}
 	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	r := newReadiness()
-	r.reader = fake.NewClientBuilder().WithScheme(snapshot.Scheme).WithObjects(inv).Build()
+	r.reader = fake.NewClientBuilder().WithScheme(scheme.Scheme).WithObjects(inv).Build()
 	r.api = dc.RESTClient()
 	r.now = func() time.Time { return now }
 	elected := make(chan struct{})

@@ -13,7 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
-	"netinventory.io/netinventory/internal/snapshot"
+	"netinventory.io/netinventory/internal/scheme"
 )
 
 // LeaderElectionID names the Lease the replicas elect their leader with.
@@ -64,7 +64,7 @@ type ManagerOptions struct {
 // it the same way.
 func NewManager(cfg *rest.Config, o ManagerOptions) (ctrl.Manager, error) {
 	opts := ctrl.Options{
-		Scheme:                  snapshot.Scheme,
+		Scheme:                  scheme.Scheme,
 		Cache:                   CacheOptions(),
 		Metrics:                 metricsOptions(o),
 		HealthProbeBindAddress:  orZero(o.ProbeAddr),

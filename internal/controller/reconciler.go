@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
@@ -37,6 +38,9 @@ const (
 	ReasonInventoryComputed = "InventoryComputed"
 	ReasonInvalidSpec       = "InvalidSpec"
 	ReasonSourceError       = "SourceError"
+	// ReasonStatusRejected is the Event recorded when the API server
+	// refuses an inventory's status.
+	ReasonStatusRejected = "StatusRejected"
 )
 
 // Reconciler recomputes NetworkInventories.
@@ -90,7 +94,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	r.sources = newSourceTracker(mgr.GetCache(), mgr.GetRESTMapper(), enqueue)
 	c, err := ctrl.NewControllerManagedBy(mgr).
 		Named("networkinventory").
-		For(newInventoryObject(), builder.WithPredicates(r.own.inventoryChanged())).
+		For(snapshot.NewInventoryObject(), builder.WithPredicates(r.own.inventoryChanged())).
 		WatchesRawSource(source.Kind(mgr.GetCache(), client.Object(crdMetadata()), onCRDs)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: 1, RecoverPanic: ptr.To(true)}).
 		Build(r)
@@ -104,7 +108,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 // content changed.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	logger := log.FromContext(ctx)
-	u := newInventoryObject()
+	u := snapshot.NewInventoryObject()
 	if err := r.Client.Get(ctx, req.NamespacedName, u); err != nil {
 		if apierrors.IsNotFound(err) {
 			metrics.Forget(req.Name)
@@ -113,7 +117,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	ni, specErr := decodeInventory(u)
+	ni, specErr := snapshot.DecodeInventory(u)
 	resync := r.resyncPeriod(nil)
 	var (
 		desired *v1alpha1.NetworkInventoryStatus
@@ -150,8 +154,20 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		desired.LastChangeTime = &now // the content moved, not only the generation
 	}
 	if err := applyStatus(ctx, r.Client, ni.Name, desired); err != nil {
-		if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
+		switch {
+		case apierrors.IsConflict(err) || apierrors.IsNotFound(err):
 			return ctrl.Result{RequeueAfter: r.Debounce}, nil // the cache catches up meanwhile
+		case apierrors.IsInvalid(err):
+			// The API server refuses any status for this object (its stored
+			// spec fails a validation rule that cannot be ratcheted): say so
+			// on the object, and retry at the resync rather than in a loop.
+			logger.Error(err, "the API server refuses this inventory's status")
+			if r.Recorder != nil {
+				r.Recorder.Eventf(ni, nil, corev1.EventTypeWarning, ReasonStatusRejected, "WriteStatus",
+					"the status cannot be written: %s", inventory.BoundedMessage(err.Error()))
+			}
+			r.settled(ni.Name, desired, result, resync)
+			return next, nil
 		}
 		return ctrl.Result{}, err
 	}

@@ -12,6 +12,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"netinventory.io/netinventory/api/v1alpha1"
+	"netinventory.io/netinventory/internal/inventory/model"
+	"netinventory.io/netinventory/internal/snapshot"
 	"netinventory.io/netinventory/internal/synthetic"
 )
 
@@ -91,13 +93,27 @@ func TestConditionMessagesAreBounded(t *testing.T) {
 	for i := range 40 {
 		subjects = append(subjects, fmt.Sprintf("%03d.%s.example.com", i, strings.Repeat("é", 120)))
 	}
-	c := gapCondition(v1alpha1.ConditionExposureGaps, subjects, "Found", "None", "exposure gaps", "none")
-	if len(c.Message) > MaxConditionMessage || !strings.HasPrefix(c.Message, "exposure gaps (40): 000.") ||
+	gap := func(subjects []string) metav1.Condition {
+		var findings []v1alpha1.Finding
+		for _, s := range subjects {
+			findings = append(findings, v1alpha1.Finding{Rule: "PublicEndpointWithoutAuthentication", Priority: v1alpha1.PriorityCritical, Subject: s})
+		}
+		for _, c := range conditions(&snapshot.Snapshot{}, &model.Model{}, findings) {
+			if c.Type == v1alpha1.ConditionUnauthenticatedPublicEndpoints {
+				return c
+			}
+		}
+		t.Fatal("no UnauthenticatedPublicEndpoints condition")
+		return metav1.Condition{}
+	}
+	c := gap(subjects)
+	const head = "public endpoints without authentication"
+	if len(c.Message) > MaxConditionMessage || !strings.HasPrefix(c.Message, head+" (40): 000.") ||
 		!strings.HasSuffix(c.Message, "...") || !utf8.ValidString(c.Message) {
 		t.Errorf("message of %d bytes: %.80q...%q", len(c.Message), c.Message, c.Message[max(0, len(c.Message)-20):])
 	}
-	short := gapCondition(v1alpha1.ConditionExposureGaps, []string{"a", "b", "c", "d", "e", "f", "g"}, "Found", "None", "gaps", "none")
-	if short.Message != "gaps (7): a, b, c, d, e and 2 more" {
+	short := gap([]string{"a", "b", "c", "d", "e", "f", "g"})
+	if short.Message != head+" (7): a, b, c, d, e and 2 more" {
 		t.Errorf("a message that fits is whole: %q", short.Message)
 	}
 }

@@ -24,50 +24,74 @@ const (
 	ReasonNoExposureGaps                 = "NoExposureGaps"
 	ReasonNamespacesWithoutPolicies      = "NamespacesWithoutPolicies"
 	ReasonAllNamespacesCovered           = "AllNamespacesCovered"
+	ReasonInvalidSpecFields              = "InvalidSpecFields"
+	ReasonSpecApplied                    = "SpecApplied"
 )
 
 // conditionNames is how many items a condition message names.
 const conditionNames = 5
 
+// gapCondition is a condition that is True while open findings of the
+// rules that feed it exist.
+type gapCondition struct {
+	Type string
+	// Found and None are the reasons while True and False; with
+	// ReasonIsRule the worst finding's rule is the reason while True.
+	Found, None  string
+	ReasonIsRule bool
+	// FoundText heads the message naming the subjects; NoneText is the
+	// message while False.
+	FoundText string
+	NoneText  func(md *model.Model) string
+}
+
+// gapConditions are the gap conditions, in the order they are reported.
+var gapConditions = []gapCondition{
+	{Type: v1alpha1.ConditionCriticalFindings, Found: ReasonCriticalFindingsOpen, None: ReasonNoCriticalFindings,
+		FoundText: "critical findings open", NoneText: fixed("no open critical finding")},
+	{Type: v1alpha1.ConditionUnauthenticatedPublicEndpoints, Found: ReasonUnauthenticatedPublicEndpoints, None: ReasonAllPublicEndpointsGuarded,
+		FoundText: "public endpoints without authentication", NoneText: func(md *model.Model) string {
+			return fmt.Sprintf("every public endpoint (%d) has authentication, enforced or declared, or is acknowledged", countPublic(md))
+		}},
+	{Type: v1alpha1.ConditionExposureGaps, ReasonIsRule: true, None: ReasonNoExposureGaps,
+		FoundText: "exposure gaps of High or Critical priority", NoneText: fixed("no open exposure gap of High or Critical priority")},
+	{Type: v1alpha1.ConditionUncoveredNamespaces, Found: ReasonNamespacesWithoutPolicies, None: ReasonAllNamespacesCovered,
+		FoundText: "namespaces with running pods and no policy isolating them",
+		NoneText:  fixed("every namespace with running pods has policies isolating some of them, or is acknowledged")},
+	{Type: v1alpha1.ConditionSpecProblems, Found: ReasonInvalidSpecFields, None: ReasonSpecApplied,
+		FoundText: "spec fields that cannot be applied", NoneText: fixed("every field of the spec applies")},
+}
+
+func fixed(text string) func(*model.Model) string { return func(*model.Model) string { return text } }
+
 // conditions returns the engine's conditions, without transition times.
-// Gap conditions are True while the gap exists and count open findings only.
+// Gap conditions are True while open findings of the rules that feed them
+// exist; findings come sorted, most urgent first.
 func conditions(snap *snapshot.Snapshot, md *model.Model, findings []v1alpha1.Finding) []metav1.Condition {
-	open := func(keep func(v1alpha1.Finding) bool) []string {
+	out := []metav1.Condition{sourcesCondition(snap)}
+	for _, gc := range gapConditions {
 		var subjects []string
 		seen := map[string]bool{}
+		reason := gc.Found
 		for _, f := range findings {
-			if !f.Acknowledged && keep(f) && !seen[f.Subject] {
-				seen[f.Subject] = true
-				subjects = append(subjects, f.Subject)
+			rule, _ := rules.ByName(f.Rule)
+			if f.Acknowledged || !rule.Raises(gc.Type, f.Priority) || seen[f.Subject] {
+				continue
 			}
+			if len(subjects) == 0 && gc.ReasonIsRule {
+				reason = f.Rule
+			}
+			seen[f.Subject] = true
+			subjects = append(subjects, f.Subject)
 		}
-		return subjects
-	}
-	critical := open(func(f v1alpha1.Finding) bool { return f.Priority == v1alpha1.PriorityCritical })
-	exposureGaps := open(func(f v1alpha1.Finding) bool {
-		return rules.FamilyOf(f.Rule) == rules.FamilyExposure && priorityRank(f.Priority) <= priorityRank(v1alpha1.PriorityHigh)
-	})
-	exposureReason := ReasonNoExposureGaps
-	for _, f := range findings { // sorted: the first open one is the worst
-		if !f.Acknowledged && len(exposureGaps) > 0 && rules.FamilyOf(f.Rule) == rules.FamilyExposure {
-			exposureReason = f.Rule
-			break
+		if len(subjects) == 0 {
+			out = append(out, metav1.Condition{Type: gc.Type, Status: metav1.ConditionFalse, Reason: gc.None, Message: gc.NoneText(md)})
+			continue
 		}
+		out = append(out, metav1.Condition{Type: gc.Type, Status: metav1.ConditionTrue, Reason: reason,
+			Message: bounded(fmt.Sprintf("%s (%d): %s", gc.FoundText, len(subjects), namedList(subjects, conditionNames)))})
 	}
-	unauthenticated := open(func(f v1alpha1.Finding) bool { return f.Rule == "PublicEndpointWithoutAuthentication" })
-	uncovered := open(func(f v1alpha1.Finding) bool { return f.Rule == "NamespaceWithoutPolicies" })
-	return []metav1.Condition{
-		sourcesCondition(snap),
-		gapCondition(v1alpha1.ConditionCriticalFindings, critical, ReasonCriticalFindingsOpen, ReasonNoCriticalFindings,
-			"critical findings open", "no open critical finding"),
-		gapCondition(v1alpha1.ConditionUnauthenticatedPublicEndpoints, unauthenticated, ReasonUnauthenticatedPublicEndpoints,
-			ReasonAllPublicEndpointsGuarded, "public endpoints without authentication",
-			fmt.Sprintf("every public endpoint (%d) has authentication, enforced or declared, or is acknowledged", countPublic(md))),
-		gapCondition(v1alpha1.ConditionExposureGaps, exposureGaps, exposureReason, ReasonNoExposureGaps,
-			"exposure gaps of High or Critical priority", "no open exposure gap of High or Critical priority"),
-		gapCondition(v1alpha1.ConditionUncoveredNamespaces, uncovered, ReasonNamespacesWithoutPolicies, ReasonAllNamespacesCovered,
-			"namespaces with running pods and no policy isolating them", "every namespace with running pods has policies isolating some of them, or is acknowledged"),
-	}
+	return out
 }
 
 func countPublic(md *model.Model) int {
@@ -78,16 +102,6 @@ func countPublic(md *model.Model) int {
 		}
 	}
 	return n
-}
-
-// gapCondition is True, naming the worst subjects (they come sorted by
-// urgency), while subjects is not empty.
-func gapCondition(conditionType string, subjects []string, found, none, foundText, noneText string) metav1.Condition {
-	if len(subjects) == 0 {
-		return metav1.Condition{Type: conditionType, Status: metav1.ConditionFalse, Reason: none, Message: noneText}
-	}
-	return metav1.Condition{Type: conditionType, Status: metav1.ConditionTrue, Reason: found,
-		Message: bounded(fmt.Sprintf("%s (%d): %s", foundText, len(subjects), namedList(subjects, conditionNames)))}
 }
 
 func sourcesCondition(snap *snapshot.Snapshot) metav1.Condition {

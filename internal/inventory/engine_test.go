@@ -8,7 +8,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
-	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"netinventory.io/netinventory/api/v1alpha1"
 	"netinventory.io/netinventory/internal/snapshot"
@@ -16,84 +15,6 @@ import (
 
 func objMeta(ns, name string, labels, annotations map[string]string) metav1.ObjectMeta {
 	return metav1.ObjectMeta{Namespace: ns, Name: name, Labels: labels, Annotations: annotations}
-}
-
-func TestExposureClassification(t *testing.T) {
-	spec := &v1alpha1.ExposureSpec{Rules: []v1alpha1.ExposureRule{
-		{Exposure: v1alpha1.ExposureInternal, Gateways: []v1alpha1.NamespacedName{{Namespace: "net", Name: "lan"}}},
-		{Exposure: v1alpha1.ExposurePublic, Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"edge": "true"}}},
-		{Exposure: v1alpha1.ExposurePublic, Selector: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
-			{Key: "x", Operator: "Bogus"}}}},
-	}}
-	tests := []struct {
-		name     string
-		kind     string
-		meta     metav1.ObjectMeta
-		def      v1alpha1.Exposure
-		want     v1alpha1.Exposure
-		wantFrom string
-	}{
-		{"named by a rule", kindGateway, objMeta("net", "lan", nil, map[string]string{AnnotationExposure: "public"}), "", v1alpha1.ExposureInternal, ExposureFromRule},
-		{"selected by a rule", kindService, objMeta("net", "x", map[string]string{"edge": "true"}, nil), "", v1alpha1.ExposurePublic, ExposureFromRule},
-		{"annotation when no rule matches", kindGateway, objMeta("net", "y", nil, map[string]string{AnnotationExposure: "Internal"}), "", v1alpha1.ExposureInternal, ExposureFromAnnotation},
-		{"default is public", kindGateway, objMeta("net", "z", nil, nil), "", v1alpha1.ExposurePublic, ExposureFromDefault},
-		{"spec default", kindService, objMeta("net", "z", nil, nil), v1alpha1.ExposureInternal, v1alpha1.ExposureInternal, ExposureFromDefault},
-		{"a rule naming a gateway does not match a service of that name", kindService, objMeta("net", "lan", nil, nil), "", v1alpha1.ExposurePublic, ExposureFromDefault},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s := *spec
-			s.Default = tt.def
-			c := newExposureClassifier(&s)
-			got, from := c.classify(tt.kind, &tt.meta)
-			if got != tt.want || from != tt.wantFrom {
-				t.Errorf("got %s from %s, want %s from %s", got, from, tt.want, tt.wantFrom)
-			}
-			if len(c.invalid) != 1 {
-				t.Errorf("the rule with an invalid selector is recorded, not applied: %v", c.invalid)
-			}
-		})
-	}
-}
-
-func TestGatewayAddressesStatusFirst(t *testing.T) {
-	gw := &gwv1.Gateway{
-		Spec:   gwv1.GatewaySpec{Addresses: []gwv1.GatewaySpecAddress{{Value: "10.0.0.1"}}},
-		Status: gwv1.GatewayStatus{Addresses: []gwv1.GatewayStatusAddress{{Value: "203.0.113.7"}}},
-	}
-	if got := gatewayAddresses(gw); len(got) != 1 || got[0] != "203.0.113.7" {
-		t.Errorf("status addresses come first: %v", got)
-	}
-	gw.Status.Addresses = nil
-	if got := gatewayAddresses(gw); len(got) != 1 || got[0] != "10.0.0.1" {
-		t.Errorf("spec addresses without status: %v", got)
-	}
-}
-
-func TestListenerAllowedRoutes(t *testing.T) {
-	from := func(f gwv1.FromNamespaces) *gwv1.AllowedRoutes {
-		return &gwv1.AllowedRoutes{Namespaces: &gwv1.RouteNamespaces{From: &f}}
-	}
-	sel := from(gwv1.NamespacesFromSelector)
-	sel.Namespaces.Selector = &metav1.LabelSelector{MatchLabels: map[string]string{"team": "a"}}
-	tests := []struct {
-		l         gwv1.Listener
-		wantNS    string
-		wantKinds string
-	}{
-		{gwv1.Listener{Protocol: gwv1.HTTPSProtocolType}, "Same", "[HTTPRoute GRPCRoute]"},
-		{gwv1.Listener{Protocol: gwv1.HTTPProtocolType, AllowedRoutes: from(gwv1.NamespacesFromAll)}, "All", "[HTTPRoute GRPCRoute]"},
-		{gwv1.Listener{Protocol: gwv1.TLSProtocolType, AllowedRoutes: sel}, "Selector(team=a)", "[TLSRoute]"},
-		{gwv1.Listener{Protocol: gwv1.TLSProtocolType, TLS: &gwv1.ListenerTLSConfig{Mode: ptr.To(gwv1.TLSModeTerminate)}}, "Same", "[TCPRoute]"},
-		{gwv1.Listener{Protocol: gwv1.HTTPProtocolType, AllowedRoutes: &gwv1.AllowedRoutes{Kinds: []gwv1.RouteGroupKind{{Kind: "HTTPRoute"}}}}, "Same", "[HTTPRoute]"},
-		{gwv1.Listener{Protocol: gwv1.UDPProtocolType}, "Same", "[UDPRoute]"},
-	}
-	for _, tt := range tests {
-		e := listenerEntry(tt.l)
-		if e.AllowedNamespaces != tt.wantNS || fmt.Sprint(e.AllowedKinds) != tt.wantKinds {
-			t.Errorf("%s: got %s %v, want %s %s", tt.l.Protocol, e.AllowedNamespaces, e.AllowedKinds, tt.wantNS, tt.wantKinds)
-		}
-	}
 }
 
 func pod(ns, name string, phase corev1.PodPhase, hostNetwork bool) corev1.Pod {

@@ -86,7 +86,7 @@ func hostnames(res *Result) string {
 func problems(res *Result) string {
 	var out []string
 	for _, p := range res.Model.RouteProblems {
-		out = append(out, p.Reason)
+		out = append(out, string(p.Reason))
 	}
 	return strings.Join(out, " ")
 }

@@ -10,12 +10,6 @@ import (
 	"netinventory.io/netinventory/api/v1alpha1"
 )
 
-// priorityRank orders priorities from most to least urgent.
-func priorityRank(p v1alpha1.Priority) int {
-	return slices.Index([]v1alpha1.Priority{v1alpha1.PriorityCritical, v1alpha1.PriorityHigh,
-		v1alpha1.PriorityMedium, v1alpha1.PriorityLow}, p)
-}
-
 // acknowledge marks the findings an unexpired acknowledgement accepts.
 func acknowledge(findings []v1alpha1.Finding, acks []v1alpha1.Acknowledgement, now time.Time) []v1alpha1.Finding {
 	for i := range findings {
@@ -39,8 +33,8 @@ func acknowledge(findings []v1alpha1.Finding, acks []v1alpha1.Acknowledgement, n
 }
 
 // sortFindings orders open findings before acknowledged ones, then by
-// priority, rule and subject.
-func sortFindings(findings []v1alpha1.Finding) {
+// priority, rule and subject, and returns them.
+func sortFindings(findings []v1alpha1.Finding) []v1alpha1.Finding {
 	slices.SortStableFunc(findings, func(a, b v1alpha1.Finding) int {
 		ack := func(f v1alpha1.Finding) int {
 			if f.Acknowledged {
@@ -48,7 +42,8 @@ func sortFindings(findings []v1alpha1.Finding) {
 			}
 			return 0
 		}
-		return cmp.Or(cmp.Compare(ack(a), ack(b)), cmp.Compare(priorityRank(a.Priority), priorityRank(b.Priority)),
+		return cmp.Or(cmp.Compare(ack(a), ack(b)), cmp.Compare(a.Priority.Rank(), b.Priority.Rank()),
 			cmp.Compare(a.Rule, b.Rule), cmp.Compare(a.Subject, b.Subject), cmp.Compare(a.Message, b.Message))
 	})
+	return findings
 }

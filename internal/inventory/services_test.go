@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"netinventory.io/netinventory/api/v1alpha1"
@@ -52,7 +53,7 @@ spec: {ports: [{port: 80}]}`)
 func TestAcknowledgements(t *testing.T) {
 	docs := []string{gateway("Same"), gwService, routeInGW("")}
 	res := compute(t, nil, docs...)
-	if res.Status.Summary.Findings.Critical != 1 || conditionStatus(res.Conditions, v1alpha1.ConditionUnauthenticatedPublicEndpoints) != "True" {
+	if res.Status.Summary.Findings.Critical != 1 || conditionOf(res.Conditions, v1alpha1.ConditionUnauthenticatedPublicEndpoints) != "True" {
 		t.Fatalf("an open public endpoint: %+v %+v", res.Status.Summary.Findings, res.Conditions)
 	}
 	ack := func(expires time.Time) *v1alpha1.NetworkInventorySpec {
@@ -66,8 +67,8 @@ func TestAcknowledgements(t *testing.T) {
 		res.Status.Summary.Findings.Acknowledged != 1 {
 		t.Errorf("acknowledged: kept, marked, last, not counted: %+v %+v", f, res.Status.Summary.Findings)
 	}
-	if conditionStatus(res.Conditions, v1alpha1.ConditionUnauthenticatedPublicEndpoints) != "False" ||
-		conditionStatus(res.Conditions, v1alpha1.ConditionCriticalFindings) != "False" {
+	if conditionOf(res.Conditions, v1alpha1.ConditionUnauthenticatedPublicEndpoints) != "False" ||
+		conditionOf(res.Conditions, v1alpha1.ConditionCriticalFindings) != "False" {
 		t.Errorf("an acknowledged finding raises no condition: %+v", res.Conditions)
 	}
 	res = compute(t, ack(goldenNow.Add(-time.Hour)), docs...)
@@ -97,4 +98,12 @@ spec:
 			}
 		}
 	}
+}
+
+// conditionOf returns a condition's status, or Unknown when absent.
+func conditionOf(conds []metav1.Condition, t string) string {
+	if c := meta.FindStatusCondition(conds, t); c != nil {
+		return string(c.Status)
+	}
+	return string(metav1.ConditionUnknown)
 }

@@ -8,12 +8,12 @@ import (
 // summarize counts everything, whatever the list limits.
 func summarize(md *model.Model, findings []v1alpha1.Finding) v1alpha1.Summary {
 	s := v1alpha1.Summary{
-		Gateways:         count(md.Gateways),
-		Endpoints:        count(md.Endpoints),
-		SecurityPolicies: count(md.SecurityPolicies),
-		NetworkPolicies:  count(md.NetworkPolicies),
-		ReferenceGrants:  count(md.ReferenceGrants),
-		Namespaces:       count(md.Namespaces),
+		Gateways:         int32(len(md.Gateways)),
+		Endpoints:        int32(len(md.Endpoints)),
+		SecurityPolicies: int32(len(md.SecurityPolicies)),
+		NetworkPolicies:  int32(len(md.NetworkPolicies)),
+		ReferenceGrants:  int32(len(md.ReferenceGrants)),
+		Namespaces:       int32(len(md.Namespaces)),
 	}
 	for _, e := range md.Endpoints {
 		public := e.Exposure == v1alpha1.ExposurePublic

@@ -9,6 +9,12 @@ import (
 	"netinventory.io/netinventory/api/v1alpha1"
 )
 
+func init() {
+	register(Format{Name: "dot", Description: "the flows the policies allow, as a Graphviz graph", Inventory: func(w io.Writer, ni *v1alpha1.NetworkInventory) error {
+		return DOT(w, ni.Status.Flows.Items)
+	}})
+}
+
 // nodeIDs gives every flow end a stable identifier.
 func nodeIDs(flows []v1alpha1.FlowEntry) (map[string]string, []string) {
 	set := map[string]bool{}

@@ -1,7 +1,10 @@
 // Package report renders a NetworkInventory for people and machines: a
 // Markdown document with the sections of a hand-kept network inventory, a
-// terminal table, JSON or YAML, and the allowed flows as DOT. Output is
-// stable: the same inventory gives the same bytes.
+// terminal table, JSON or YAML, and the allowed flows as DOT; and it
+// explains, as text, why one hostname, pod or namespace is exposed or
+// isolated as it is. Every output format is in one registry (see Format),
+// which the plugin's -o flags read. Output is stable: the same inventory
+// gives the same bytes.
 package report
 
 import (
@@ -11,6 +14,10 @@ import (
 
 	"netinventory.io/netinventory/api/v1alpha1"
 )
+
+func init() {
+	register(Format{Name: "markdown", Aliases: []string{"md", ""}, Description: "the document a platform team commits", Inventory: Markdown})
+}
 
 // md writes Markdown, remembering the first write error.
 type md struct {

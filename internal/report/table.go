@@ -12,6 +12,12 @@ import (
 	"netinventory.io/netinventory/api/v1alpha1"
 )
 
+func init() {
+	register(Format{Name: "table", Description: "summary, endpoints, namespaces and open findings for a terminal", Inventory: Table})
+	register(Format{Name: "json", Description: "the NetworkInventory object as JSON", Inventory: JSON})
+	register(Format{Name: "yaml", Description: "the NetworkInventory object as YAML", Inventory: YAML})
+}
+
 // Table renders the inventory for a terminal: summary, endpoints,
 // namespaces and open findings.
 func Table(w io.Writer, ni *v1alpha1.NetworkInventory) error {
@@ -77,24 +83,4 @@ func withKind(ni *v1alpha1.NetworkInventory) *v1alpha1.NetworkInventory {
 	c.APIVersion, c.Kind = v1alpha1.GroupVersion.String(), "NetworkInventory"
 	c.ManagedFields = nil
 	return c
-}
-
-// Formats are the output formats Render knows.
-var Formats = []string{"markdown", "table", "json", "yaml", "dot"}
-
-// Render writes the inventory in a format.
-func Render(w io.Writer, format string, ni *v1alpha1.NetworkInventory) error {
-	switch format {
-	case "markdown", "md", "":
-		return Markdown(w, ni)
-	case "table":
-		return Table(w, ni)
-	case "json":
-		return JSON(w, ni)
-	case "yaml":
-		return YAML(w, ni)
-	case "dot":
-		return DOT(w, ni.Status.Flows.Items)
-	}
-	return fmt.Errorf("unknown output format %q (one of %s)", format, strings.Join(Formats, ", "))
 }

@@ -14,6 +14,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"netinventory.io/netinventory/internal/scheme"
 )
 
 // Source is one kind of object the inventory reads.
@@ -57,7 +59,7 @@ func (src *Source) String() string {
 
 // NewObject returns an empty typed object of the source at a version.
 func (src *Source) NewObject(version string) (client.Object, error) {
-	o, err := Scheme.New(src.GroupVersionKind(version))
+	o, err := scheme.Scheme.New(src.GroupVersionKind(version))
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +74,7 @@ func (src *Source) NewObject(version string) (client.Object, error) {
 func (src *Source) NewList(version string) (client.ObjectList, error) {
 	gvk := src.GroupVersionKind(version)
 	gvk.Kind += "List"
-	o, err := Scheme.New(gvk)
+	o, err := scheme.Scheme.New(gvk)
 	if err != nil {
 		return nil, err
 	}

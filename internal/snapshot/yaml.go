@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"netinventory.io/netinventory/api/v1alpha1"
+	"netinventory.io/netinventory/internal/scheme"
 )
 
 // Loader builds a Snapshot from YAML manifests.
@@ -60,7 +61,7 @@ var (
 )
 
 func newDecoder(opts ...serializer.CodecFactoryOptionsMutator) runtime.Decoder {
-	return serializer.NewCodecFactory(Scheme, opts...).UniversalDeserializer()
+	return serializer.NewCodecFactory(scheme.Scheme, opts...).UniversalDeserializer()
 }
 
 func decoder(strict bool) runtime.Decoder {

@@ -15,7 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"netinventory.io/netinventory/internal/fixture"
-	"netinventory.io/netinventory/internal/snapshot"
+	"netinventory.io/netinventory/internal/scheme"
 )
 
 // Env is a running API server.
@@ -55,7 +55,7 @@ func Start(t *testing.T, moduleRoot string, crdSets ...string) *Env {
 		t.Fatalf("starting envtest: %v", err)
 	}
 	t.Cleanup(func() { _ = env.Stop() })
-	c, err := client.New(cfg, client.Options{Scheme: snapshot.Scheme})
+	c, err := client.New(cfg, client.Options{Scheme: scheme.Scheme})
 	if err != nil {
 		t.Fatal(err)
 	}

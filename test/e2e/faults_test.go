@@ -4,11 +4,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 )
+
+// transitionTime matches the condition times a controller rewrites.
+var transitionTime = regexp.MustCompile(`"lastTransitionTime":"[^"]*"`)
 
 // faultDebounce is the manager's debounce window in these tests.
 const faultDebounce = 500 * time.Millisecond
@@ -116,11 +120,13 @@ spec:
 			// The reproduction of the crash: a Cilium agent's status write.
 			{"ciliumnetworkpolicies.cilium.io", "", condition("Valid")},
 			{"ciliumclusterwidenetworkpolicies.cilium.io", "dns", condition("Valid")},
-			{"gateways.gateway.networking.k8s.io", "", condition("Programmed")},
-			{"httproutes.gateway.networking.k8s.io", "", `{"status":{"parents":[]}}`},
-			{"securitypolicies.gateway.envoyproxy.io", "", `{"status":{"ancestors":[]}}`},
-			{"pods", "", `{"status":{"podIP":"10.244.9.9"}}`},
-			{"services", "", `{"status":{"loadBalancer":{"ingress":[{"ip":"192.0.2.10"}]}}}`},
+			// Controllers rewriting their statuses ("" : the status as it is,
+			// with new transition times).
+			{"gateways.gateway.networking.k8s.io", "", ""},
+			{"httproutes.gateway.networking.k8s.io", "", ""},
+			{"securitypolicies.gateway.envoyproxy.io", "", ""},
+			{"pods", "", `{"status":{"podIP":"10.244.9.%d"}}`},
+			{"services", "", `{"status":{"loadBalancer":{"ingress":[{"ip":"192.0.2.%d"}]}}}`},
 			{"namespaces", "monitoring", condition("NamespaceDeletionContentFailure")},
 		}
 		begin := time.Now()
@@ -138,9 +144,18 @@ spec:
 					target += " -n " + out[1]
 				}
 			}
-			for range 3 {
+			for round := range 3 {
+				body := u.patch
+				switch {
+				case body == "":
+					status := c.kubectl(t, append(append([]string{"get", u.kind}, strings.Fields(target)...), "-o", "jsonpath={.status}")...)
+					stamp := fmt.Sprintf(`"lastTransitionTime":"2026-12-01T10:0%d:00Z"`, round)
+					body = `{"status":` + transitionTime.ReplaceAllString(status, stamp) + `}`
+				case strings.Contains(body, "%d"):
+					body = fmt.Sprintf(body, round+1)
+				}
 				patch := append([]string{"patch", u.kind}, strings.Fields(target)...)
-				c.kubectl(t, append(patch, "--subresource=status", "--type=merge", "-p", u.patch)...)
+				c.kubectl(t, append(patch, "--subresource=status", "--type=merge", "-p", body)...)
 				n++
 			}
 		}

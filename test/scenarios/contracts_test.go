@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"netinventory.io/netinventory/api/v1alpha1"
-	"netinventory.io/netinventory/internal/inventory"
+	"netinventory.io/netinventory/internal/inventory/model"
 	"netinventory.io/netinventory/internal/inventory/rules"
 )
 
@@ -21,37 +21,30 @@ type contracts struct {
 	routeReasons, policyReasons []string
 }
 
-// allContracts lists the contracts the scenarios must cover.
-//
-// HARD-CODED FOR NOW: except for the rule names, these lists copy the
-// engine's constants by hand. They must become the engine's exported lists
-// (e.g. v1alpha1.CoverageStates, v1alpha1.AuthenticationModes,
-// model.ProblemReasons, model.PolicyProblemReasons) when the refactor of
-// internal/inventory lands, so that a new constant fails this test until a
-// scenario exercises it.
+// allContracts lists the contracts the scenarios must cover, from the
+// engine's own exported lists: a new rule, state, mode or reason fails this
+// test until a scenario exercises it.
 func allContracts() contracts {
 	var ruleNames []string
 	for _, r := range rules.All {
 		ruleNames = append(ruleNames, r.Name)
 	}
 	return contracts{
-		rules: ruleNames,
-		coverage: []string{
-			string(v1alpha1.CoverageCovered), string(v1alpha1.CoveragePartial), string(v1alpha1.CoverageSelectedNotIsolated),
-			string(v1alpha1.CoverageDefaultDeny), string(v1alpha1.CoverageHostNetworkOnly), string(v1alpha1.CoverageNone),
-			string(v1alpha1.CoverageEmpty),
-		},
-		modes: []string{
-			string(v1alpha1.AuthenticationNone), string(v1alpha1.AuthenticationRequired),
-			string(v1alpha1.AuthenticationOptional), string(v1alpha1.AuthenticationDeclared),
-		},
-		routeReasons: []string{
-			inventory.ProblemNotAccepted, inventory.ProblemUnresolvedRefs, inventory.ProblemParentNotFound,
-			inventory.ProblemNoMatchingListener, inventory.ProblemNotAllowedByListener, inventory.ProblemNoMatchingHostname,
-			inventory.ProblemNoPermittedBackend, inventory.ProblemStaleStatus,
-		},
-		policyReasons: []string{"InvalidSelector", "NotValid"},
+		rules:         ruleNames,
+		coverage:      texts(v1alpha1.CoverageStates),
+		modes:         texts(v1alpha1.AuthenticationModes),
+		routeReasons:  texts(model.ProblemReasons),
+		policyReasons: texts(model.PolicyProblemReasons),
 	}
+}
+
+// texts renders a list of string-typed values.
+func texts[T ~string](values []T) []string {
+	out := make([]string, len(values))
+	for i, v := range values {
+		out[i] = string(v)
+	}
+	return out
 }
 
 // TestScenarioContracts fails when a rule, a coverage state or an
@@ -86,10 +79,10 @@ func TestScenarioContracts(t *testing.T) {
 			continue
 		}
 		for _, p := range res.Model.RouteProblems {
-			met["route problem reason"][p.Reason] = sc.name
+			met["route problem reason"][string(p.Reason)] = sc.name
 		}
 		for _, p := range res.Model.PolicyProblems {
-			met["policy problem reason"][p.Reason] = sc.name
+			met["policy problem reason"][string(p.Reason)] = sc.name
 		}
 	}
 	for _, chk := range []struct {

@@ -34,7 +34,7 @@ type Model struct {
 	References []Reference
 	// SpecProblems are parts of the spec that could not be applied, such
 	// as a rule with an invalid selector.
-	SpecProblems []string
+	SpecProblems []SpecProblem
 
 	// Pods is the policy coverage of every running pod in scope, by
 	// namespace and name.
@@ -51,9 +51,9 @@ type SecurityPolicy struct {
 	v1alpha1.SecurityPolicyEntry
 	// TargetsFound is the number of existing objects the policy targets.
 	TargetsFound int
-	// OverriddenFor are the endpoints (as hostname on gateway) where a
-	// more specific policy replaces this one.
-	OverriddenFor []string
+	// OverriddenFor are the listeners and routes where a more specific
+	// policy replaces this one, sorted.
+	OverriddenFor []EndpointRef
 }
 
 // RouteProblem is a route parent attachment that does not expose the route.
@@ -62,9 +62,8 @@ type RouteProblem struct {
 	Route v1alpha1.ObjectRef
 	// Parent is the parent as namespace/name[/section].
 	Parent string
-	// Reason is a short CamelCase cause, e.g. NotAccepted, ParentNotFound,
-	// NotAllowedByListener, NoMatchingHostname, UnresolvedRefs.
-	Reason string
+	// Reason is the cause.
+	Reason ProblemReason
 	// Message explains it.
 	Message string
 }
@@ -100,19 +99,19 @@ type PodCoverage struct {
 	// SelectedBy are the policies that select the pod, as indexes into
 	// Model.NetworkPolicies.
 	SelectedBy []int
-	// DefaultDeny is, per direction (ingress, egress), whether a selecting
-	// policy puts the pod into default deny.
-	DefaultDeny [2]bool
+	// DefaultDeny is, per direction, whether a selecting policy puts the
+	// pod into default deny.
+	DefaultDeny PerDirection
 	// Isolated is, per direction, whether the pod is restricted: default
 	// deny and no selecting policy allowing everything.
-	Isolated [2]bool
+	Isolated PerDirection
 }
 
 // PolicyProblem is a network policy the engine could not apply.
 type PolicyProblem struct {
 	Policy v1alpha1.ObjectRef
-	// Reason is InvalidSelector or NotValid.
-	Reason string
+	// Reason is why it enforces nothing.
+	Reason PolicyProblemReason
 	Detail string
 }
 
@@ -123,4 +122,12 @@ type KindDisagreement struct {
 	// OnlyCilium are pods only Cilium policies select; OnlyNetworkPolicy,
 	// pods only NetworkPolicies select.
 	OnlyCilium, OnlyNetworkPolicy []string
+}
+
+// SpecProblem is a field of the spec that could not be applied.
+type SpecProblem struct {
+	// Field is the field's path, e.g. spec.exposure.rules[0].selector.
+	Field string
+	// Message says what is wrong.
+	Message string
 }

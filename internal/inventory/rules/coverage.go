@@ -10,13 +10,7 @@ import (
 
 // lower is one step less urgent, Low at the least.
 func lower(p v1alpha1.Priority) v1alpha1.Priority {
-	switch p {
-	case v1alpha1.PriorityCritical:
-		return v1alpha1.PriorityHigh
-	case v1alpha1.PriorityHigh:
-		return v1alpha1.PriorityMedium
-	}
-	return v1alpha1.PriorityLow
+	return v1alpha1.Priorities[min(p.Rank()+1, len(v1alpha1.Priorities)-1)]
 }
 
 func namespaceObject(name string) *v1alpha1.ObjectRef {
@@ -54,7 +48,7 @@ func PodsNotIsolated(m *model.Model) []v1alpha1.Finding {
 	for _, ns := range m.Namespaces {
 		partial[ns.Name] = ns.Coverage == v1alpha1.CoveragePartial
 	}
-	open := map[string]*[2][]string{} // namespace -> pods open per direction
+	open := map[string]*[2][]string{} // namespace -> pods open, per direction
 	for _, p := range m.Pods {
 		if !partial[p.Namespace] || p.HostNetwork {
 			continue
@@ -62,7 +56,7 @@ func PodsNotIsolated(m *model.Model) []v1alpha1.Finding {
 		if open[p.Namespace] == nil {
 			open[p.Namespace] = &[2][]string{}
 		}
-		for d := range 2 {
+		for _, d := range model.Directions {
 			if !p.Isolated[d] {
 				open[p.Namespace][d] = append(open[p.Namespace][d], p.Name)
 			}
@@ -74,27 +68,18 @@ func PodsNotIsolated(m *model.Model) []v1alpha1.Finding {
 			continue
 		}
 		subject := ns.Pods - ns.HostNetworkPods
-		for _, d := range []struct {
-			name     string
-			isolated int32
-		}{{"ingress", ns.IsolatedIngress}, {"egress", ns.IsolatedEgress}} {
-			if d.isolated >= subject {
+		isolated := [2]int32{model.Ingress: ns.IsolatedIngress, model.Egress: ns.IsolatedEgress}
+		for _, d := range model.Directions {
+			if isolated[d] >= subject {
 				continue
 			}
 			out = append(out, v1alpha1.Finding{Priority: lower(ns.Priority), Subject: ns.Name, Object: namespaceObject(ns.Name),
-				Message: fmt.Sprintf("namespace %s: %d of %d pods not isolated for %s: %s", ns.Name, subject-d.isolated, subject,
-					d.name, named(open[ns.Name][directionIndex(d.name)], 3)),
-				Recommendation: fmt.Sprintf("Add %s rules (or a namespace-wide default deny) that select these pods.", d.name)})
+				Message: fmt.Sprintf("namespace %s: %d of %d pods not isolated for %s: %s", ns.Name, subject-isolated[d], subject,
+					d, named(open[ns.Name][d], 3)),
+				Recommendation: fmt.Sprintf("Add %s rules (or a namespace-wide default deny) that select these pods.", d)})
 		}
 	}
 	return out
-}
-
-func directionIndex(d string) int {
-	if d == "egress" {
-		return 1
-	}
-	return 0
 }
 
 // SelectedNotIsolated: pods that policies select without isolating them in
@@ -141,7 +126,7 @@ func policySubject(ref v1alpha1.ObjectRef) string {
 	return ref.Namespace + "/" + ref.Name
 }
 
-func policyProblems(m *model.Model, reason string, what, recommendation string) []v1alpha1.Finding {
+func policyProblems(m *model.Model, reason model.PolicyProblemReason, what, recommendation string) []v1alpha1.Finding {
 	var out []v1alpha1.Finding
 	for _, p := range m.PolicyProblems {
 		if p.Reason != reason {
@@ -157,12 +142,12 @@ func policyProblems(m *model.Model, reason string, what, recommendation string) 
 
 // InvalidPolicySelector: a policy whose selector cannot be parsed.
 func InvalidPolicySelector(m *model.Model) []v1alpha1.Finding {
-	return policyProblems(m, "InvalidSelector", "has an invalid selector", "Fix the selector (operators In, NotIn, Exists, DoesNotExist).")
+	return policyProblems(m, model.PolicyInvalidSelector, "has an invalid selector", "Fix the selector (operators In, NotIn, Exists, DoesNotExist).")
 }
 
 // CiliumPolicyNotValid: a Cilium policy its agent reports as not Valid.
 func CiliumPolicyNotValid(m *model.Model) []v1alpha1.Finding {
-	return policyProblems(m, "NotValid", "is not Valid", "Read status.conditions[Valid] and fix the policy; until then the pods it meant to protect are not.")
+	return policyProblems(m, model.PolicyNotValid, "is not Valid", "Read status.conditions[Valid] and fix the policy; until then the pods it meant to protect are not.")
 }
 
 // PolicyKindsDisagree: a namespace with both Cilium and Kubernetes policies

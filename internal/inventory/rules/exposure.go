@@ -80,7 +80,7 @@ func OptionalJWTOnPublicEndpoint(m *model.Model) []v1alpha1.Finding {
 	return out
 }
 
-func routeProblems(m *model.Model, reasons []string, priority v1alpha1.Priority, recommendation string) []v1alpha1.Finding {
+func routeProblems(m *model.Model, reasons []model.ProblemReason, priority v1alpha1.Priority, recommendation string) []v1alpha1.Finding {
 	var out []v1alpha1.Finding
 	for _, p := range m.RouteProblems {
 		if !slices.Contains(reasons, p.Reason) {
@@ -97,7 +97,7 @@ func routeProblems(m *model.Model, reasons []string, priority v1alpha1.Priority,
 // RouteNotAccepted: a route its gateway's controller refused, or whose
 // references it could not resolve.
 func RouteNotAccepted(m *model.Model) []v1alpha1.Finding {
-	return routeProblems(m, []string{"NotAccepted", "UnresolvedRefs"}, v1alpha1.PriorityHigh,
+	return routeProblems(m, []model.ProblemReason{model.ProblemNotAccepted, model.ProblemUnresolvedRefs}, v1alpha1.PriorityHigh,
 		"Read the route's status.parents conditions and fix the reference or the parent it names.")
 }
 
@@ -105,14 +105,15 @@ func RouteNotAccepted(m *model.Model) []v1alpha1.Finding {
 // matching listener, does not admit it, or shares no hostname with it; or
 // whose every backend is refused.
 func RouteAttachesNowhere(m *model.Model) []v1alpha1.Finding {
-	return routeProblems(m, []string{"ParentNotFound", "NoMatchingListener", "NotAllowedByListener", "NoMatchingHostname", "NoPermittedBackend"},
+	return routeProblems(m, []model.ProblemReason{model.ProblemParentNotFound, model.ProblemNoMatchingListener,
+		model.ProblemNotAllowedByListener, model.ProblemNoMatchingHostname, model.ProblemNoPermittedBackend},
 		v1alpha1.PriorityMedium, "Fix the parentRefs (name, namespace, sectionName, port), the listener's allowedRoutes or hostnames, or delete the route.")
 }
 
 // StaleRouteStatus: a route whose status is for an older generation: its
 // gateway's controller has not processed the current spec (it may be down).
 func StaleRouteStatus(m *model.Model) []v1alpha1.Finding {
-	return routeProblems(m, []string{"StaleStatus"}, v1alpha1.PriorityLow,
+	return routeProblems(m, []model.ProblemReason{model.ProblemStaleStatus}, v1alpha1.PriorityLow,
 		"Check the gateway controller is running and reconciling; the route is judged by its spec meanwhile.")
 }
 
@@ -202,7 +203,7 @@ func SecurityPolicyOverridden(m *model.Model) []v1alpha1.Finding {
 		out = append(out, v1alpha1.Finding{
 			Priority: v1alpha1.PriorityLow, Subject: p.Namespace + "/" + p.Name,
 			Object:         &v1alpha1.ObjectRef{Kind: "SecurityPolicy", Namespace: p.Namespace, Name: p.Name},
-			Message:        fmt.Sprintf("SecurityPolicy %s/%s is replaced by a more specific policy on %s", p.Namespace, p.Name, named(p.OverriddenFor, 3)),
+			Message:        fmt.Sprintf("SecurityPolicy %s/%s is replaced by a more specific policy on %s", p.Namespace, p.Name, named(endpointNames(p.OverriddenFor), 3)),
 			Recommendation: "Check the more specific policy enforces at least as much; set mergeType on it to merge instead of replace.",
 		})
 	}
@@ -235,6 +236,15 @@ func NodePortExposure(m *model.Model) []v1alpha1.Finding {
 			f.Recommendation = "Set spec.allocateLoadBalancerNodePorts: false if the load balancer does not need them."
 		}
 		out = append(out, f)
+	}
+	return out
+}
+
+// endpointNames renders endpoint references.
+func endpointNames(refs []model.EndpointRef) []string {
+	out := make([]string, len(refs))
+	for i, r := range refs {
+		out[i] = r.String()
 	}
 	return out
 }

@@ -99,8 +99,13 @@ func TestReferenceRules(t *testing.T) {
 
 func TestSecurityPolicyRules(t *testing.T) {
 	p := func(name string, found int, overridden ...string) model.SecurityPolicy {
+		var at []model.EndpointRef
+		for _, route := range overridden {
+			at = append(at, model.EndpointRef{Gateway: v1alpha1.ObjectRef{Kind: "Gateway", Namespace: "net", Name: "gw"},
+				Listener: "https", Route: v1alpha1.ObjectRef{Kind: "HTTPRoute", Namespace: "app", Name: route}})
+		}
 		return model.SecurityPolicy{SecurityPolicyEntry: v1alpha1.SecurityPolicyEntry{Namespace: "net", Name: name},
-			TargetsFound: found, OverriddenFor: overridden}
+			TargetsFound: found, OverriddenFor: at}
 	}
 	m := &model.Model{SecurityPolicies: []model.SecurityPolicy{p("ok", 1), p("ghost", 0), p("shadowed", 1, "a", "b", "c", "d")}}
 	if got := subjects(SecurityPolicyTargetsNothing, m); got != "Medium net/ghost" {
@@ -109,7 +114,7 @@ func TestSecurityPolicyRules(t *testing.T) {
 	if got := subjects(SecurityPolicyOverridden, m); got != "Low net/shadowed" {
 		t.Errorf("SecurityPolicyOverridden: %q", got)
 	}
-	if msg := SecurityPolicyOverridden(m)[0].Message; !strings.Contains(msg, "a, b, c and 1 more") {
+	if msg := SecurityPolicyOverridden(m)[0].Message; !strings.Contains(msg, "net/gw/https app/a, net/gw/https app/b, net/gw/https app/c and 1 more") {
 		t.Errorf("names the worst items and counts the rest: %s", msg)
 	}
 }

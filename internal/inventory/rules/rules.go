@@ -12,6 +12,7 @@ import (
 const (
 	FamilyExposure = "Exposure"
 	FamilyCoverage = "Coverage"
+	FamilySpec     = "Spec"
 )
 
 // Rule is one gap rule.
@@ -20,31 +21,66 @@ type Rule struct {
 	Name string
 	// Family the rule belongs to.
 	Family string
+	// Feeds are the gap conditions the rule's open findings raise (every
+	// Critical finding also raises CriticalFindings).
+	Feeds []Feed
 	// Check returns the rule's findings, in no particular order.
 	Check func(m *model.Model) []v1alpha1.Finding
 }
 
+// Feed is a gap condition a rule raises with its open findings of at least
+// a priority.
+type Feed struct {
+	// Condition is the condition type.
+	Condition string
+	// AtLeast is the least urgent priority that raises it.
+	AtLeast v1alpha1.Priority
+}
+
+// Raises says whether an open finding of the rule at priority p raises the
+// condition.
+func (r Rule) Raises(condition string, p v1alpha1.Priority) bool {
+	if condition == v1alpha1.ConditionCriticalFindings {
+		return p == v1alpha1.PriorityCritical
+	}
+	for _, f := range r.Feeds {
+		if f.Condition == condition && p.Rank() <= f.AtLeast.Rank() {
+			return true
+		}
+	}
+	return false
+}
+
+// The feeds of the rule families.
+var (
+	exposureGaps = Feed{v1alpha1.ConditionExposureGaps, v1alpha1.PriorityHigh}
+	unguarded    = Feed{v1alpha1.ConditionUnauthenticatedPublicEndpoints, v1alpha1.PriorityLow}
+	uncovered    = Feed{v1alpha1.ConditionUncoveredNamespaces, v1alpha1.PriorityLow}
+	specProblems = Feed{v1alpha1.ConditionSpecProblems, v1alpha1.PriorityLow}
+)
+
 // All is every rule, in a fixed order.
 var All = []Rule{
-	{"PublicEndpointWithoutAuthentication", FamilyExposure, PublicEndpointWithoutAuthentication},
-	{"InternalEndpointWithoutAuthentication", FamilyExposure, InternalEndpointWithoutAuthentication},
-	{"OptionalJWTOnPublicEndpoint", FamilyExposure, OptionalJWTOnPublicEndpoint},
-	{"RouteNotAccepted", FamilyExposure, RouteNotAccepted},
-	{"RouteAttachesNowhere", FamilyExposure, RouteAttachesNowhere},
-	{"StaleRouteStatus", FamilyExposure, StaleRouteStatus},
-	{"BackendServiceMissing", FamilyExposure, BackendServiceMissing},
-	{"CrossNamespaceReferenceWithoutGrant", FamilyExposure, CrossNamespaceReferenceWithoutGrant},
-	{"UnusedReferenceGrant", FamilyExposure, UnusedReferenceGrant},
-	{"SecurityPolicyTargetsNothing", FamilyExposure, SecurityPolicyTargetsNothing},
-	{"SecurityPolicyOverridden", FamilyExposure, SecurityPolicyOverridden},
-	{"NodePortExposure", FamilyExposure, NodePortExposure},
-	{"NamespaceWithoutPolicies", FamilyCoverage, NamespaceWithoutPolicies},
-	{"PodsNotIsolated", FamilyCoverage, PodsNotIsolated},
-	{"SelectedNotIsolated", FamilyCoverage, SelectedNotIsolated},
-	{"PolicySelectsNoPods", FamilyCoverage, PolicySelectsNoPods},
-	{"InvalidPolicySelector", FamilyCoverage, InvalidPolicySelector},
-	{"CiliumPolicyNotValid", FamilyCoverage, CiliumPolicyNotValid},
-	{"PolicyKindsDisagree", FamilyCoverage, PolicyKindsDisagree},
+	{"PublicEndpointWithoutAuthentication", FamilyExposure, []Feed{exposureGaps, unguarded}, PublicEndpointWithoutAuthentication},
+	{"InternalEndpointWithoutAuthentication", FamilyExposure, []Feed{exposureGaps}, InternalEndpointWithoutAuthentication},
+	{"OptionalJWTOnPublicEndpoint", FamilyExposure, []Feed{exposureGaps}, OptionalJWTOnPublicEndpoint},
+	{"RouteNotAccepted", FamilyExposure, []Feed{exposureGaps}, RouteNotAccepted},
+	{"RouteAttachesNowhere", FamilyExposure, []Feed{exposureGaps}, RouteAttachesNowhere},
+	{"StaleRouteStatus", FamilyExposure, []Feed{exposureGaps}, StaleRouteStatus},
+	{"BackendServiceMissing", FamilyExposure, []Feed{exposureGaps}, BackendServiceMissing},
+	{"CrossNamespaceReferenceWithoutGrant", FamilyExposure, []Feed{exposureGaps}, CrossNamespaceReferenceWithoutGrant},
+	{"UnusedReferenceGrant", FamilyExposure, []Feed{exposureGaps}, UnusedReferenceGrant},
+	{"SecurityPolicyTargetsNothing", FamilyExposure, []Feed{exposureGaps}, SecurityPolicyTargetsNothing},
+	{"SecurityPolicyOverridden", FamilyExposure, []Feed{exposureGaps}, SecurityPolicyOverridden},
+	{"NodePortExposure", FamilyExposure, []Feed{exposureGaps}, NodePortExposure},
+	{"NamespaceWithoutPolicies", FamilyCoverage, []Feed{uncovered}, NamespaceWithoutPolicies},
+	{"PodsNotIsolated", FamilyCoverage, nil, PodsNotIsolated},
+	{"SelectedNotIsolated", FamilyCoverage, nil, SelectedNotIsolated},
+	{"PolicySelectsNoPods", FamilyCoverage, nil, PolicySelectsNoPods},
+	{"InvalidPolicySelector", FamilyCoverage, nil, InvalidPolicySelector},
+	{"CiliumPolicyNotValid", FamilyCoverage, nil, CiliumPolicyNotValid},
+	{"PolicyKindsDisagree", FamilyCoverage, nil, PolicyKindsDisagree},
+	{"InvalidSpecField", FamilySpec, []Feed{specProblems}, InvalidSpecField},
 }
 
 // Run runs every rule and stamps each finding with its rule's name.
@@ -59,12 +95,12 @@ func Run(m *model.Model) []v1alpha1.Finding {
 	return out
 }
 
-// FamilyOf returns the family of a rule by name.
-func FamilyOf(rule string) string {
+// ByName returns the rule of a name, and whether there is one.
+func ByName(name string) (Rule, bool) {
 	for _, r := range All {
-		if r.Name == rule {
-			return r.Family
+		if r.Name == name {
+			return r, true
 		}
 	}
-	return ""
+	return Rule{}, false
 }

@@ -1,4 +1,4 @@
-package inventory
+package exposure
 
 import (
 	"cmp"
@@ -13,17 +13,31 @@ import (
 
 	"netinventory.io/netinventory/api/v1alpha1"
 	"netinventory.io/netinventory/internal/inventory/model"
+	"netinventory.io/netinventory/internal/inventory/scope"
 )
 
-// securityPolicies describes the SecurityPolicies in scope; call after the
-// endpoints are computed, so that what each protects is known.
-func (m *engine) securityPolicies() []model.SecurityPolicy {
-	var out []model.SecurityPolicy
-	for i := range m.snap.SecurityPolicies {
-		sp := &m.snap.SecurityPolicies[i]
-		if !m.inNamespaceScope(sp.Namespace) {
+// securityPolicyEntries describes the SecurityPolicies in scope, with the
+// routes each protects and the endpoints where another replaces it, as the
+// endpoints' authentication used them.
+func securityPolicyEntries(sc *scope.Scope, idx *policyIndex, uses []policyUse) []model.SecurityPolicy {
+	protects := map[*egv1a1.SecurityPolicy]map[v1alpha1.ObjectRef]bool{}
+	overridden := map[*egv1a1.SecurityPolicy]map[model.EndpointRef]bool{}
+	for _, u := range uses {
+		into, key := protects, u.at.Route
+		if u.overridden {
+			if overridden[u.policy] == nil {
+				overridden[u.policy] = map[model.EndpointRef]bool{}
+			}
+			overridden[u.policy][u.at] = true
 			continue
 		}
+		if into[u.policy] == nil {
+			into[u.policy] = map[v1alpha1.ObjectRef]bool{}
+		}
+		into[u.policy][key] = true
+	}
+	var out []model.SecurityPolicy
+	for _, sp := range scope.Of(sc, sc.Snap.SecurityPolicies) {
 		e := v1alpha1.SecurityPolicyEntry{Namespace: sp.Namespace, Name: sp.Name, Targets: policyTargetStrings(sp)}
 		e.Methods, _ = methodsOf(&sp.Spec)
 		if jwt := sp.Spec.JWT; jwt != nil {
@@ -47,15 +61,15 @@ func (m *engine) securityPolicies() []model.SecurityPolicy {
 		if sp.Spec.MergeType != nil {
 			e.MergeType = string(*sp.Spec.MergeType)
 		}
-		for ref := range m.policies.protects[sp] {
+		for ref := range protects[sp] {
 			e.Protects = append(e.Protects, ref.Kind+"/"+ref.Namespace+"/"+ref.Name)
 		}
 		slices.Sort(e.Protects)
-		p := model.SecurityPolicy{SecurityPolicyEntry: e, TargetsFound: m.policies.targetsFound[sp]}
-		for ep := range m.policies.overridden[sp] {
-			p.OverriddenFor = append(p.OverriddenFor, ep)
+		p := model.SecurityPolicy{SecurityPolicyEntry: e, TargetsFound: idx.targetsFound[sp]}
+		for at := range overridden[sp] {
+			p.OverriddenFor = append(p.OverriddenFor, at)
 		}
-		slices.Sort(p.OverriddenFor)
+		slices.SortFunc(p.OverriddenFor, func(a, b model.EndpointRef) int { return cmp.Compare(a.String(), b.String()) })
 		out = append(out, p)
 	}
 	slices.SortFunc(out, func(a, b model.SecurityPolicy) int {
@@ -155,18 +169,15 @@ func policyOverridden(sp *egv1a1.SecurityPolicy) string {
 	return ""
 }
 
-// recordPolicyReferences records the objects SecurityPolicies refer to:
-// OIDC provider, remote JWKS and external authorization backends, and the
-// Secrets of OIDC, basic and API key authentication.
-func (m *engine) recordPolicyReferences() {
-	for i := range m.snap.SecurityPolicies {
-		sp := &m.snap.SecurityPolicies[i]
-		if !m.inNamespaceScope(sp.Namespace) {
-			continue
-		}
+// policyReferences returns the references SecurityPolicies in scope make:
+// to OIDC provider, remote JWKS and external authorization backends, and to
+// the Secrets of OIDC, basic and API key authentication.
+func policyReferences(sc *scope.Scope, res *resolver) []model.Reference {
+	var out []model.Reference
+	for _, sp := range scope.Of(sc, sc.Snap.SecurityPolicies) {
 		from := v1alpha1.ObjectRef{Kind: "SecurityPolicy", Namespace: sp.Namespace, Name: sp.Name}
 		backend := func(b gwv1.BackendObjectReference) {
-			m.refs.add(from, egv1a1.GroupName, objectRefOf(b.Kind, b.Namespace, b.Name, sp.Namespace, kindService), groupOf(b.Group))
+			out = append(out, res.resolve(from, egv1a1.GroupName, objectRefOf(b.Kind, b.Namespace, b.Name, sp.Namespace, scope.KindService), groupOf(b.Group)))
 		}
 		cluster := func(c egv1a1.BackendCluster) {
 			if c.BackendRef != nil {
@@ -177,7 +188,7 @@ func (m *engine) recordPolicyReferences() {
 			}
 		}
 		secret := func(s gwv1.SecretObjectReference) {
-			m.refs.add(from, egv1a1.GroupName, objectRefOf(s.Kind, s.Namespace, s.Name, sp.Namespace, "Secret"), groupOf(s.Group))
+			out = append(out, res.resolve(from, egv1a1.GroupName, objectRefOf(s.Kind, s.Namespace, s.Name, sp.Namespace, "Secret"), groupOf(s.Group)))
 		}
 		spec := &sp.Spec
 		if spec.OIDC != nil {
@@ -208,25 +219,25 @@ func (m *engine) recordPolicyReferences() {
 			}
 		}
 	}
+	return out
 }
 
-// recordGatewayReferences records the certificate Secrets Gateways refer to.
-func (m *engine) recordGatewayReferences() {
-	for i := range m.snap.Gateways {
-		gw := &m.snap.Gateways[i]
-		if !m.inNamespaceScope(gw.Namespace) {
-			continue
-		}
-		from := v1alpha1.ObjectRef{Kind: kindGateway, Namespace: gw.Namespace, Name: gw.Name}
+// gatewayReferences returns the references Gateways in scope make to their
+// certificate Secrets.
+func gatewayReferences(sc *scope.Scope, res *resolver) []model.Reference {
+	var out []model.Reference
+	for _, gw := range scope.Of(sc, sc.Snap.Gateways) {
+		from := v1alpha1.ObjectRef{Kind: scope.KindGateway, Namespace: gw.Namespace, Name: gw.Name}
 		for _, l := range gw.Spec.Listeners {
 			if l.TLS == nil {
 				continue
 			}
 			for _, c := range l.TLS.CertificateRefs {
-				m.refs.add(from, gwv1.GroupName, objectRefOf(c.Kind, c.Namespace, c.Name, gw.Namespace, "Secret"), groupOf(c.Group))
+				out = append(out, res.resolve(from, gwv1.GroupName, objectRefOf(c.Kind, c.Namespace, c.Name, gw.Namespace, "Secret"), groupOf(c.Group)))
 			}
 		}
 	}
+	return out
 }
 
 func groupOf(g *gwv1.Group) string {

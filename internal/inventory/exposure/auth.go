@@ -1,4 +1,4 @@
-package inventory
+package exposure
 
 import (
 	"cmp"
@@ -12,6 +12,8 @@ import (
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"netinventory.io/netinventory/api/v1alpha1"
+	"netinventory.io/netinventory/internal/inventory/model"
+	"netinventory.io/netinventory/internal/inventory/scope"
 )
 
 // Levels a SecurityPolicy attaches at, most specific first.
@@ -39,11 +41,17 @@ type policyIndex struct {
 	byTarget map[string][]*egv1a1.SecurityPolicy
 	// targetsFound counts the existing targets of each policy.
 	targetsFound map[*egv1a1.SecurityPolicy]int
-	// protects collects the routes each policy applies to.
-	protects map[*egv1a1.SecurityPolicy]map[v1alpha1.ObjectRef]bool
-	// overridden collects, per policy, the endpoints where a more specific
-	// policy replaces it.
-	overridden map[*egv1a1.SecurityPolicy]map[string]bool
+	// references are the cross-namespace targets policies select.
+	references []model.Reference
+}
+
+// policyUse records how one SecurityPolicy took part in deciding one
+// endpoint's authentication: it applied to the route, or a more specific
+// policy replaced it there.
+type policyUse struct {
+	policy     *egv1a1.SecurityPolicy
+	at         model.EndpointRef
+	overridden bool
 }
 
 func targetKey(kind, namespace, name, section string) string {
@@ -54,16 +62,12 @@ func targetKey(kind, namespace, name, section string) string {
 	return k
 }
 
-func newPolicyIndex(m *engine) *policyIndex {
-	idx := &policyIndex{
-		byTarget:     map[string][]*egv1a1.SecurityPolicy{},
-		targetsFound: map[*egv1a1.SecurityPolicy]int{},
-		protects:     map[*egv1a1.SecurityPolicy]map[v1alpha1.ObjectRef]bool{},
-		overridden:   map[*egv1a1.SecurityPolicy]map[string]bool{},
-	}
-	targets := m.policyTargets()
-	for i := range m.snap.SecurityPolicies {
-		sp := &m.snap.SecurityPolicies[i]
+// indexPolicies indexes every SecurityPolicy by the targets it attaches to.
+func indexPolicies(sc *scope.Scope, routes []*route, res *resolver) *policyIndex {
+	idx := &policyIndex{byTarget: map[string][]*egv1a1.SecurityPolicy{}, targetsFound: map[*egv1a1.SecurityPolicy]int{}}
+	targets := policyTargets(sc, routes)
+	for i := range sc.Snap.SecurityPolicies {
+		sp := &sc.Snap.SecurityPolicies[i]
 		seen := map[string]bool{}
 		attach := func(key string) {
 			if !seen[key] {
@@ -82,7 +86,9 @@ func newPolicyIndex(m *engine) *policyIndex {
 			}
 		}
 		for _, sel := range sp.Spec.TargetSelectors {
-			for _, obj := range m.selectTargets(sp, sel, targets) {
+			selected, refs := selectTargets(sc, res, sp, sel, targets)
+			idx.references = append(idx.references, refs...)
+			for _, obj := range selected {
 				attach(targetKey(string(sel.Kind), obj.GetNamespace(), obj.GetName(), ""))
 				idx.targetsFound[sp]++
 			}
@@ -101,13 +107,13 @@ func olderFirst(a, b *egv1a1.SecurityPolicy) int {
 }
 
 // policyTargets indexes the objects a SecurityPolicy can target by key.
-func (m *engine) policyTargets() map[string]metav1.Object {
+func policyTargets(sc *scope.Scope, routes []*route) map[string]metav1.Object {
 	out := map[string]metav1.Object{}
-	for i := range m.snap.Gateways {
-		gw := &m.snap.Gateways[i]
-		out[targetKey(kindGateway, gw.Namespace, gw.Name, "")] = gw
+	for i := range sc.Snap.Gateways {
+		gw := &sc.Snap.Gateways[i]
+		out[targetKey(scope.KindGateway, gw.Namespace, gw.Name, "")] = gw
 	}
-	for _, r := range m.routes {
+	for _, r := range routes {
 		out[targetKey(r.kind, r.meta.Namespace, r.meta.Name, "")] = r.meta
 	}
 	return out
@@ -115,14 +121,16 @@ func (m *engine) policyTargets() map[string]metav1.Object {
 
 // selectTargets returns the objects of a target selector's kind whose labels
 // match, in the namespaces the selector considers (the policy's own by
-// default; others only where a ReferenceGrant permits it).
-func (m *engine) selectTargets(sp *egv1a1.SecurityPolicy, sel egv1a1.TargetSelector, targets map[string]metav1.Object) []metav1.Object {
+// default; others only where a ReferenceGrant permits it), and the
+// cross-namespace references it makes.
+func selectTargets(sc *scope.Scope, res *resolver, sp *egv1a1.SecurityPolicy, sel egv1a1.TargetSelector,
+	targets map[string]metav1.Object) ([]metav1.Object, []model.Reference) {
 	if sel.Group != nil && *sel.Group != gwv1.GroupName {
-		return nil
+		return nil, nil
 	}
 	selector, err := metav1.LabelSelectorAsSelector(&metav1.LabelSelector{MatchLabels: sel.MatchLabels, MatchExpressions: sel.MatchExpressions})
 	if err != nil {
-		return nil // an invalid selector selects nothing; the policy then targets nothing
+		return nil, nil // an invalid selector selects nothing; the policy then targets nothing
 	}
 	inNamespace := func(ns string) bool { return ns == sp.Namespace }
 	if sel.Namespaces != nil {
@@ -132,15 +140,16 @@ func (m *engine) selectTargets(sp *egv1a1.SecurityPolicy, sel egv1a1.TargetSelec
 		case egv1a1.TargetNamespaceFromSelector:
 			nsSel, err := metav1.LabelSelectorAsSelector(sel.Namespaces.Selector)
 			if err != nil || sel.Namespaces.Selector == nil {
-				return nil
+				return nil, nil
 			}
 			inNamespace = func(ns string) bool {
-				n := m.namespaces[ns]
+				n := sc.Namespaces[ns]
 				return n != nil && nsSel.Matches(labels.Set(n.Labels))
 			}
 		}
 	}
 	var out []metav1.Object
+	var refs []model.Reference
 	for key, obj := range targets {
 		if !strings.HasPrefix(key, string(sel.Kind)+"/") {
 			continue
@@ -151,16 +160,17 @@ func (m *engine) selectTargets(sp *egv1a1.SecurityPolicy, sel egv1a1.TargetSelec
 		if obj.GetNamespace() != sp.Namespace {
 			to := v1alpha1.ObjectRef{Kind: string(sel.Kind), Namespace: obj.GetNamespace(), Name: obj.GetName()}
 			from := v1alpha1.ObjectRef{Kind: "SecurityPolicy", Namespace: sp.Namespace, Name: sp.Name}
-			if !m.refs.add(from, egv1a1.GroupName, to, gwv1.GroupName).Permitted {
+			ref := res.resolve(from, egv1a1.GroupName, to, gwv1.GroupName)
+			refs = append(refs, ref)
+			if !ref.Permitted {
 				continue
 			}
 		}
 		out = append(out, obj)
 	}
-	slices.SortFunc(out, func(a, b metav1.Object) int {
-		return cmp.Or(cmp.Compare(a.GetNamespace(), b.GetNamespace()), cmp.Compare(a.GetName(), b.GetName()))
-	})
-	return out
+	slices.SortFunc(out, scope.CompareNamed)
+	slices.SortFunc(refs, func(a, b model.Reference) int { return scope.CompareRefs(a.To, b.To) })
+	return out, refs
 }
 
 // applicable returns the oldest policy attached to key that its controller
@@ -182,7 +192,7 @@ func rejectedFor(sp *egv1a1.SecurityPolicy, gw *gwv1.Gateway) bool {
 		if a.AncestorRef.Namespace != nil {
 			ns = string(*a.AncestorRef.Namespace)
 		}
-		if string(a.AncestorRef.Name) != gw.Name || ns != gw.Namespace || statusIsStale(a.Conditions, sp.Generation) {
+		if string(a.AncestorRef.Name) != gw.Name || ns != gw.Namespace || scope.StatusIsStale(a.Conditions, sp.Generation) {
 			continue // another gateway's, or for an older spec
 		}
 		if c := meta.FindStatusCondition(a.Conditions, string(gwv1.PolicyConditionAccepted)); c != nil && c.Status == metav1.ConditionFalse {
@@ -200,25 +210,24 @@ type levelPolicy struct {
 
 // effectivePolicies returns the policies that apply to one rule of an
 // attachment: the most specific level's oldest policy, and, when it asks to
-// merge, the closest gateway-side policy it merges into. The less specific
-// policies it replaces are recorded as overridden.
-func (m *engine) effectivePolicies(a attachment, rule routeRule, endpoint string) []levelPolicy {
+// merge, the closest gateway-side policy it merges into; and the less
+// specific policies it replaces.
+func effectivePolicies(idx *policyIndex, a attachment, rule routeRule) (applied []levelPolicy, replaced []*egv1a1.SecurityPolicy) {
 	r, gw := a.route, a.gateway
 	var levels []levelPolicy
 	if rule.name != "" {
-		levels = append(levels, levelPolicy{LevelRouteRule, m.policies.applicable(targetKey(r.kind, r.meta.Namespace, r.meta.Name, rule.name), gw)})
+		levels = append(levels, levelPolicy{LevelRouteRule, idx.applicable(targetKey(r.kind, r.meta.Namespace, r.meta.Name, rule.name), gw)})
 	}
 	levels = append(levels,
-		levelPolicy{LevelRoute, m.policies.applicable(targetKey(r.kind, r.meta.Namespace, r.meta.Name, ""), gw)},
-		levelPolicy{LevelListener, m.policies.applicable(targetKey(kindGateway, gw.Namespace, gw.Name, string(a.listener.Name)), gw)},
-		levelPolicy{LevelGateway, m.policies.applicable(targetKey(kindGateway, gw.Namespace, gw.Name, ""), gw)},
+		levelPolicy{LevelRoute, idx.applicable(targetKey(r.kind, r.meta.Namespace, r.meta.Name, ""), gw)},
+		levelPolicy{LevelListener, idx.applicable(targetKey(scope.KindGateway, gw.Namespace, gw.Name, string(a.listener.Name)), gw)},
+		levelPolicy{LevelGateway, idx.applicable(targetKey(scope.KindGateway, gw.Namespace, gw.Name, ""), gw)},
 	)
-	var out []levelPolicy
 	for i, lp := range levels {
 		if lp.policy == nil {
 			continue
 		}
-		out = append(out, lp)
+		applied = append(applied, lp)
 		routeSide := lp.level == LevelRouteRule || lp.level == LevelRoute
 		merging := routeSide && lp.policy.Spec.MergeType != nil
 		for _, rest := range levels[i+1:] {
@@ -226,60 +235,50 @@ func (m *engine) effectivePolicies(a attachment, rule routeRule, endpoint string
 				continue
 			}
 			if merging && (rest.level == LevelListener || rest.level == LevelGateway) {
-				out = append(out, rest)
+				applied = append(applied, rest)
 				merging = false
 				continue
 			}
-			if m.policies.overridden[rest.policy] == nil {
-				m.policies.overridden[rest.policy] = map[string]bool{}
-			}
-			m.policies.overridden[rest.policy][endpoint] = true
+			replaced = append(replaced, rest.policy)
 		}
 		break
 	}
-	for _, lp := range out {
-		if m.policies.protects[lp.policy] == nil {
-			m.policies.protects[lp.policy] = map[v1alpha1.ObjectRef]bool{}
-		}
-		m.policies.protects[lp.policy][r.ref()] = true
-	}
-	return out
+	return applied, replaced
 }
 
-// modeRank orders authentication modes from weakest to strongest.
-func modeRank(m v1alpha1.AuthenticationMode) int {
-	return slices.Index([]v1alpha1.AuthenticationMode{v1alpha1.AuthenticationNone, v1alpha1.AuthenticationOptional,
-		v1alpha1.AuthenticationDeclared, v1alpha1.AuthenticationRequired}, m)
-}
-
-// authenticationOf is the authentication of an endpoint: that of its
-// weakest forwarding rules (an open path leaves the hostname open); when
-// rules at that level differ, their methods and policies are listed
-// together.
-func (m *engine) authenticationOf(a attachment, backends []v1alpha1.BackendEntry) v1alpha1.Authentication {
-	endpoint := a.gateway.Namespace + "/" + a.gateway.Name + "/" + string(a.listener.Name) + " " + a.route.ref().Namespace + "/" + a.route.ref().Name
+// authenticationOf is the authentication of an endpoint as its
+// SecurityPolicies give it: that of its weakest forwarding rules (an open
+// path leaves the hostname open); when rules at that level differ, their
+// methods and policies are listed together. It also returns how each
+// policy took part.
+func authenticationOf(a attachment, idx *policyIndex) (v1alpha1.Authentication, []policyUse) {
+	at := model.EndpointRef{Gateway: v1alpha1.ObjectRef{Kind: scope.KindGateway, Namespace: a.gateway.Namespace, Name: a.gateway.Name},
+		Listener: string(a.listener.Name), Route: a.route.ref()}
 	var weakest []v1alpha1.Authentication
+	var uses []policyUse
 	for _, rule := range a.route.rules {
 		if len(rule.backends) == 0 {
 			continue
 		}
-		auth := authenticationFrom(m.effectivePolicies(a, rule, endpoint))
+		applied, replaced := effectivePolicies(idx, a, rule)
+		for _, lp := range applied {
+			uses = append(uses, policyUse{policy: lp.policy, at: at})
+		}
+		for _, sp := range replaced {
+			uses = append(uses, policyUse{policy: sp, at: at, overridden: true})
+		}
+		auth := authenticationFrom(applied)
 		switch {
-		case len(weakest) == 0 || modeRank(auth.Mode) < modeRank(weakest[0].Mode):
+		case len(weakest) == 0 || auth.Mode.Rank() < weakest[0].Mode.Rank():
 			weakest = []v1alpha1.Authentication{auth}
-		case modeRank(auth.Mode) == modeRank(weakest[0].Mode):
+		case auth.Mode.Rank() == weakest[0].Mode.Rank():
 			weakest = append(weakest, auth)
 		}
 	}
-	out := v1alpha1.Authentication{Mode: v1alpha1.AuthenticationNone}
-	if len(weakest) > 0 {
-		out = combine(weakest)
+	if len(weakest) == 0 {
+		return v1alpha1.Authentication{Mode: v1alpha1.AuthenticationNone}, uses
 	}
-	out.Declared = m.declaredAuthentication(a.route, backends)
-	if out.Mode == v1alpha1.AuthenticationNone && out.Declared != "" {
-		out.Mode = v1alpha1.AuthenticationDeclared
-	}
-	return out
+	return combine(weakest), uses
 }
 
 // combine joins the authentications of rules of equal strength.
@@ -292,22 +291,11 @@ func combine(auths []v1alpha1.Authentication) v1alpha1.Authentication {
 				out.Methods = append(out.Methods, m)
 			}
 		}
-		out.Policy = joinDistinct(out.Policy, a.Policy)
-		out.AttachedAt = joinDistinct(out.AttachedAt, a.AttachedAt)
-		out.MergedWith = joinDistinct(out.MergedWith, a.MergedWith)
+		out.Policy = scope.JoinDistinct(out.Policy, a.Policy)
+		out.AttachedAt = scope.JoinDistinct(out.AttachedAt, a.AttachedAt)
+		out.MergedWith = scope.JoinDistinct(out.MergedWith, a.MergedWith)
 	}
 	return out
-}
-
-// joinDistinct appends b to the comma-separated list a unless present.
-func joinDistinct(a, b string) string {
-	if b == "" || slices.Contains(strings.Split(a, ", "), b) {
-		return a
-	}
-	if a == "" {
-		return b
-	}
-	return a + ", " + b
 }
 
 // authenticationFrom computes what the applying policies enforce. With a
@@ -339,7 +327,7 @@ func methodsOf(spec *egv1a1.SecurityPolicySpec) ([]string, v1alpha1.Authenticati
 	var methods []string
 	mode := v1alpha1.AuthenticationNone
 	raise := func(m v1alpha1.AuthenticationMode) {
-		if modeRank(m) > modeRank(mode) {
+		if m.Rank() > mode.Rank() {
 			mode = m
 		}
 	}

@@ -1,4 +1,4 @@
-package inventory
+package coverage
 
 import (
 	"cmp"
@@ -13,6 +13,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"netinventory.io/netinventory/api/v1alpha1"
+	"netinventory.io/netinventory/internal/inventory/model"
+	"netinventory.io/netinventory/internal/inventory/scope"
 )
 
 // appLabels are the labels that name an application, in order of
@@ -74,22 +76,16 @@ func (f flowSet) sorted() []v1alpha1.FlowEntry {
 
 // flows derives, from the allow rules of the policies in scope, which
 // namespaces and apps may reach which, on which ports.
-func (m *engine) flows() []v1alpha1.FlowEntry {
+func flows(sc *scope.Scope) []v1alpha1.FlowEntry {
 	set := flowSet{}
-	for i := range m.snap.NetworkPolicies {
-		p := &m.snap.NetworkPolicies[i]
-		if m.inNamespaceScope(p.Namespace) {
-			networkPolicyFlows(set, p)
-		}
+	for _, p := range scope.Of(sc, sc.Snap.NetworkPolicies) {
+		networkPolicyFlows(set, p)
 	}
-	for i := range m.snap.CiliumNetworkPolicies {
-		p := &m.snap.CiliumNetworkPolicies[i]
-		if m.inNamespaceScope(p.Namespace) {
-			ciliumFlows(set, KindCiliumNetworkPolicy+"/"+p.Namespace+"/"+p.Name, p.Namespace, append(api.Rules{p.Spec}, p.Specs...))
-		}
+	for _, p := range scope.Of(sc, sc.Snap.CiliumNetworkPolicies) {
+		ciliumFlows(set, KindCiliumNetworkPolicy+"/"+p.Namespace+"/"+p.Name, p.Namespace, append(api.Rules{p.Spec}, p.Specs...))
 	}
-	for i := range m.snap.CiliumClusterwideNetworkPolicies {
-		p := &m.snap.CiliumClusterwideNetworkPolicies[i]
+	for i := range sc.Snap.CiliumClusterwideNetworkPolicies {
+		p := &sc.Snap.CiliumClusterwideNetworkPolicies[i]
 		ciliumFlows(set, KindCiliumClusterwideNetworkPolicy+"/"+p.Name, "", append(api.Rules{p.Spec}, p.Specs...))
 	}
 	return set.sorted()
@@ -131,14 +127,14 @@ func networkPolicyFlows(set flowSet, p *networkingv1.NetworkPolicy) {
 		}
 		return out
 	}
-	if types[0] {
+	if types[model.Ingress] {
 		for _, r := range p.Spec.Ingress {
 			for _, from := range peers(r.From) {
 				set.add(from, self, ports(r.Ports), policy)
 			}
 		}
 	}
-	if types[1] {
+	if types[model.Egress] {
 		for _, r := range p.Spec.Egress {
 			for _, to := range peers(r.To) {
 				set.add(self, to, ports(r.Ports), policy)

@@ -1,4 +1,4 @@
-package controller
+package snapshot
 
 import (
 	"fmt"
@@ -10,24 +10,32 @@ import (
 	"netinventory.io/netinventory/api/v1alpha1"
 )
 
-// inventoryGVK is the kind of the inventories. The cache holds them
-// unstructured, so that one inventory the typed API cannot decode (stored
-// before a validation rule existed, or written around it) is reported on
-// itself as InvalidSpec instead of stopping the informer of every inventory.
-var inventoryGVK = v1alpha1.GroupVersion.WithKind("NetworkInventory")
+// InventoryGVK is the kind of the inventories. The manager's cache holds
+// them unstructured, so that one inventory the typed API cannot decode
+// (stored before a validation rule existed, or written around it) is
+// reported on itself instead of stopping the informer of every inventory;
+// the plugin reads them the same way.
+var InventoryGVK = v1alpha1.GroupVersion.WithKind("NetworkInventory")
 
-// newInventoryObject returns an empty unstructured NetworkInventory.
-func newInventoryObject() *unstructured.Unstructured {
+// NewInventoryObject returns an empty unstructured NetworkInventory.
+func NewInventoryObject() *unstructured.Unstructured {
 	u := &unstructured.Unstructured{}
-	u.SetGroupVersionKind(inventoryGVK)
+	u.SetGroupVersionKind(InventoryGVK)
 	return u
 }
 
-// decodeInventory converts an unstructured inventory to the typed one. When
+// NewInventoryList returns an empty unstructured NetworkInventoryList.
+func NewInventoryList() *unstructured.UnstructuredList {
+	l := &unstructured.UnstructuredList{}
+	l.SetGroupVersionKind(InventoryGVK.GroupVersion().WithKind(InventoryGVK.Kind + "List"))
+	return l
+}
+
+// DecodeInventory converts an unstructured inventory to the typed one. When
 // the whole object cannot be decoded, it returns an inventory with the
 // metadata and the status that could be (the last inventory computed, kept
 // rather than lost) and the error that makes the spec unusable.
-func decodeInventory(u *unstructured.Unstructured) (*v1alpha1.NetworkInventory, error) {
+func DecodeInventory(u *unstructured.Unstructured) (*v1alpha1.NetworkInventory, error) {
 	ni := &v1alpha1.NetworkInventory{}
 	err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, ni)
 	if err == nil {

@@ -1,4 +1,4 @@
-package inventory
+package coverage
 
 import (
 	"cmp"
@@ -15,6 +15,8 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 
 	"netinventory.io/netinventory/api/v1alpha1"
+	"netinventory.io/netinventory/internal/inventory/model"
+	"netinventory.io/netinventory/internal/inventory/scope"
 )
 
 // Policy kinds.
@@ -37,10 +39,10 @@ type podPolicy struct {
 	// namespaceWide is true for an empty selector.
 	namespaceWide bool
 	// deny is whether the rule puts selected pods into default deny, per
-	// direction (0 ingress, 1 egress).
-	deny [2]bool
+	// direction.
+	deny model.PerDirection
 	// allowAll is whether the rule allows everything in a direction.
-	allowAll [2]bool
+	allowAll model.PerDirection
 	// indexKey is a "key=value" every selected pod carries, "" if none.
 	indexKey string
 	// namespaceOnly is true for a Cilium selector that reads only labels
@@ -68,7 +70,7 @@ func namespaceLevel(sel labels.Selector) bool {
 // policyProblem is a policy the engine could not apply.
 type policyProblem struct {
 	entry  int
-	reason string // InvalidSelector or NotValid
+	reason model.PolicyProblemReason
 	detail string
 }
 
@@ -79,25 +81,19 @@ type compiledPolicies struct {
 	problems []policyProblem
 }
 
-// compilePolicies compiles the network policies in scope, in catalog order
-// (kind, namespace, name).
-func (m *engine) compilePolicies() *compiledPolicies {
+// compilePolicies compiles the network policies in scope, and every
+// clusterwide one, in catalog order (kind, namespace, name).
+func compilePolicies(sc *scope.Scope) *compiledPolicies {
 	c := &compiledPolicies{}
-	for i := range m.snap.CiliumNetworkPolicies {
-		p := &m.snap.CiliumNetworkPolicies[i]
-		if m.inNamespaceScope(p.Namespace) {
-			c.addCilium(KindCiliumNetworkPolicy, p.Namespace, p.Name, p.Spec, p.Specs, &p.Status)
-		}
+	for _, p := range scope.Of(sc, sc.Snap.CiliumNetworkPolicies) {
+		c.addCilium(KindCiliumNetworkPolicy, p.Namespace, p.Name, p.Spec, p.Specs, &p.Status)
 	}
-	for i := range m.snap.CiliumClusterwideNetworkPolicies {
-		p := &m.snap.CiliumClusterwideNetworkPolicies[i]
+	for i := range sc.Snap.CiliumClusterwideNetworkPolicies {
+		p := &sc.Snap.CiliumClusterwideNetworkPolicies[i]
 		c.addCilium(KindCiliumClusterwideNetworkPolicy, "", p.Name, p.Spec, p.Specs, &p.Status)
 	}
-	for i := range m.snap.NetworkPolicies {
-		p := &m.snap.NetworkPolicies[i]
-		if m.inNamespaceScope(p.Namespace) {
-			c.addNetworkPolicy(p)
-		}
+	for _, p := range scope.Of(sc, sc.Snap.NetworkPolicies) {
+		c.addNetworkPolicy(p)
 	}
 	c.sort()
 	return c
@@ -148,7 +144,7 @@ func (c *compiledPolicies) addCilium(kind, namespace, name string, spec *api.Rul
 		rules = append(rules, spec)
 	}
 	rules = append(rules, specs...)
-	var types [2]bool
+	var types model.PerDirection
 	var selectors []string
 	for _, r := range rules {
 		if r == nil {
@@ -166,7 +162,7 @@ func (c *compiledPolicies) addCilium(kind, namespace, name string, spec *api.Rul
 			v    *bool
 		}{{"ingress", r.EnableDefaultDeny.Ingress}, {"egress", r.EnableDefaultDeny.Egress}} {
 			if d.v != nil {
-				e.EnableDefaultDeny = joinDistinct(e.EnableDefaultDeny, fmt.Sprintf("%s=%v", d.name, *d.v))
+				e.EnableDefaultDeny = scope.JoinDistinct(e.EnableDefaultDeny, fmt.Sprintf("%s=%v", d.name, *d.v))
 			}
 		}
 		if r.NodeSelector.LabelSelector != nil {
@@ -177,32 +173,33 @@ func (c *compiledPolicies) addCilium(kind, namespace, name string, spec *api.Rul
 		selectors = append(selectors, ciliumSelectorString(r.EndpointSelector.LabelSelector))
 		sel, err := ciliumSelector(r.EndpointSelector.LabelSelector)
 		if err != nil {
-			c.problems = append(c.problems, policyProblem{entry: idx, reason: "InvalidSelector", detail: err.Error()})
+			c.problems = append(c.problems, policyProblem{entry: idx, reason: model.PolicyInvalidSelector, detail: err.Error()})
 			continue
 		}
 		pp := podPolicy{entry: idx, namespace: namespace, selector: sel, cilium: true,
 			namespaceWide: r.EndpointSelector.LabelSelector != nil && sel.Empty()}
 		// A direction with rules (allow or deny) defaults to deny unless
 		// enableDefaultDeny says false for it.
-		pp.deny[0] = (len(r.Ingress) > 0 || len(r.IngressDeny) > 0) && !isFalse(r.EnableDefaultDeny.Ingress)
-		pp.deny[1] = (len(r.Egress) > 0 || len(r.EgressDeny) > 0) && !isFalse(r.EnableDefaultDeny.Egress)
+		pp.deny[model.Ingress] = (len(r.Ingress) > 0 || len(r.IngressDeny) > 0) && !isFalse(r.EnableDefaultDeny.Ingress)
+		pp.deny[model.Egress] = (len(r.Egress) > 0 || len(r.EgressDeny) > 0) && !isFalse(r.EnableDefaultDeny.Egress)
 		for _, in := range r.Ingress {
-			pp.allowAll[0] = pp.allowAll[0] || ciliumAllowsAll(in.FromEntities, len(in.ToPorts)+len(in.ICMPs))
+			pp.allowAll[model.Ingress] = pp.allowAll[model.Ingress] || ciliumAllowsAll(in.FromEntities, len(in.ToPorts)+len(in.ICMPs))
 		}
 		for _, out := range r.Egress {
-			pp.allowAll[1] = pp.allowAll[1] || ciliumAllowsAll(out.ToEntities, len(out.ToPorts)+len(out.ICMPs)+len(out.ToFQDNs))
+			pp.allowAll[model.Egress] = pp.allowAll[model.Egress] || ciliumAllowsAll(out.ToEntities, len(out.ToPorts)+len(out.ICMPs)+len(out.ToFQDNs))
 		}
 		pp.indexKey = indexKeyCilium(r.EndpointSelector.LabelSelector)
 		pp.namespaceOnly = namespaceLevel(sel)
-		types[0] = types[0] || pp.deny[0]
-		types[1] = types[1] || pp.deny[1]
+		for _, d := range model.Directions {
+			types[d] = types[d] || pp.deny[d]
+		}
 		c.rules = append(c.rules, pp)
 	}
 	if e.Valid == string(metav1.ConditionFalse) {
 		// An invalid Cilium policy enforces nothing.
-		c.problems = append(c.problems, policyProblem{entry: idx, reason: "NotValid", detail: ciliumInvalidMessage(st)})
+		c.problems = append(c.problems, policyProblem{entry: idx, reason: model.PolicyNotValid, detail: ciliumInvalidMessage(st)})
 		c.rules = slices.DeleteFunc(c.rules, func(p podPolicy) bool { return p.entry == idx })
-		types = [2]bool{}
+		types = model.PerDirection{}
 	}
 	e.Selector = joinSelectors(selectors)
 	e.PolicyTypes = policyTypeNames(types)
@@ -229,10 +226,10 @@ func (c *compiledPolicies) addNetworkPolicy(p *networkingv1.NetworkPolicy) {
 	types := effectivePolicyTypes(p)
 	e := v1alpha1.NetworkPolicyEntry{Kind: KindNetworkPolicy, Namespace: p.Namespace, Name: p.Name,
 		IngressRules: int32(len(p.Spec.Ingress)), EgressRules: int32(len(p.Spec.Egress)),
-		PolicyTypes: policyTypeNames(types), Description: purposeOf(p)}
+		PolicyTypes: policyTypeNames(types), Description: scope.PurposeOf(p)}
 	sel, err := metav1.LabelSelectorAsSelector(&p.Spec.PodSelector)
 	if err != nil {
-		c.problems = append(c.problems, policyProblem{entry: idx, reason: "InvalidSelector", detail: err.Error()})
+		c.problems = append(c.problems, policyProblem{entry: idx, reason: model.PolicyInvalidSelector, detail: err.Error()})
 	} else {
 		e.Selector = sel.String()
 		pp := podPolicy{entry: idx, namespace: p.Namespace, selector: sel, namespaceWide: sel.Empty(), deny: types,
@@ -240,10 +237,10 @@ func (c *compiledPolicies) addNetworkPolicy(p *networkingv1.NetworkPolicy) {
 		// An empty rule ({}) allows everything, in the directions the
 		// policy's types say its rules apply to.
 		for _, in := range p.Spec.Ingress {
-			pp.allowAll[0] = pp.allowAll[0] || (types[0] && len(in.From) == 0 && len(in.Ports) == 0)
+			pp.allowAll[model.Ingress] = pp.allowAll[model.Ingress] || (types[model.Ingress] && len(in.From) == 0 && len(in.Ports) == 0)
 		}
 		for _, out := range p.Spec.Egress {
-			pp.allowAll[1] = pp.allowAll[1] || (types[1] && len(out.To) == 0 && len(out.Ports) == 0)
+			pp.allowAll[model.Egress] = pp.allowAll[model.Egress] || (types[model.Egress] && len(out.To) == 0 && len(out.Ports) == 0)
 		}
 		c.rules = append(c.rules, pp)
 	}
@@ -252,20 +249,20 @@ func (c *compiledPolicies) addNetworkPolicy(p *networkingv1.NetworkPolicy) {
 
 // effectivePolicyTypes are the directions a NetworkPolicy isolates: its
 // policyTypes, or when omitted Ingress, plus Egress if it has egress rules.
-func effectivePolicyTypes(p *networkingv1.NetworkPolicy) [2]bool {
+func effectivePolicyTypes(p *networkingv1.NetworkPolicy) model.PerDirection {
 	if len(p.Spec.PolicyTypes) == 0 {
-		return [2]bool{true, len(p.Spec.Egress) > 0}
+		return model.PerDirection{model.Ingress: true, model.Egress: len(p.Spec.Egress) > 0}
 	}
-	return [2]bool{slices.Contains(p.Spec.PolicyTypes, networkingv1.PolicyTypeIngress),
-		slices.Contains(p.Spec.PolicyTypes, networkingv1.PolicyTypeEgress)}
+	return model.PerDirection{model.Ingress: slices.Contains(p.Spec.PolicyTypes, networkingv1.PolicyTypeIngress),
+		model.Egress: slices.Contains(p.Spec.PolicyTypes, networkingv1.PolicyTypeEgress)}
 }
 
-func policyTypeNames(types [2]bool) []string {
+func policyTypeNames(types model.PerDirection) []string {
 	var out []string
-	if types[0] {
+	if types[model.Ingress] {
 		out = append(out, string(networkingv1.PolicyTypeIngress))
 	}
-	if types[1] {
+	if types[model.Egress] {
 		out = append(out, string(networkingv1.PolicyTypeEgress))
 	}
 	return out

@@ -1,4 +1,4 @@
-package inventory
+package exposure
 
 import (
 	"cmp"
@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"netinventory.io/netinventory/api/v1alpha1"
+	"netinventory.io/netinventory/internal/inventory/scope"
 )
 
 // Labels Envoy Gateway puts on the Services of the proxies of a Gateway.
@@ -20,21 +21,17 @@ const (
 // cluster: LoadBalancer Services, and NodePort Services. A LoadBalancer
 // Service opens node ports too unless allocateLoadBalancerNodePorts is
 // false.
-func (m *engine) serviceEntries() []v1alpha1.ServiceEntry {
+func serviceEntries(sc *scope.Scope) []v1alpha1.ServiceEntry {
 	var out []v1alpha1.ServiceEntry
-	for i := range m.snap.Services {
-		svc := &m.snap.Services[i]
-		if !m.inNamespaceScope(svc.Namespace) {
-			continue
-		}
+	for _, svc := range scope.Of(sc, sc.Snap.Services) {
 		if svc.Spec.Type != corev1.ServiceTypeLoadBalancer && svc.Spec.Type != corev1.ServiceTypeNodePort {
 			continue
 		}
 		e := v1alpha1.ServiceEntry{
 			Namespace: svc.Namespace, Name: svc.Name, Type: string(svc.Spec.Type),
-			SourceRanges: svc.Spec.LoadBalancerSourceRanges, Purpose: purposeOf(svc),
+			SourceRanges: svc.Spec.LoadBalancerSourceRanges, Purpose: scope.PurposeOf(svc),
 		}
-		e.Exposure = m.serviceExposure(svc)
+		e.Exposure = serviceExposure(sc, svc)
 		for _, ing := range svc.Status.LoadBalancer.Ingress {
 			if ing.IP != "" {
 				e.ExternalAddresses = append(e.ExternalAddresses, ing.IP)
@@ -77,14 +74,14 @@ func opensNodePorts(svc *corev1.Service) bool {
 // serviceExposure classifies a Service. A proxy Service Envoy Gateway made
 // for a Gateway has that Gateway's exposure unless a rule or annotation
 // classifies the Service itself.
-func (m *engine) serviceExposure(svc *corev1.Service) v1alpha1.Exposure {
-	exposure, from := m.exposure.classify(kindService, svc)
-	if from != ExposureFromDefault {
+func serviceExposure(sc *scope.Scope, svc *corev1.Service) v1alpha1.Exposure {
+	exposure, from := sc.Exposure.Classify(scope.KindService, svc)
+	if from != scope.ExposureFromDefault {
 		return exposure
 	}
 	name, ns := svc.Labels[labelOwningGatewayName], svc.Labels[labelOwningGatewayNamespace]
-	if gw := m.gateways[types.NamespacedName{Namespace: ns, Name: name}]; name != "" && gw != nil {
-		exposure, _ = m.exposure.classify(kindGateway, gw)
+	if gw := sc.Gateways[types.NamespacedName{Namespace: ns, Name: name}]; name != "" && gw != nil {
+		exposure, _ = sc.Exposure.Classify(scope.KindGateway, gw)
 	}
 	return exposure
 }

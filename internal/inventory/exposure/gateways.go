@@ -1,4 +1,4 @@
-package inventory
+package exposure
 
 import (
 	"cmp"
@@ -9,18 +9,23 @@ import (
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"netinventory.io/netinventory/api/v1alpha1"
+	"netinventory.io/netinventory/internal/inventory/scope"
 )
 
 // gatewayEntries describes the Gateways in scope, sorted by namespace and
-// name.
-func (m *engine) gatewayEntries() []v1alpha1.GatewayEntry {
-	var out []v1alpha1.GatewayEntry
-	for i := range m.snap.Gateways {
-		gw := &m.snap.Gateways[i]
-		if !m.inNamespaceScope(gw.Namespace) {
-			continue
+// name, with the number of routes attached to each listener.
+func gatewayEntries(sc *scope.Scope, atts []attachment) []v1alpha1.GatewayEntry {
+	attached := map[string]map[string]bool{} // listener key -> routes
+	for _, a := range atts {
+		key := a.gateway.Namespace + "/" + a.gateway.Name + "/" + string(a.listener.Name)
+		if attached[key] == nil {
+			attached[key] = map[string]bool{}
 		}
-		exposure, from := m.exposure.classify(kindGateway, gw)
+		attached[key][a.route.kind+"/"+a.route.meta.Namespace+"/"+a.route.meta.Name] = true
+	}
+	var out []v1alpha1.GatewayEntry
+	for _, gw := range scope.Of(sc, sc.Snap.Gateways) {
+		exposure, from := sc.Exposure.Classify(scope.KindGateway, gw)
 		e := v1alpha1.GatewayEntry{
 			Namespace:      gw.Namespace,
 			Name:           gw.Name,
@@ -29,10 +34,12 @@ func (m *engine) gatewayEntries() []v1alpha1.GatewayEntry {
 			Exposure:       exposure,
 			ExposureSource: from,
 			Programmed:     conditionStatus(gw.Status.Conditions, string(gwv1.GatewayConditionProgrammed)),
-			Purpose:        purposeOf(gw),
+			Purpose:        scope.PurposeOf(gw),
 		}
 		for _, l := range gw.Spec.Listeners {
-			e.Listeners = append(e.Listeners, listenerEntry(l))
+			le := listenerEntry(l)
+			le.AttachedRoutes = int32(len(attached[gw.Namespace+"/"+gw.Name+"/"+le.Name]))
+			e.Listeners = append(e.Listeners, le)
 		}
 		out = append(out, e)
 	}

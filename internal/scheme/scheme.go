@@ -1,4 +1,6 @@
-package snapshot
+// Package scheme holds the one runtime.Scheme the operator, the kubectl
+// plugin, the snapshot loader and the test tools share.
+package scheme
 
 import (
 	ciliumv2 "github.com/cilium/cilium/pkg/k8s/apis/cilium.io/v2"

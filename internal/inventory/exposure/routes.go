@@ -1,4 +1,4 @@
-package inventory
+package exposure
 
 import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -46,6 +46,7 @@ func (r *route) exposesBackends() bool {
 	return false
 }
 
+// sectionName is a section name as written, "" when unset.
 func sectionName(n *gwv1.SectionName) string {
 	if n == nil {
 		return ""

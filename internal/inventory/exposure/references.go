@@ -1,4 +1,4 @@
-package inventory
+package exposure
 
 import (
 	"cmp"
@@ -10,17 +10,17 @@ import (
 
 	"netinventory.io/netinventory/api/v1alpha1"
 	"netinventory.io/netinventory/internal/inventory/model"
+	"netinventory.io/netinventory/internal/inventory/scope"
 )
 
 // grantIndex answers whether a ReferenceGrant permits a cross-namespace
-// reference, and counts the references each grant permits.
+// reference.
 type grantIndex struct {
 	byNamespace map[string][]*gwv1.ReferenceGrant
-	used        map[string]int32
 }
 
 func newGrantIndex(grants []gwv1.ReferenceGrant) *grantIndex {
-	g := &grantIndex{byNamespace: map[string][]*gwv1.ReferenceGrant{}, used: map[string]int32{}}
+	g := &grantIndex{byNamespace: map[string][]*gwv1.ReferenceGrant{}}
 	for i := range grants {
 		rg := &grants[i]
 		g.byNamespace[rg.Namespace] = append(g.byNamespace[rg.Namespace], rg)
@@ -53,61 +53,67 @@ func (g *grantIndex) permit(fromGroup, fromKind, fromNS, toGroup, toKind, toNS, 
 	return ""
 }
 
-// referenceTracker records references once each and checks them against
-// the grants and the objects that exist.
-type referenceTracker struct {
+// resolver checks references against the grants and the objects that
+// exist. It records nothing: each phase keeps the references it makes.
+type resolver struct {
 	grants *grantIndex
-	exists func(group, kind, namespace, name string) (exists, checked bool)
-	seen   map[string]bool
-	refs   []model.Reference
+	sc     *scope.Scope
 }
 
-// add records a reference and returns it resolved.
-func (t *referenceTracker) add(from v1alpha1.ObjectRef, fromGroup string, to v1alpha1.ObjectRef, toGroup string) model.Reference {
+func newResolver(sc *scope.Scope) *resolver {
+	return &resolver{grants: newGrantIndex(sc.Snap.ReferenceGrants), sc: sc}
+}
+
+// resolve returns a reference, checked.
+func (r *resolver) resolve(from v1alpha1.ObjectRef, fromGroup string, to v1alpha1.ObjectRef, toGroup string) model.Reference {
 	ref := model.Reference{From: from, FromGroup: fromGroup, To: to, ToGroup: toGroup, Permitted: true, Exists: true}
-	if exists, checked := t.exists(toGroup, to.Kind, to.Namespace, to.Name); checked {
+	if exists, checked := r.sc.Exists(toGroup, to.Kind, to.Namespace, to.Name); checked {
 		ref.Exists = exists
 	}
 	if from.Namespace != to.Namespace {
 		ref.CrossNamespace = true
-		ref.Grant = t.grants.permit(fromGroup, from.Kind, from.Namespace, toGroup, to.Kind, to.Namespace, to.Name)
+		ref.Grant = r.grants.permit(fromGroup, from.Kind, from.Namespace, toGroup, to.Kind, to.Namespace, to.Name)
 		ref.Permitted = ref.Grant != ""
-	}
-	key := fmt.Sprintf("%s|%v|%s|%v", fromGroup, from, toGroup, to)
-	if !t.seen[key] {
-		t.seen[key] = true
-		t.refs = append(t.refs, ref)
-		if ref.Grant != "" {
-			t.grants.used[ref.Grant]++
-		}
 	}
 	return ref
 }
 
-// sorted returns the references recorded, sorted.
-func (t *referenceTracker) sorted() []model.Reference {
-	out := slices.Clone(t.refs)
-	slices.SortFunc(out, func(a, b model.Reference) int {
-		return cmp.Or(compareRefs(a.From, b.From), compareRefs(a.To, b.To))
+// mergeReferences returns the references, once each, sorted.
+func mergeReferences(lists ...[]model.Reference) []model.Reference {
+	var out []model.Reference
+	seen := map[string]bool{}
+	for _, list := range lists {
+		for _, ref := range list {
+			key := fmt.Sprintf("%s|%v|%s|%v", ref.FromGroup, ref.From, ref.ToGroup, ref.To)
+			if !seen[key] {
+				seen[key] = true
+				out = append(out, ref)
+			}
+		}
+	}
+	slices.SortStableFunc(out, func(a, b model.Reference) int {
+		return cmp.Or(scope.CompareRefs(a.From, b.From), scope.CompareRefs(a.To, b.To))
 	})
 	return out
 }
 
-func compareRefs(a, b v1alpha1.ObjectRef) int {
-	return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Name, b.Name))
+// grantUsage counts the references each grant (namespace/name) permits.
+func grantUsage(refs []model.Reference) map[string]int32 {
+	used := map[string]int32{}
+	for _, ref := range refs {
+		if ref.Grant != "" {
+			used[ref.Grant]++
+		}
+	}
+	return used
 }
 
 // referenceGrantEntries describes the grants in scope, with how many
-// references each permits; call after every reference is recorded.
-func (m *engine) referenceGrantEntries() []v1alpha1.ReferenceGrantEntry {
+// references each permits.
+func referenceGrantEntries(sc *scope.Scope, used map[string]int32) []v1alpha1.ReferenceGrantEntry {
 	var out []v1alpha1.ReferenceGrantEntry
-	for i := range m.snap.ReferenceGrants {
-		rg := &m.snap.ReferenceGrants[i]
-		if !m.inNamespaceScope(rg.Namespace) {
-			continue
-		}
-		e := v1alpha1.ReferenceGrantEntry{Namespace: rg.Namespace, Name: rg.Name,
-			References: m.grants.used[rg.Namespace+"/"+rg.Name]}
+	for _, rg := range scope.Of(sc, sc.Snap.ReferenceGrants) {
+		e := v1alpha1.ReferenceGrantEntry{Namespace: rg.Namespace, Name: rg.Name, References: used[rg.Namespace+"/"+rg.Name]}
 		for _, f := range rg.Spec.From {
 			e.From = append(e.From, v1alpha1.GrantFrom{Group: string(f.Group), Kind: string(f.Kind), Namespace: string(f.Namespace)})
 		}
@@ -118,7 +124,7 @@ func (m *engine) referenceGrantEntries() []v1alpha1.ReferenceGrantEntry {
 			}
 			e.To = append(e.To, to)
 		}
-		e.Purpose = purposeOf(rg)
+		e.Purpose = scope.PurposeOf(rg)
 		if e.Purpose == "" {
 			e.Purpose = grantPurpose(e)
 		}

@@ -1,7 +1,6 @@
-package inventory
+package coverage
 
 import (
-	"cmp"
 	"slices"
 	"strings"
 
@@ -10,6 +9,7 @@ import (
 
 	"netinventory.io/netinventory/api/v1alpha1"
 	"netinventory.io/netinventory/internal/inventory/model"
+	"netinventory.io/netinventory/internal/inventory/scope"
 )
 
 // ruleBucket indexes the compiled rules of one namespace ("" for
@@ -48,8 +48,8 @@ func indexRules(rules []podPolicy) map[string]*ruleBucket {
 	return out
 }
 
-// coverage evaluates every running pod in scope against the policies.
-type coverage struct {
+// isolation evaluates every running pod in scope against the policies.
+type isolation struct {
 	policies *compiledPolicies
 	buckets  map[string]*ruleBucket
 	pods     []model.PodCoverage
@@ -57,13 +57,13 @@ type coverage struct {
 	selected []int32
 }
 
-// computeCoverage decides, per pod and direction, whether it is selected,
-// in default deny, and restricted. hostNetwork pods are left out of policy
+// isolate decides, per pod and direction, whether it is selected, in
+// default deny, and restricted. hostNetwork pods are left out of policy
 // evaluation: pod policies do not apply to them.
-func (m *engine) computeCoverage(pols *compiledPolicies) *coverage {
-	c := &coverage{policies: pols, buckets: indexRules(pols.rules), selected: make([]int32, len(pols.entries))}
-	names := make([]string, 0, len(m.podsByNamespace))
-	for ns := range m.podsByNamespace {
+func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
+	c := &isolation{policies: pols, buckets: indexRules(pols.rules), selected: make([]int32, len(pols.entries))}
+	names := make([]string, 0, len(sc.Pods))
+	for ns := range sc.Pods {
 		names = append(names, ns)
 	}
 	slices.Sort(names)
@@ -72,7 +72,7 @@ func (m *engine) computeCoverage(pols *compiledPolicies) *coverage {
 		lastPod[i] = -1
 	}
 	total := 0
-	for _, pods := range m.podsByNamespace {
+	for _, pods := range sc.Pods {
 		total += len(pods)
 	}
 	c.pods = make([]model.PodCoverage, 0, total)
@@ -80,15 +80,13 @@ func (m *engine) computeCoverage(pols *compiledPolicies) *coverage {
 	var candidates, selectedBy []int
 	identity := &ciliumIdentity{}
 	for _, ns := range names {
-		perNamespace := c.namespaceRules(m, ns)
-		pods := slices.Clone(m.podsByNamespace[ns])
-		slices.SortFunc(pods, func(a, b *corev1.Pod) int { return cmp.Compare(a.Name, b.Name) })
-		for _, p := range pods {
+		perNamespace := c.namespaceRules(sc, ns)
+		for _, p := range sc.Pods[ns] { // sorted by name
 			pc := model.PodCoverage{Namespace: p.Namespace, Name: p.Name, HostNetwork: p.Spec.HostNetwork}
 			if !pc.HostNetwork {
 				candidates = append(c.candidates(candidates[:0], p), perNamespace...)
-				var allowAll [2]bool
-				identity.pod, identity.namespace = p, m.namespaces[p.Namespace]
+				var allowAll model.PerDirection
+				identity.pod, identity.namespace = p, sc.Namespaces[p.Namespace]
 				selectedBy = selectedBy[:0]
 				for _, ri := range candidates {
 					r := &pols.rules[ri]
@@ -103,7 +101,7 @@ func (m *engine) computeCoverage(pols *compiledPolicies) *coverage {
 					if !ok {
 						continue
 					}
-					for d := range 2 {
+					for _, d := range model.Directions {
 						pc.DefaultDeny[d] = pc.DefaultDeny[d] || r.deny[d]
 						allowAll[d] = allowAll[d] || r.allowAll[d]
 					}
@@ -113,7 +111,7 @@ func (m *engine) computeCoverage(pols *compiledPolicies) *coverage {
 						selectedBy = append(selectedBy, r.entry)
 					}
 				}
-				for d := range 2 {
+				for _, d := range model.Directions {
 					pc.Isolated[d] = pc.DefaultDeny[d] && !allowAll[d]
 				}
 				if len(selectedBy) > 0 {
@@ -129,9 +127,9 @@ func (m *engine) computeCoverage(pols *compiledPolicies) *coverage {
 
 // namespaceRules returns the namespace-level rules (of the namespace and
 // clusterwide) that select the pods of a namespace.
-func (c *coverage) namespaceRules(m *engine, namespace string) []int {
+func (c *isolation) namespaceRules(sc *scope.Scope, namespace string) []int {
 	var out []int
-	identity := &ciliumIdentity{pod: &corev1.Pod{}, namespace: m.namespaces[namespace]}
+	identity := &ciliumIdentity{pod: &corev1.Pod{}, namespace: sc.Namespaces[namespace]}
 	identity.pod.Namespace = namespace
 	for _, bucket := range []string{namespace, ""} {
 		if b := c.buckets[bucket]; b != nil {
@@ -163,7 +161,7 @@ func (a *indexArena) store(v []int) []int {
 // candidates appends the rules that may select a pod: those of its
 // namespace and the clusterwide ones, unindexed or indexed by one of its
 // labels.
-func (c *coverage) candidates(out []int, p *corev1.Pod) []int {
+func (c *isolation) candidates(out []int, p *corev1.Pod) []int {
 	for _, ns := range []string{p.Namespace, ""} {
 		b := c.buckets[ns]
 		if b == nil {
@@ -180,97 +178,6 @@ func (c *coverage) candidates(out []int, p *corev1.Pod) []int {
 		}
 	}
 	return out
-}
-
-// namespaceDetail accumulates one namespace's coverage.
-type namespaceDetail struct {
-	entry                      v1alpha1.NamespaceEntry
-	onlyCilium, onlyKubernetes []string
-	namespaceWideDeny          bool
-}
-
-// coverageEntries computes the namespaces' coverage, priorities, policy
-// counts, and the policy catalog with the pods each selects.
-func (m *engine) coverageEntries(md *model.Model) {
-	pols := m.compilePolicies()
-	cov := m.computeCoverage(pols)
-	md.Pods = cov.pods
-	for i := range pols.entries {
-		pols.entries[i].SelectedPods = cov.selected[i]
-	}
-	md.NetworkPolicies = pols.entries
-	for _, p := range pols.problems {
-		e := pols.entries[p.entry]
-		md.PolicyProblems = append(md.PolicyProblems, model.PolicyProblem{
-			Policy: v1alpha1.ObjectRef{Kind: e.Kind, Namespace: e.Namespace, Name: e.Name}, Reason: p.reason, Detail: p.detail})
-	}
-
-	details := map[string]*namespaceDetail{}
-	for name := range m.inScope {
-		details[name] = &namespaceDetail{entry: v1alpha1.NamespaceEntry{Name: name}}
-	}
-	for _, e := range pols.entries {
-		if d := details[e.Namespace]; d != nil {
-			switch e.Kind {
-			case KindCiliumNetworkPolicy:
-				d.entry.CiliumPolicies++
-			case KindNetworkPolicy:
-				d.entry.NetworkPolicies++
-			}
-		}
-	}
-	for _, r := range pols.rules {
-		if d := details[r.namespace]; d != nil && r.namespaceWide && (r.deny[0] || r.deny[1]) {
-			d.namespaceWideDeny = true
-		}
-	}
-	for _, pc := range cov.pods {
-		d := details[pc.Namespace]
-		d.entry.Pods++
-		if pc.HostNetwork {
-			d.entry.HostNetworkPods++
-			continue
-		}
-		if pc.Isolated[0] {
-			d.entry.IsolatedIngress++
-		}
-		if pc.Isolated[1] {
-			d.entry.IsolatedEgress++
-		}
-		if len(pc.SelectedBy) > 0 && !pc.Isolated[0] && !pc.Isolated[1] {
-			d.entry.SelectedNotIsolated++
-		}
-		byCilium := slices.ContainsFunc(pc.SelectedBy, func(i int) bool { return pols.entries[i].Kind == KindCiliumNetworkPolicy })
-		byKubernetes := slices.ContainsFunc(pc.SelectedBy, func(i int) bool { return pols.entries[i].Kind == KindNetworkPolicy })
-		if byCilium && !byKubernetes {
-			d.onlyCilium = append(d.onlyCilium, pc.Name)
-		}
-		if byKubernetes && !byCilium {
-			d.onlyKubernetes = append(d.onlyKubernetes, pc.Name)
-		}
-	}
-	backsPublic := map[string]bool{}
-	for _, e := range md.Endpoints {
-		if e.Exposure != v1alpha1.ExposurePublic {
-			continue
-		}
-		for _, b := range e.Backends {
-			if b.Permitted {
-				backsPublic[b.Namespace] = true
-			}
-		}
-	}
-	for name, d := range details {
-		d.entry.Coverage = coverageState(&d.entry, d.namespaceWideDeny)
-		d.entry.Priority, d.entry.PriorityReason = m.namespacePriority(name, d.entry.Pods-d.entry.HostNetworkPods, backsPublic[name])
-		md.Namespaces = append(md.Namespaces, d.entry)
-		if d.entry.CiliumPolicies > 0 && d.entry.NetworkPolicies > 0 && (len(d.onlyCilium) > 0 || len(d.onlyKubernetes) > 0) {
-			md.Disagreements = append(md.Disagreements, model.KindDisagreement{Namespace: name,
-				OnlyCilium: d.onlyCilium, OnlyNetworkPolicy: d.onlyKubernetes})
-		}
-	}
-	slices.SortFunc(md.Namespaces, func(a, b v1alpha1.NamespaceEntry) int { return cmp.Compare(a.Name, b.Name) })
-	slices.SortFunc(md.Disagreements, func(a, b model.KindDisagreement) int { return cmp.Compare(a.Namespace, b.Namespace) })
 }
 
 // coverageState summarises a namespace; see the CoverageState constants.

@@ -1,0 +1,85 @@
+package coverage
+
+import (
+	"cmp"
+	"slices"
+
+	"netinventory.io/netinventory/api/v1alpha1"
+	"netinventory.io/netinventory/internal/inventory/model"
+	"netinventory.io/netinventory/internal/inventory/scope"
+)
+
+// namespaceDetail accumulates one namespace's coverage.
+type namespaceDetail struct {
+	entry                      v1alpha1.NamespaceEntry
+	onlyCilium, onlyKubernetes []string
+	namespaceWideDeny          bool
+}
+
+// namespaces sums up the pods' isolation per namespace in scope: counts,
+// coverage state, priority, and where Cilium and Kubernetes policies
+// select different pods.
+func namespaces(sc *scope.Scope, pols *compiledPolicies, iso *isolation, backsPublic map[string]bool) ([]v1alpha1.NamespaceEntry, []model.KindDisagreement) {
+	details := map[string]*namespaceDetail{}
+	for _, name := range sc.NamespacesInScope() {
+		details[name] = &namespaceDetail{entry: v1alpha1.NamespaceEntry{Name: name}}
+	}
+	for _, e := range pols.entries {
+		if d := details[e.Namespace]; d != nil {
+			switch e.Kind {
+			case KindCiliumNetworkPolicy:
+				d.entry.CiliumPolicies++
+			case KindNetworkPolicy:
+				d.entry.NetworkPolicies++
+			}
+		}
+	}
+	for _, r := range pols.rules {
+		if d := details[r.namespace]; d != nil && r.namespaceWide && r.deny.Any() {
+			d.namespaceWideDeny = true
+		}
+	}
+	for _, pc := range iso.pods {
+		details[pc.Namespace].add(pc, pols)
+	}
+	var out []v1alpha1.NamespaceEntry
+	var disagreements []model.KindDisagreement
+	for _, name := range sc.NamespacesInScope() {
+		d := details[name]
+		d.entry.Coverage = coverageState(&d.entry, d.namespaceWideDeny)
+		d.entry.Priority, d.entry.PriorityReason = sc.Priorities.Of(sc.Namespaces[name], d.entry.Pods-d.entry.HostNetworkPods, backsPublic[name])
+		out = append(out, d.entry)
+		if d.entry.CiliumPolicies > 0 && d.entry.NetworkPolicies > 0 && (len(d.onlyCilium) > 0 || len(d.onlyKubernetes) > 0) {
+			disagreements = append(disagreements, model.KindDisagreement{Namespace: name,
+				OnlyCilium: d.onlyCilium, OnlyNetworkPolicy: d.onlyKubernetes})
+		}
+	}
+	slices.SortFunc(out, func(a, b v1alpha1.NamespaceEntry) int { return cmp.Compare(a.Name, b.Name) })
+	return out, disagreements
+}
+
+// add counts one pod.
+func (d *namespaceDetail) add(pc model.PodCoverage, pols *compiledPolicies) {
+	d.entry.Pods++
+	if pc.HostNetwork {
+		d.entry.HostNetworkPods++
+		return
+	}
+	if pc.Isolated[model.Ingress] {
+		d.entry.IsolatedIngress++
+	}
+	if pc.Isolated[model.Egress] {
+		d.entry.IsolatedEgress++
+	}
+	if len(pc.SelectedBy) > 0 && !pc.Isolated.Any() {
+		d.entry.SelectedNotIsolated++
+	}
+	byCilium := slices.ContainsFunc(pc.SelectedBy, func(i int) bool { return pols.entries[i].Kind == KindCiliumNetworkPolicy })
+	byKubernetes := slices.ContainsFunc(pc.SelectedBy, func(i int) bool { return pols.entries[i].Kind == KindNetworkPolicy })
+	if byCilium && !byKubernetes {
+		d.onlyCilium = append(d.onlyCilium, pc.Name)
+	}
+	if byKubernetes && !byCilium {
+		d.onlyKubernetes = append(d.onlyKubernetes, pc.Name)
+	}
+}

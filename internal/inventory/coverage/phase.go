@@ -1,0 +1,46 @@
+// Package coverage is the engine's coverage phase: it compiles the network
+// policies in scope (NetworkPolicies, CiliumNetworkPolicies and clusterwide
+// policies), decides per pod and direction whether policies isolate it, as
+// Kubernetes and Cilium enforce them, and sums that up per namespace, with
+// priorities and the flows the policies allow. It returns values; it
+// changes nothing it reads.
+package coverage
+
+import (
+	"netinventory.io/netinventory/api/v1alpha1"
+	"netinventory.io/netinventory/internal/inventory/model"
+	"netinventory.io/netinventory/internal/inventory/scope"
+)
+
+// Result is what the coverage phase computes. Every list is sorted.
+type Result struct {
+	Namespaces []v1alpha1.NamespaceEntry
+	// NetworkPolicies is the policy catalog, with the pods each selects.
+	NetworkPolicies []v1alpha1.NetworkPolicyEntry
+	// Pods is the isolation of every active pod in scope.
+	Pods           []model.PodCoverage
+	PolicyProblems []model.PolicyProblem
+	Disagreements  []model.KindDisagreement
+	Flows          []v1alpha1.FlowEntry
+}
+
+// Compute runs the coverage phase; backsPublic names the namespaces that
+// back a public endpoint (their gaps are more urgent).
+func Compute(sc *scope.Scope, backsPublic map[string]bool) *Result {
+	pols := compilePolicies(sc)
+	iso := isolate(sc, pols)
+	catalog := make([]v1alpha1.NetworkPolicyEntry, len(pols.entries))
+	for i, e := range pols.entries {
+		e.SelectedPods = iso.selected[i]
+		catalog[i] = e
+	}
+	var problems []model.PolicyProblem
+	for _, p := range pols.problems {
+		e := catalog[p.entry]
+		problems = append(problems, model.PolicyProblem{
+			Policy: v1alpha1.ObjectRef{Kind: e.Kind, Namespace: e.Namespace, Name: e.Name}, Reason: p.reason, Detail: p.detail})
+	}
+	namespaces, disagreements := namespaces(sc, pols, iso, backsPublic)
+	return &Result{Namespaces: namespaces, NetworkPolicies: catalog, Pods: iso.pods, PolicyProblems: problems,
+		Disagreements: disagreements, Flows: flows(sc)}
+}
