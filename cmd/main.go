@@ -38,13 +38,7 @@ func main() {
 		log.Error(err, "reading the kubeconfig")
 		os.Exit(1)
 	}
-	mgr, err := controller.NewManager(cfg, o)
-	if err != nil {
-		log.Error(err, "building the manager")
-		os.Exit(1)
-	}
-	log.Info("starting manager")
-	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
+	if err := controller.Run(ctrl.SetupSignalHandler(), cfg, o); err != nil {
 		log.Error(err, "running the manager")
 		os.Exit(1)
 	}

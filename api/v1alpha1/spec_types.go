@@ -129,8 +129,10 @@ const (
 
 // PrioritySpec sets how urgent the gaps of each namespace are. A namespace's
 // priority is, in order: the first class that names or selects it; Low for
-// a system namespace; High for one that backs a public endpoint or runs at
-// least ManyPodsThreshold pods; Medium otherwise.
+// a system namespace; otherwise Medium, raised one step (to High) when it
+// backs a public endpoint or runs at least ManyPodsThreshold pods, and two
+// steps (to Critical) when it does both. A class whose selector cannot be
+// parsed matches by name only and is reported (the SpecProblems condition).
 type PrioritySpec struct {
 	// Namespaces are classes of namespaces with a priority, tried in order.
 	// +optional

@@ -185,7 +185,7 @@ func firstErr(a, b error) error {
 
 func gaps(m *md, st *v1alpha1.NetworkInventoryStatus) {
 	m.printf("## Gaps and Recommendations\n\n")
-	for _, p := range []v1alpha1.Priority{v1alpha1.PriorityCritical, v1alpha1.PriorityHigh, v1alpha1.PriorityMedium, v1alpha1.PriorityLow} {
+	for _, p := range v1alpha1.Priorities {
 		m.printf("### %s\n\n", map[v1alpha1.Priority]string{v1alpha1.PriorityCritical: "Critical Gaps", v1alpha1.PriorityHigh: "High Priority",
 			v1alpha1.PriorityMedium: "Medium Priority", v1alpha1.PriorityLow: "Low Priority"}[p])
 		n := 0

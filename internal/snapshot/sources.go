@@ -3,7 +3,6 @@ package snapshot
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	ciliumv2 "github.com/cilium/cilium/pkg/k8s/apis/cilium.io/v2"
 	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
@@ -95,24 +94,24 @@ const gatewayGroup = gwv1.GroupName
 
 // Sources are all the kinds the inventory reads, in a fixed order.
 var Sources = []*Source{
-	source("", "Namespace", []string{"v1"}, false, false, func(s *Snapshot) *[]corev1.Namespace { return &s.Namespaces }),
-	source("", "Pod", []string{"v1"}, false, true, func(s *Snapshot) *[]corev1.Pod { return &s.Pods }),
-	source("", "Service", []string{"v1"}, false, true, func(s *Snapshot) *[]corev1.Service { return &s.Services }),
-	source(networkingv1.GroupName, "NetworkPolicy", []string{"v1"}, false, true,
+	source("", "Namespace", "namespaces", []string{"v1"}, false, false, func(s *Snapshot) *[]corev1.Namespace { return &s.Namespaces }),
+	source("", "Pod", "pods", []string{"v1"}, false, true, func(s *Snapshot) *[]corev1.Pod { return &s.Pods }),
+	source("", "Service", "services", []string{"v1"}, false, true, func(s *Snapshot) *[]corev1.Service { return &s.Services }),
+	source(networkingv1.GroupName, "NetworkPolicy", "networkpolicies", []string{"v1"}, false, true,
 		func(s *Snapshot) *[]networkingv1.NetworkPolicy { return &s.NetworkPolicies }),
-	source(gatewayGroup, "Gateway", []string{"v1", "v1beta1"}, true, true, func(s *Snapshot) *[]gwv1.Gateway { return &s.Gateways }),
-	source(gatewayGroup, "HTTPRoute", []string{"v1", "v1beta1"}, true, true, func(s *Snapshot) *[]gwv1.HTTPRoute { return &s.HTTPRoutes }),
-	source(gatewayGroup, "GRPCRoute", []string{"v1"}, true, true, func(s *Snapshot) *[]gwv1.GRPCRoute { return &s.GRPCRoutes }),
-	source(gatewayGroup, "TLSRoute", []string{"v1", "v1alpha3", "v1alpha2"}, true, true, func(s *Snapshot) *[]gwv1.TLSRoute { return &s.TLSRoutes }),
-	source(gatewayGroup, "TCPRoute", []string{"v1", "v1alpha2"}, true, true, func(s *Snapshot) *[]gwv1.TCPRoute { return &s.TCPRoutes }),
-	source(gatewayGroup, "UDPRoute", []string{"v1", "v1alpha2"}, true, true, func(s *Snapshot) *[]gwv1.UDPRoute { return &s.UDPRoutes }),
-	source(gatewayGroup, "ReferenceGrant", []string{"v1", "v1beta1"}, true, true,
+	source(gatewayGroup, "Gateway", "gateways", []string{"v1", "v1beta1"}, true, true, func(s *Snapshot) *[]gwv1.Gateway { return &s.Gateways }),
+	source(gatewayGroup, "HTTPRoute", "httproutes", []string{"v1", "v1beta1"}, true, true, func(s *Snapshot) *[]gwv1.HTTPRoute { return &s.HTTPRoutes }),
+	source(gatewayGroup, "GRPCRoute", "grpcroutes", []string{"v1"}, true, true, func(s *Snapshot) *[]gwv1.GRPCRoute { return &s.GRPCRoutes }),
+	source(gatewayGroup, "TLSRoute", "tlsroutes", []string{"v1", "v1alpha3", "v1alpha2"}, true, true, func(s *Snapshot) *[]gwv1.TLSRoute { return &s.TLSRoutes }),
+	source(gatewayGroup, "TCPRoute", "tcproutes", []string{"v1", "v1alpha2"}, true, true, func(s *Snapshot) *[]gwv1.TCPRoute { return &s.TCPRoutes }),
+	source(gatewayGroup, "UDPRoute", "udproutes", []string{"v1", "v1alpha2"}, true, true, func(s *Snapshot) *[]gwv1.UDPRoute { return &s.UDPRoutes }),
+	source(gatewayGroup, "ReferenceGrant", "referencegrants", []string{"v1", "v1beta1"}, true, true,
 		func(s *Snapshot) *[]gwv1.ReferenceGrant { return &s.ReferenceGrants }),
-	source(egv1a1.GroupName, "SecurityPolicy", []string{"v1alpha1"}, true, true,
+	source(egv1a1.GroupName, "SecurityPolicy", "securitypolicies", []string{"v1alpha1"}, true, true,
 		func(s *Snapshot) *[]egv1a1.SecurityPolicy { return &s.SecurityPolicies }),
-	source(ciliumv2.CustomResourceDefinitionGroup, "CiliumNetworkPolicy", []string{"v2"}, true, true,
+	source(ciliumv2.CustomResourceDefinitionGroup, "CiliumNetworkPolicy", "ciliumnetworkpolicies", []string{"v2"}, true, true,
 		func(s *Snapshot) *[]ciliumv2.CiliumNetworkPolicy { return &s.CiliumNetworkPolicies }),
-	source(ciliumv2.CustomResourceDefinitionGroup, "CiliumClusterwideNetworkPolicy", []string{"v2"}, true, false,
+	source(ciliumv2.CustomResourceDefinitionGroup, "CiliumClusterwideNetworkPolicy", "ciliumclusterwidenetworkpolicies", []string{"v2"}, true, false,
 		func(s *Snapshot) *[]ciliumv2.CiliumClusterwideNetworkPolicy {
 			return &s.CiliumClusterwideNetworkPolicies
 		}),
@@ -128,11 +127,11 @@ func SourceFor(gk schema.GroupKind) *Source {
 	return nil
 }
 
-// source declares a source kind whose objects are kept, in their first
+// source declares a source kind, with its plural resource name, whose objects are kept, in their first
 // version's Go type T, in the Snapshot field that field returns.
-func source[T any](group, kind string, versions []string, optional, namespaced bool, field func(*Snapshot) *[]T) *Source {
+func source[T any](group, kind, resource string, versions []string, optional, namespaced bool, field func(*Snapshot) *[]T) *Source {
 	return &Source{
-		Group: group, Kind: kind, Resource: resourceOf(kind), Versions: versions, Optional: optional, Namespaced: namespaced,
+		Group: group, Kind: kind, Resource: resource, Versions: versions, Optional: optional, Namespaced: namespaced,
 		add: func(s *Snapshot, obj runtime.Object) error {
 			v, err := convert[T](obj)
 			if err != nil {
@@ -169,15 +168,6 @@ func convert[T any](obj runtime.Object) (*T, error) {
 		return nil, err
 	}
 	return v, nil
-}
-
-// resourceOf returns the plural resource name of a source kind.
-func resourceOf(kind string) string {
-	r := strings.ToLower(kind)
-	if strings.HasSuffix(r, "policy") {
-		return strings.TrimSuffix(r, "y") + "ies"
-	}
-	return r + "s"
 }
 
 // CRDName is the name of the CustomResourceDefinition that serves an

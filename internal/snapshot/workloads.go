@@ -18,51 +18,13 @@ import (
 // carry the template's labels, service account and hostNetwork, and are
 // Running. Use it as Loader.Other.
 func WorkloadPods(s *Snapshot, u *unstructured.Unstructured) (bool, error) {
-	gvk := u.GroupVersionKind()
-	var template *corev1.PodTemplateSpec
-	replicas := int32(1)
-	into := func(obj runtime.Object) error {
-		return runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, obj)
-	}
-	switch gvk.GroupKind() {
-	case schema.GroupKind{Group: "apps", Kind: "Deployment"}:
-		var d appsv1.Deployment
-		if err := into(&d); err != nil {
-			return true, err
-		}
-		template, replicas = &d.Spec.Template, replicasOf(d.Spec.Replicas)
-	case schema.GroupKind{Group: "apps", Kind: "StatefulSet"}:
-		var d appsv1.StatefulSet
-		if err := into(&d); err != nil {
-			return true, err
-		}
-		template, replicas = &d.Spec.Template, replicasOf(d.Spec.Replicas)
-	case schema.GroupKind{Group: "apps", Kind: "ReplicaSet"}:
-		var d appsv1.ReplicaSet
-		if err := into(&d); err != nil {
-			return true, err
-		}
-		template, replicas = &d.Spec.Template, replicasOf(d.Spec.Replicas)
-	case schema.GroupKind{Group: "apps", Kind: "DaemonSet"}:
-		var d appsv1.DaemonSet
-		if err := into(&d); err != nil {
-			return true, err
-		}
-		template = &d.Spec.Template
-	case schema.GroupKind{Group: "batch", Kind: "Job"}:
-		var j batchv1.Job
-		if err := into(&j); err != nil {
-			return true, err
-		}
-		template, replicas = &j.Spec.Template, replicasOf(j.Spec.Parallelism)
-	case schema.GroupKind{Group: "batch", Kind: "CronJob"}:
-		var j batchv1.CronJob
-		if err := into(&j); err != nil {
-			return true, err
-		}
-		template = &j.Spec.JobTemplate.Spec.Template
-	default:
+	read, ok := workloadKinds[u.GroupVersionKind().GroupKind()]
+	if !ok {
 		return false, nil
+	}
+	template, replicas, err := read(u)
+	if err != nil {
+		return true, err
 	}
 	ns := u.GetNamespace()
 	if ns == "" {
@@ -75,6 +37,41 @@ func WorkloadPods(s *Snapshot, u *unstructured.Unstructured) (bool, error) {
 		s.Pods = append(s.Pods, p)
 	}
 	return true, nil
+}
+
+// workloadKinds read, per workload kind, its pod template and how many pods
+// it runs.
+var workloadKinds = map[schema.GroupKind]func(*unstructured.Unstructured) (*corev1.PodTemplateSpec, int32, error){
+	{Group: "apps", Kind: "Deployment"}: workload(func(d *appsv1.Deployment) (*corev1.PodTemplateSpec, int32) {
+		return &d.Spec.Template, replicasOf(d.Spec.Replicas)
+	}),
+	{Group: "apps", Kind: "StatefulSet"}: workload(func(d *appsv1.StatefulSet) (*corev1.PodTemplateSpec, int32) {
+		return &d.Spec.Template, replicasOf(d.Spec.Replicas)
+	}),
+	{Group: "apps", Kind: "ReplicaSet"}: workload(func(d *appsv1.ReplicaSet) (*corev1.PodTemplateSpec, int32) {
+		return &d.Spec.Template, replicasOf(d.Spec.Replicas)
+	}),
+	{Group: "apps", Kind: "DaemonSet"}: workload(func(d *appsv1.DaemonSet) (*corev1.PodTemplateSpec, int32) {
+		return &d.Spec.Template, 1
+	}),
+	{Group: "batch", Kind: "Job"}: workload(func(j *batchv1.Job) (*corev1.PodTemplateSpec, int32) {
+		return &j.Spec.Template, replicasOf(j.Spec.Parallelism)
+	}),
+	{Group: "batch", Kind: "CronJob"}: workload(func(j *batchv1.CronJob) (*corev1.PodTemplateSpec, int32) {
+		return &j.Spec.JobTemplate.Spec.Template, 1
+	}),
+}
+
+// workload reads a workload of type T from an unstructured object.
+func workload[T any](template func(*T) (*corev1.PodTemplateSpec, int32)) func(*unstructured.Unstructured) (*corev1.PodTemplateSpec, int32, error) {
+	return func(u *unstructured.Unstructured) (*corev1.PodTemplateSpec, int32, error) {
+		obj := new(T)
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, obj); err != nil {
+			return nil, 0, err
+		}
+		t, n := template(obj)
+		return t, n, nil
+	}
 }
 
 func replicasOf(r *int32) int32 {

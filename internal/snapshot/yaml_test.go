@@ -159,18 +159,6 @@ spec: {exposure: {default: Internal}}
 	}
 }
 
-func TestResourceNames(t *testing.T) {
-	want := map[string]string{
-		"Gateway": "gateways", "SecurityPolicy": "securitypolicies",
-		"CiliumClusterwideNetworkPolicy": "ciliumclusterwidenetworkpolicies", "ReferenceGrant": "referencegrants",
-	}
-	for kind, res := range want {
-		if got := resourceOf(kind); got != res {
-			t.Errorf("resourceOf(%s) = %s, want %s", kind, got, res)
-		}
-	}
-}
-
 func unjoin(err error) []error {
 	if err == nil {
 		return nil

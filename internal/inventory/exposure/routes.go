@@ -1,6 +1,8 @@
 package exposure
 
 import (
+	"slices"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
@@ -59,34 +61,24 @@ func routesOf(s *snapshot.Snapshot) []*route {
 	var out []*route
 	for i := range s.HTTPRoutes {
 		r := &s.HTTPRoutes[i]
-		rt := &route{kind: "HTTPRoute", meta: &r.ObjectMeta, parents: r.Spec.ParentRefs, hostnames: r.Spec.Hostnames,
-			hasHostnames: true, status: r.Status.Parents}
-		for _, rule := range r.Spec.Rules {
-			rr := routeRule{name: sectionName(rule.Name)}
-			for _, b := range rule.BackendRefs {
-				rr.backends = append(rr.backends, b.BackendRef)
-			}
-			for _, f := range rule.Filters {
-				if f.Type == gwv1.HTTPRouteFilterRequestRedirect {
-					rr.redirect = true
-				}
-			}
-			rt.rules = append(rt.rules, rr)
+		rules := forwardingRules(r.Spec.Rules, func(x gwv1.HTTPRouteRule) (*gwv1.SectionName, []gwv1.BackendRef) {
+			return x.Name, backendRefs(x.BackendRefs, func(b gwv1.HTTPBackendRef) gwv1.BackendRef { return b.BackendRef })
+		})
+		for j, rule := range r.Spec.Rules {
+			rules[j].redirect = slices.ContainsFunc(rule.Filters, func(f gwv1.HTTPRouteFilter) bool {
+				return f.Type == gwv1.HTTPRouteFilterRequestRedirect
+			})
 		}
-		out = append(out, rt)
+		out = append(out, &route{kind: "HTTPRoute", meta: &r.ObjectMeta, parents: r.Spec.ParentRefs, hostnames: r.Spec.Hostnames,
+			hasHostnames: true, status: r.Status.Parents, rules: rules})
 	}
 	for i := range s.GRPCRoutes {
 		r := &s.GRPCRoutes[i]
-		rt := &route{kind: "GRPCRoute", meta: &r.ObjectMeta, parents: r.Spec.ParentRefs, hostnames: r.Spec.Hostnames,
-			hasHostnames: true, status: r.Status.Parents}
-		for _, rule := range r.Spec.Rules {
-			rr := routeRule{name: sectionName(rule.Name)}
-			for _, b := range rule.BackendRefs {
-				rr.backends = append(rr.backends, b.BackendRef)
-			}
-			rt.rules = append(rt.rules, rr)
-		}
-		out = append(out, rt)
+		out = append(out, &route{kind: "GRPCRoute", meta: &r.ObjectMeta, parents: r.Spec.ParentRefs, hostnames: r.Spec.Hostnames,
+			hasHostnames: true, status: r.Status.Parents,
+			rules: forwardingRules(r.Spec.Rules, func(x gwv1.GRPCRouteRule) (*gwv1.SectionName, []gwv1.BackendRef) {
+				return x.Name, backendRefs(x.BackendRefs, func(b gwv1.GRPCBackendRef) gwv1.BackendRef { return b.BackendRef })
+			})})
 	}
 	for i := range s.TLSRoutes {
 		r := &s.TLSRoutes[i]
@@ -107,8 +99,17 @@ func routesOf(s *snapshot.Snapshot) []*route {
 	return out
 }
 
-// forwardingRules turns rules that only name backends (TLS, TCP and UDP
-// routes') into routeRules.
+// backendRefs returns the BackendRefs of a rule's typed backend references.
+func backendRefs[B any](refs []B, of func(B) gwv1.BackendRef) []gwv1.BackendRef {
+	out := make([]gwv1.BackendRef, len(refs))
+	for i, b := range refs {
+		out[i] = of(b)
+	}
+	return out
+}
+
+// forwardingRules turns a route's rules, by their name and backends, into
+// routeRules.
 func forwardingRules[R any](rules []R, of func(R) (*gwv1.SectionName, []gwv1.BackendRef)) []routeRule {
 	out := make([]routeRule, 0, len(rules))
 	for _, rule := range rules {

@@ -158,56 +158,31 @@ func CrossNamespaceReferenceWithoutGrant(m *model.Model) []v1alpha1.Finding {
 
 // UnusedReferenceGrant: a ReferenceGrant no reference relies on.
 func UnusedReferenceGrant(m *model.Model) []v1alpha1.Finding {
-	var out []v1alpha1.Finding
-	for _, g := range m.ReferenceGrants {
-		if g.References > 0 {
-			continue
-		}
-		out = append(out, v1alpha1.Finding{
-			Priority: v1alpha1.PriorityLow, Subject: g.Namespace + "/" + g.Name,
-			Object:         &v1alpha1.ObjectRef{Kind: "ReferenceGrant", Namespace: g.Namespace, Name: g.Name},
-			Message:        fmt.Sprintf("ReferenceGrant %s/%s permits no reference that exists (%s)", g.Namespace, g.Name, g.Purpose),
-			Recommendation: "Delete it, or check the from group/kind/namespace of the references it was meant for.",
-		})
-	}
-	return out
+	return where(m.ReferenceGrants, func(g v1alpha1.ReferenceGrantEntry) (v1alpha1.Finding, bool) {
+		return objectFinding(v1alpha1.PriorityLow, "ReferenceGrant", g.Namespace, g.Name,
+			fmt.Sprintf("permits no reference that exists (%s)", g.Purpose),
+			"Delete it, or check the from group/kind/namespace of the references it was meant for."), g.References == 0
+	})
 }
 
 // SecurityPolicyTargetsNothing: a SecurityPolicy none of whose targets
 // exists or whose selectors match nothing: it protects nothing.
 func SecurityPolicyTargetsNothing(m *model.Model) []v1alpha1.Finding {
-	var out []v1alpha1.Finding
-	for _, p := range m.SecurityPolicies {
-		if p.TargetsFound > 0 {
-			continue
-		}
-		out = append(out, v1alpha1.Finding{
-			Priority: v1alpha1.PriorityMedium, Subject: p.Namespace + "/" + p.Name,
-			Object: &v1alpha1.ObjectRef{Kind: "SecurityPolicy", Namespace: p.Namespace, Name: p.Name},
-			Message: fmt.Sprintf("SecurityPolicy %s/%s targets nothing that exists (%s): what it was meant to protect is not protected by it",
-				p.Namespace, p.Name, strings.Join(p.Targets, ", ")),
-			Recommendation: "Fix its targetRefs or targetSelectors (targets must be in the policy's namespace unless selected with namespaces and a ReferenceGrant).",
-		})
-	}
-	return out
+	return where(m.SecurityPolicies, func(p model.SecurityPolicy) (v1alpha1.Finding, bool) {
+		return objectFinding(v1alpha1.PriorityMedium, "SecurityPolicy", p.Namespace, p.Name,
+			fmt.Sprintf("targets nothing that exists (%s): what it was meant to protect is not protected by it", strings.Join(p.Targets, ", ")),
+			"Fix its targetRefs or targetSelectors (targets must be in the policy's namespace unless selected with namespaces and a ReferenceGrant)."), p.TargetsFound == 0
+	})
 }
 
 // SecurityPolicyOverridden: a gateway- or route-level SecurityPolicy that a
 // more specific one replaces on some endpoints.
 func SecurityPolicyOverridden(m *model.Model) []v1alpha1.Finding {
-	var out []v1alpha1.Finding
-	for _, p := range m.SecurityPolicies {
-		if len(p.OverriddenFor) == 0 {
-			continue
-		}
-		out = append(out, v1alpha1.Finding{
-			Priority: v1alpha1.PriorityLow, Subject: p.Namespace + "/" + p.Name,
-			Object:         &v1alpha1.ObjectRef{Kind: "SecurityPolicy", Namespace: p.Namespace, Name: p.Name},
-			Message:        fmt.Sprintf("SecurityPolicy %s/%s is replaced by a more specific policy on %s", p.Namespace, p.Name, named(endpointNames(p.OverriddenFor), 3)),
-			Recommendation: "Check the more specific policy enforces at least as much; set mergeType on it to merge instead of replace.",
-		})
-	}
-	return out
+	return where(m.SecurityPolicies, func(p model.SecurityPolicy) (v1alpha1.Finding, bool) {
+		return objectFinding(v1alpha1.PriorityLow, "SecurityPolicy", p.Namespace, p.Name,
+			"is replaced by a more specific policy on "+named(endpointNames(p.OverriddenFor), 3),
+			"Check the more specific policy enforces at least as much; set mergeType on it to merge instead of replace."), len(p.OverriddenFor) > 0
+	})
 }
 
 // NodePortExposure: a Service opening a port on every node. NodePort
@@ -238,6 +213,25 @@ func NodePortExposure(m *model.Model) []v1alpha1.Finding {
 		out = append(out, f)
 	}
 	return out
+}
+
+// where returns the findings of the items for which finding says true.
+func where[T any](items []T, finding func(T) (v1alpha1.Finding, bool)) []v1alpha1.Finding {
+	var out []v1alpha1.Finding
+	for _, item := range items {
+		if f, ok := finding(item); ok {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// objectFinding is a finding about one object, its subject the object's
+// namespace/name and its message led by "Kind namespace/name".
+func objectFinding(p v1alpha1.Priority, kind, namespace, name, message, recommendation string) v1alpha1.Finding {
+	return v1alpha1.Finding{Priority: p, Subject: namespace + "/" + name,
+		Object:  &v1alpha1.ObjectRef{Kind: kind, Namespace: namespace, Name: name},
+		Message: fmt.Sprintf("%s %s/%s %s", kind, namespace, name, message), Recommendation: recommendation}
 }
 
 // endpointNames renders endpoint references.
