@@ -4,10 +4,15 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 )
+
+// rejoinRetry is how often Run tries to build a new manager while the API
+// server is unreachable.
+const rejoinRetry = 2 * time.Second
 
 // Run builds and runs the manager until ctx ends. When the leader loses its
 // Lease (the API server was unreachable for longer than the renew
@@ -16,8 +21,20 @@ import (
 // process: an API server outage is recovered from without a restart.
 func Run(ctx context.Context, cfg *rest.Config, o ManagerOptions) error {
 	log := ctrl.Log.WithName("setup")
+	rejoining := false
 	for {
 		mgr, err := NewManager(cfg, o)
+		if err != nil && rejoining {
+			// The API server is still away: building a manager reads its
+			// discovery information. Try again until it is back.
+			log.Info("cannot build the manager yet; retrying", "error", err.Error())
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(rejoinRetry):
+				continue
+			}
+		}
 		if err != nil {
 			return err
 		}
@@ -29,6 +46,7 @@ func Run(ctx context.Context, cfg *rest.Config, o ManagerOptions) error {
 		case err != nil && strings.Contains(err.Error(), "leader election lost"):
 			log.Info("leadership lost; rejoining the election with a new manager")
 			o.SkipNameValidation = true // the same controller again, in this process
+			rejoining = true
 		case err != nil:
 			return err
 		default:

@@ -11,17 +11,6 @@ import (
 	"netinventory.io/netinventory/internal/inventory"
 )
 
-// The label values every inventory has a series for, zero or not, in the
-// order the API declares them. They mirror the API's enums: a value added
-// there is added here.
-var (
-	exposures           = []v1alpha1.Exposure{v1alpha1.ExposurePublic, v1alpha1.ExposureInternal}
-	authenticationModes = []v1alpha1.AuthenticationMode{v1alpha1.AuthenticationNone, v1alpha1.AuthenticationRequired,
-		v1alpha1.AuthenticationOptional, v1alpha1.AuthenticationDeclared}
-	coverageStates = []v1alpha1.CoverageState{v1alpha1.CoverageCovered, v1alpha1.CoveragePartial, v1alpha1.CoverageSelectedNotIsolated,
-		v1alpha1.CoverageDefaultDeny, v1alpha1.CoverageHostNetworkOnly, v1alpha1.CoverageNone, v1alpha1.CoverageEmpty}
-)
-
 // The per-inventory gauges; the first label of each is the inventory.
 var (
 	findingsDesc = prometheus.NewDesc("netinventory_findings",
@@ -116,9 +105,9 @@ func (c *inventoryCollector) Collect(ch chan<- prometheus.Metric) {
 
 // samplesOf computes the series of a recompute: findings open and
 // acknowledged by priority and rule (only those that exist), endpoints by
-// exposure and authentication and namespaces by coverage (every
-// combination, zero or not), and the pods not isolated per namespace and
-// direction.
+// exposure and authentication and namespaces by coverage (every value the
+// API lists, zero or not, and any other that occurs), and the pods not
+// isolated per namespace and direction.
 func samplesOf(res *inventory.Result) []sample {
 	open, acked := newTally(findingsDesc), newTally(acknowledgedDesc)
 	for _, f := range res.Findings {
@@ -129,8 +118,8 @@ func samplesOf(res *inventory.Result) []sample {
 		t.add(1, string(f.Priority), f.Rule)
 	}
 	endpoints := newTally(endpointsDesc)
-	for _, e := range exposures {
-		for _, m := range authenticationModes {
+	for _, e := range v1alpha1.Exposures {
+		for _, m := range v1alpha1.AuthenticationModes {
 			endpoints.add(0, string(e), string(m))
 		}
 	}
@@ -138,7 +127,7 @@ func samplesOf(res *inventory.Result) []sample {
 		endpoints.add(1, string(e.Exposure), string(e.Authentication.Mode))
 	}
 	namespaces, notIsolated := newTally(namespacesDesc), newTally(podsNotIsolatedDesc)
-	for _, s := range coverageStates {
+	for _, s := range v1alpha1.CoverageStates {
 		namespaces.add(0, string(s))
 	}
 	for _, ns := range res.Model.Namespaces {

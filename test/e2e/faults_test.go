@@ -97,6 +97,9 @@ func TestFaults(t *testing.T) {
 	sa := c.installChart(t)
 	run(t, c.env, "go", "run", "./hack/fixture", "-crds", "", "test/fixtures/homelab")
 	leaseFlags := []string{"--leader-election-lease-duration=15s", "--leader-election-renew-deadline=10s", "--leader-election-retry-period=2s"}
+	if _, err := buildManager(); err != nil { // not part of the start time
+		t.Fatal(err)
+	}
 	start := time.Now()
 	mgr := startManagerProc(t, "manager", sa, chartNamespace, 18481, 18480, leaseFlags...)
 	mgr.waitReadyz(t, true, 90*time.Second)
@@ -131,7 +134,7 @@ spec:
 			{"httproutes.gateway.networking.k8s.io", "", ""},
 			{"securitypolicies.gateway.envoyproxy.io", "", ""},
 			{"pods", "", `{"status":{"podIP":"10.244.9.%d"}}`},
-			{"services", "", `{"status":{"loadBalancer":{"ingress":[{"ip":"192.0.2.%d"}]}}}`},
+			{"services", "envoy-external -n network", `{"status":{"loadBalancer":{"ingress":[{"ip":"192.0.2.%d"}]}}}`},
 			{"namespaces", "monitoring", condition("NamespaceDeletionContentFailure")},
 		}
 		begin := time.Now()
