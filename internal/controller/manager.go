@@ -40,6 +40,9 @@ type ManagerOptions struct {
 	LeaderElection bool
 	// LeaderElectionNamespace holds the Lease; empty: the pod's namespace.
 	LeaderElectionNamespace string
+	// LeaderElectionIdentity is the identity the Lease is held under;
+	// empty: a new one (see NewIdentity).
+	LeaderElectionIdentity string
 	// LeaseDuration, RenewDeadline and RetryPeriod tune leader election;
 	// zero: controller-runtime's defaults (15 s, 10 s, 2 s).
 	LeaseDuration, RenewDeadline, RetryPeriod time.Duration
@@ -82,6 +85,13 @@ func NewManager(cfg *rest.Config, o ManagerOptions) (ctrl.Manager, error) {
 		if d.v > 0 {
 			*d.dst = &d.v
 		}
+	}
+	if o.LeaderElection {
+		lock, err := leaseLock(cfg, o)
+		if err != nil {
+			return nil, fmt.Errorf("the leader election Lease: %w", err)
+		}
+		opts.LeaderElectionResourceLockInterface = lock
 	}
 	if o.SkipNameValidation {
 		opts.Controller = config.Controller{SkipNameValidation: &o.SkipNameValidation}

@@ -21,6 +21,9 @@ const rejoinRetry = 2 * time.Second
 // process: an API server outage is recovered from without a restart.
 func Run(ctx context.Context, cfg *rest.Config, o ManagerOptions) error {
 	log := ctrl.Log.WithName("setup")
+	if o.LeaderElectionIdentity == "" {
+		o.LeaderElectionIdentity = NewIdentity() // kept across rejoins
+	}
 	rejoining := false
 	for {
 		mgr, err := NewManager(cfg, o)

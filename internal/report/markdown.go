@@ -68,9 +68,9 @@ func orDash(s string) string {
 }
 
 // truncatedNote says when a list holds fewer items than exist.
-func (m *md) truncatedNote(shown int, total int32, truncated bool) {
-	if truncated {
-		m.printf("_%d of %d shown; raise spec.limits to list more._\n\n", shown, total)
+func (m *md) truncatedNote(shown int, b v1alpha1.ListBounds) {
+	if b.Truncated {
+		m.printf("_%d of %d shown; raise spec.limits to list more._\n\n", shown, b.Total)
 	}
 }
 
@@ -121,7 +121,7 @@ func gateways(m *md, st *v1alpha1.NetworkInventoryStatus) {
 			orDash(g.Purpose), strings.Join(dedupe(ports), ", "), g.Programmed})
 	}
 	m.table([]string{"Gateway", "Namespace", "Address", "Exposure", "Purpose", "Listeners", "Programmed"}, rows)
-	m.truncatedNote(len(st.Gateways.Items), st.Gateways.Total, st.Gateways.Truncated)
+	m.truncatedNote(len(st.Gateways.Items), st.Gateways.ListBounds)
 
 	m.printf("### Traffic Flow\n\n```mermaid\ngraph LR\n")
 	for i, g := range st.Gateways.Items {
@@ -226,7 +226,7 @@ func endpoints(m *md, st *v1alpha1.NetworkInventoryStatus) {
 	m.table(header, endpointRows(st, v1alpha1.ExposurePublic))
 	m.printf("### Internal Endpoints\n\nReachable from internal networks only:\n\n")
 	m.table(header, endpointRows(st, v1alpha1.ExposureInternal))
-	m.truncatedNote(len(st.Endpoints.Items), st.Endpoints.Total, st.Endpoints.Truncated)
+	m.truncatedNote(len(st.Endpoints.Items), st.Endpoints.ListBounds)
 
 	var lb, np [][]string
 	for _, s := range st.Services.Items {
@@ -249,5 +249,5 @@ func endpoints(m *md, st *v1alpha1.NetworkInventoryStatus) {
 	m.table([]string{"Service", "Namespace", "External IP", "Ports", "Exposure", "Source Ranges", "Purpose"}, lb)
 	m.printf("### NodePort Services\n\nNodePort Services, and LoadBalancer Services that open node ports too:\n\n")
 	m.table([]string{"Service", "Namespace", "Type", "NodePort", "Purpose"}, np)
-	m.truncatedNote(len(st.Services.Items), st.Services.Total, st.Services.Truncated)
+	m.truncatedNote(len(st.Services.Items), st.Services.ListBounds)
 }

@@ -60,7 +60,7 @@ func securityPolicies(m *md, st *v1alpha1.NetworkInventoryStatus) {
 				where(o.AuthorizationEndpoint), orDash(o.AuthorizationEndpoint), where(o.TokenEndpoint), orDash(o.TokenEndpoint))
 		}
 	}
-	m.truncatedNote(len(st.SecurityPolicies.Items), st.SecurityPolicies.Total, st.SecurityPolicies.Truncated)
+	m.truncatedNote(len(st.SecurityPolicies.Items), st.SecurityPolicies.ListBounds)
 }
 
 // where says whether a URL is in-cluster or external.
@@ -110,7 +110,7 @@ func networkPolicies(m *md, st *v1alpha1.NetworkInventoryStatus) {
 	}
 	m.printf("### Kubernetes NetworkPolicies\n\n")
 	m.table([]string{"Namespace", "Name", "Selector", "Policy Types", "Pods"}, np)
-	m.truncatedNote(len(st.NetworkPolicies.Items), st.NetworkPolicies.Total, st.NetworkPolicies.Truncated)
+	m.truncatedNote(len(st.NetworkPolicies.Items), st.NetworkPolicies.ListBounds)
 }
 
 func referenceGrants(m *md, st *v1alpha1.NetworkInventoryStatus) {
@@ -131,7 +131,7 @@ func referenceGrants(m *md, st *v1alpha1.NetworkInventoryStatus) {
 		rows = append(rows, []string{g.Namespace, code(g.Name), orDash(g.Purpose), strings.Join(from, ", "), strings.Join(to, ", "), fmt.Sprint(g.References)})
 	}
 	m.table([]string{"Namespace", "Name", "Purpose", "From", "To", "References"}, rows)
-	m.truncatedNote(len(st.ReferenceGrants.Items), st.ReferenceGrants.Total, st.ReferenceGrants.Truncated)
+	m.truncatedNote(len(st.ReferenceGrants.Items), st.ReferenceGrants.ListBounds)
 }
 
 // coverageText names a coverage state as the hand-kept document would.
@@ -155,7 +155,7 @@ func coverage(m *md, st *v1alpha1.NetworkInventoryStatus) {
 	}
 	m.table([]string{"Namespace", "Running Pods", "hostNetwork", "CNP Count", "NP Count", "Isolated (in / out)", "Status", "Priority"}, rows)
 	m.printf("Pods on the host network are not subject to pod policies: they are counted apart, neither covered nor uncovered.\n\n")
-	m.truncatedNote(len(st.Namespaces.Items), st.Namespaces.Total, st.Namespaces.Truncated)
+	m.truncatedNote(len(st.Namespaces.Items), st.Namespaces.ListBounds)
 }
 
 func flows(m *md, st *v1alpha1.NetworkInventoryStatus) {
@@ -173,7 +173,7 @@ func flows(m *md, st *v1alpha1.NetworkInventoryStatus) {
 		rows = append(rows, []string{f.From, f.To, orDash(strings.Join(f.Ports, ", ")), strings.Join(f.Policies, ", ")})
 	}
 	m.table([]string{"From", "To", "Ports", "Allowed by"}, rows)
-	m.truncatedNote(len(st.Flows.Items), st.Flows.Total, st.Flows.Truncated)
+	m.truncatedNote(len(st.Flows.Items), st.Flows.ListBounds)
 }
 
 func firstErr(a, b error) error {
@@ -218,7 +218,7 @@ func gaps(m *md, st *v1alpha1.NetworkInventoryStatus) {
 		m.printf("### Acknowledged\n\n")
 		m.table([]string{"Priority", "Rule", "Subject", "Reason", "Until"}, acked)
 	}
-	m.truncatedNote(len(st.Findings.Items), st.Findings.Total, st.Findings.Truncated)
+	m.truncatedNote(len(st.Findings.Items), st.Findings.ListBounds)
 }
 
 func sources(m *md, st *v1alpha1.NetworkInventoryStatus) {

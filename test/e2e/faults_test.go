@@ -93,6 +93,7 @@ func (c *cluster) reflects(t *testing.T, ns string, timeout time.Duration) time.
 // going away, restarts, SIGTERM and a leader that dies. Each case logs the
 // times it measured.
 func TestFaults(t *testing.T) {
+	top := t
 	c := startCluster(t, 12479, 16543)
 	sa := c.installChart(t)
 	run(t, c.env, "go", "run", "./hack/fixture", "-crds", "", "test/fixtures/homelab")
@@ -279,7 +280,8 @@ spec: {namespaceSelector: {matchLabels: {"not a label!": x}}}
 	t.Run("restarted with nothing changed, writes nothing", func(t *testing.T) {
 		before := c.jsonpath("cluster", "{.metadata.resourceVersion}")
 		begin := time.Now()
-		mgr = startManagerProc(t, "manager (restarted)", sa, chartNamespace, 18481, 18480, leaseFlags...)
+		// Owned by the whole test: it is the leader the last case kills.
+		mgr = startManagerProc(top, "manager (restarted)", sa, chartNamespace, 18481, 18480, leaseFlags...)
 		took := mgr.waitReadyz(t, true, 60*time.Second)
 		t.Logf("restarted manager ready (inventory recomputed) %s after start", took.Round(10*time.Millisecond))
 		time.Sleep(3 * time.Second) // a few debounce windows
