@@ -28,11 +28,10 @@ package controller
 // Leader election, in the manager's namespace only (Role
 // netinventory-leader-election): the Lease netinventory.io, which client-go's
 // LeaseLock reads, creates and updates (a create cannot be restricted by
-// name), and the LeaderElection Events it records on that Lease. The chart
-// renders this Role in the release namespace.
+// name); the manager records no Events on it. The chart renders this Role in
+// the release namespace.
 // +kubebuilder:rbac:groups=coordination.k8s.io,namespace=netinventory-system,roleName=netinventory-leader-election,resources=leases,verbs=create
 // +kubebuilder:rbac:groups=coordination.k8s.io,namespace=netinventory-system,roleName=netinventory-leader-election,resources=leases,resourceNames=netinventory.io,verbs=get;update
-// +kubebuilder:rbac:groups="",namespace=netinventory-system,roleName=netinventory-leader-election,resources=events,verbs=create;patch
 
 // The Events on NetworkInventories: they are cluster-scoped, so client-go
 // records their Events in namespace default (Role netinventory-events).

@@ -1266,10 +1266,10 @@ func TestChecksCatchMistakes(t *testing.T) {
 			addRule(d, obj{"nonResourceURLs": []any{"/metrics"}, "verbs": []any{"get"}})
 		}, leastPrivilege},
 		{"lease unrestricted", func(d []obj) {
-			delete(mapping(leaderRole(d), "rules", 2), "resourceNames")
+			delete(mapping(leaderRole(d), "rules", 1), "resourceNames")
 		}, roles},
 		{"lease deletable", func(d []obj) {
-			r := mapping(leaderRole(d), "rules", 2)
+			r := mapping(leaderRole(d), "rules", 1)
 			r["verbs"] = append(list(r, "verbs"), "delete")
 		}, roles},
 		{"events Role in the release namespace", func(d []obj) {

@@ -33,12 +33,10 @@ const (
 
 // wantLeaderElectionRules and wantEventsRules are the Roles' rules, exactly:
 // the Lease netinventory.io (create cannot be restricted by name; get and
-// update are) and the LeaderElection Events in the manager's namespace; the
-// Events on NetworkInventories, core and events.k8s.io, in namespace
+// update are) in the manager's namespace; the Events on NetworkInventories, core and events.k8s.io, in namespace
 // default. A change to the markers that widens them fails here.
 var (
 	wantLeaderElectionRules = []any{
-		obj{"apiGroups": []any{""}, "resources": []any{"events"}, "verbs": []any{"create", "patch"}},
 		obj{"apiGroups": []any{"coordination.k8s.io"}, "resources": []any{"leases"}, "verbs": []any{"create"}},
 		obj{"apiGroups": []any{"coordination.k8s.io"}, "resourceNames": []any{leaseName}, "resources": []any{"leases"}, "verbs": []any{"get", "update"}},
 	}

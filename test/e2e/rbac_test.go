@@ -41,6 +41,7 @@ func checkLeastPrivilege(t *testing.T, c *cluster) {
 		{[]string{"get", "configmaps", "-n", "kube-system"}, false},
 		// Events outside default and its own namespace.
 		{[]string{"create", "events", "-n", "kube-system"}, false},
+		{[]string{"create", "events", "-n", chartNamespace}, false},
 		{[]string{"create", "events.events.k8s.io", "-n", "monitoring"}, false},
 		// Writes to anything but its status.
 		{[]string{"patch", "networkinventories.netinventory.io"}, false},
@@ -61,7 +62,7 @@ func checkLeastPrivilege(t *testing.T, c *cluster) {
 	// Everything it may write, namespace by namespace: nothing beyond the list.
 	allowed := map[string][]string{
 		"":             {"networkinventories.netinventory.io/status", "tokenreviews.authentication.k8s.io", "subjectaccessreviews.authorization.k8s.io"},
-		chartNamespace: {"leases.coordination.k8s.io", "events"},
+		chartNamespace: {"leases.coordination.k8s.io"},
 		"default":      {"events", "events.events.k8s.io"},
 	}
 	// What every authenticated user may write, by the API server's defaults.
