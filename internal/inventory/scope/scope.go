@@ -162,14 +162,30 @@ func isActive(p *corev1.Pod) bool {
 	return p.Status.Phase != corev1.PodSucceeded && p.Status.Phase != corev1.PodFailed
 }
 
-// allNamespaces returns the Namespace objects of a Snapshot plus, for
+// withNameLabel returns a namespace with the kubernetes.io/metadata.name
+// label the API server always sets (manifests often lack it, and selectors
+// match it), as a copy when it has to be added.
+func withNameLabel(ns *corev1.Namespace) *corev1.Namespace {
+	if ns.Labels[corev1.LabelMetadataName] == ns.Name {
+		return ns
+	}
+	c := ns.DeepCopy()
+	if c.Labels == nil {
+		c.Labels = map[string]string{}
+	}
+	c.Labels[corev1.LabelMetadataName] = c.Name
+	return c
+}
+
+// allNamespaces returns the Namespace objects of a Snapshot, each with the
+// label the API server sets on every namespace, plus, for
 // manifests that do not carry them, one implied Namespace (labelled with its
 // name, as the API server does) for each namespace that objects live in.
 func allNamespaces(snap *snapshot.Snapshot) []*corev1.Namespace {
 	out := make([]*corev1.Namespace, 0, len(snap.Namespaces))
 	seen := make(map[string]bool, len(snap.Namespaces))
 	for i := range snap.Namespaces {
-		out = append(out, &snap.Namespaces[i])
+		out = append(out, withNameLabel(&snap.Namespaces[i]))
 		seen[snap.Namespaces[i].Name] = true
 	}
 	snap.EachNamespaced(func(obj metav1.Object) {
