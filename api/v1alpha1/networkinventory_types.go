@@ -22,7 +22,7 @@ import (
 // +kubebuilder:printcolumn:name="Public",type=integer,JSONPath=`.status.summary.publicEndpoints`
 // +kubebuilder:printcolumn:name="Unauthenticated",type=integer,JSONPath=`.status.summary.unauthenticatedEndpoints`
 // +kubebuilder:printcolumn:name="Namespaces",type=integer,JSONPath=`.status.summary.namespaces`,priority=1
-// +kubebuilder:printcolumn:name="Uncovered",type=integer,JSONPath=`.status.summary.uncoveredNamespaces`
+// +kubebuilder:printcolumn:name="Not Isolated",type=integer,JSONPath=`.status.summary.notIsolatedNamespaces`
 // +kubebuilder:printcolumn:name="Critical",type=integer,JSONPath=`.status.summary.findings.critical`
 // +kubebuilder:printcolumn:name="High",type=integer,JSONPath=`.status.summary.findings.high`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`

@@ -74,7 +74,7 @@ type NetworkInventoryStatus struct {
 	// from synced caches is written), SourcesAvailable, and the gap
 	// conditions alerting fires on, True while the gap exists:
 	// CriticalFindings, UnauthenticatedPublicEndpoints, ExposureGaps,
-	// UncoveredNamespaces.
+	// NamespacesNotIsolated, SpecProblems.
 	// +optional
 	// +listType=map
 	// +listMapKey=type
@@ -95,9 +95,10 @@ const (
 	// ConditionUnauthenticatedPublicEndpoints is True while a public
 	// endpoint has no authentication.
 	ConditionUnauthenticatedPublicEndpoints = "UnauthenticatedPublicEndpoints"
-	// ConditionUncoveredNamespaces is True while a namespace with running
-	// pods has no policy isolating them.
-	ConditionUncoveredNamespaces = "UncoveredNamespaces"
+	// ConditionNamespacesNotIsolated is True while a namespace with running
+	// pods has none of them isolated by a policy in either direction, whether
+	// or not policies select them; its message names the most urgent first.
+	ConditionNamespacesNotIsolated = "NamespacesNotIsolated"
 	// ConditionExposureGaps is True while an exposure finding of High or
 	// Critical priority is open; its reason is the worst finding's rule.
 	ConditionExposureGaps = "ExposureGaps"
@@ -136,9 +137,11 @@ type Summary struct {
 	ReferenceGrants int32 `json:"referenceGrants"`
 	// Namespaces is the number of namespaces inventoried.
 	Namespaces int32 `json:"namespaces"`
-	// UncoveredNamespaces is the number of namespaces with running pods and
-	// no policy isolating any of them.
-	UncoveredNamespaces int32 `json:"uncoveredNamespaces"`
+	// NotIsolatedNamespaces is the number of namespaces with running pods
+	// (not on the host network) none of which a policy isolates in either
+	// direction, whether or not policies select them (coverage None or
+	// SelectedNotIsolated).
+	NotIsolatedNamespaces int32 `json:"notIsolatedNamespaces"`
 	// Pods is the number of running and pending pods, hostNetwork pods
 	// included.
 	Pods int32 `json:"pods"`

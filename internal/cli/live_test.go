@@ -84,7 +84,7 @@ func TestReportFromALiveClusterMatchesTheAudit(t *testing.T) {
 			strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	if reported.Status.Summary.Endpoints != audited.Status.Summary.Endpoints ||
-		reported.Status.Summary.UncoveredNamespaces != audited.Status.Summary.UncoveredNamespaces {
+		reported.Status.Summary.NotIsolatedNamespaces != audited.Status.Summary.NotIsolatedNamespaces {
 		t.Errorf("summaries differ: %+v vs %+v", reported.Status.Summary, audited.Status.Summary)
 	}
 }

@@ -24,14 +24,14 @@ func TestCoverageFollowsPolicies(t *testing.T) {
 	applyFixture(t, c, homelab)
 
 	uncovered := func(ni *v1alpha1.NetworkInventory) *metav1.Condition {
-		return meta.FindStatusCondition(ni.Status.Conditions, v1alpha1.ConditionUncoveredNamespaces)
+		return meta.FindStatusCondition(ni.Status.Conditions, v1alpha1.ConditionNamespacesNotIsolated)
 	}
 	eventually(t, 30*time.Second, c, "cluster", func(ni *v1alpha1.NetworkInventory) error {
 		ns := namespaceEntry(ni, "cert-manager")
 		cond := uncovered(ni)
-		if ns == nil || ns.Coverage != v1alpha1.CoverageNone || ni.Status.Summary.UncoveredNamespaces != 9 ||
+		if ns == nil || ns.Coverage != v1alpha1.CoverageNone || ni.Status.Summary.NotIsolatedNamespaces != 9 ||
 			cond == nil || cond.Status != metav1.ConditionTrue || !strings.Contains(cond.Message, "cert-manager") {
-			return fmt.Errorf("cert-manager %+v, condition %+v, uncovered %d", ns, cond, ni.Status.Summary.UncoveredNamespaces)
+			return fmt.Errorf("cert-manager %+v, condition %+v, uncovered %d", ns, cond, ni.Status.Summary.NotIsolatedNamespaces)
 		}
 		return nil
 	})
@@ -49,7 +49,7 @@ func TestCoverageFollowsPolicies(t *testing.T) {
 		if ns == nil || ns.Coverage != v1alpha1.CoverageCovered || ns.IsolatedIngress != 3 || ns.NetworkPolicies != 1 {
 			return fmt.Errorf("cert-manager %+v", ns)
 		}
-		if ni.Status.Summary.UncoveredNamespaces != 8 || cond == nil || strings.Contains(cond.Message, "cert-manager") {
+		if ni.Status.Summary.NotIsolatedNamespaces != 8 || cond == nil || strings.Contains(cond.Message, "cert-manager") {
 			return fmt.Errorf("condition %+v", cond)
 		}
 		if hasFinding(ni, "NamespaceWithoutPolicies", "cert-manager") {

@@ -22,8 +22,8 @@ const (
 	ReasonUnauthenticatedPublicEndpoints = "UnauthenticatedPublicEndpointsFound"
 	ReasonAllPublicEndpointsGuarded      = "AllPublicEndpointsGuarded"
 	ReasonNoExposureGaps                 = "NoExposureGaps"
-	ReasonNamespacesWithoutPolicies      = "NamespacesWithoutPolicies"
-	ReasonAllNamespacesCovered           = "AllNamespacesCovered"
+	ReasonNamespacesNotIsolated          = "NamespacesNotIsolated"
+	ReasonNoNamespaceLeftOpen            = "NoNamespaceLeftOpen"
 	ReasonInvalidSpecFields              = "InvalidSpecFields"
 	ReasonSpecApplied                    = "SpecApplied"
 )
@@ -55,9 +55,9 @@ var gapConditions = []gapCondition{
 		}},
 	{Type: v1alpha1.ConditionExposureGaps, ReasonIsRule: true, None: ReasonNoExposureGaps,
 		FoundText: "exposure gaps of High or Critical priority", NoneText: fixed("no open exposure gap of High or Critical priority")},
-	{Type: v1alpha1.ConditionUncoveredNamespaces, Found: ReasonNamespacesWithoutPolicies, None: ReasonAllNamespacesCovered,
-		FoundText: "namespaces with running pods and no policy isolating them",
-		NoneText:  fixed("every namespace with running pods has policies isolating some of them, or is acknowledged")},
+	{Type: v1alpha1.ConditionNamespacesNotIsolated, Found: ReasonNamespacesNotIsolated, None: ReasonNoNamespaceLeftOpen,
+		FoundText: "namespaces whose running pods no policy isolates in either direction, selected or not",
+		NoneText:  fixed("in every namespace with running pods, policies isolate some pods in at least one direction, or the namespace is acknowledged")},
 	{Type: v1alpha1.ConditionSpecProblems, Found: ReasonInvalidSpecFields, None: ReasonSpecApplied,
 		FoundText: "spec fields that cannot be applied", NoneText: fixed("every field of the spec applies")},
 }

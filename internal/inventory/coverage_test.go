@@ -162,7 +162,7 @@ func TestHostNetworkPodsCountApart(t *testing.T) {
 	if c := res.Status.Namespaces.Items[0].Coverage; c != v1alpha1.CoverageHostNetworkOnly {
 		t.Errorf("only hostNetwork pods: %s", c)
 	}
-	if res.Status.Summary.UncoveredNamespaces != 0 {
+	if res.Status.Summary.NotIsolatedNamespaces != 0 {
 		t.Errorf("a namespace of hostNetwork pods is not uncovered")
 	}
 }

@@ -256,8 +256,8 @@ func TestSeedGapsAndPriorities(t *testing.T) {
 			t.Errorf("%s priority %s, want %s (set by the fixture's spec)", name, prio[name], p)
 		}
 	}
-	if res.Status.Summary.UncoveredNamespaces != 9 {
-		t.Errorf("uncovered namespaces: %d", res.Status.Summary.UncoveredNamespaces)
+	if res.Status.Summary.NotIsolatedNamespaces != 9 {
+		t.Errorf("uncovered namespaces: %d", res.Status.Summary.NotIsolatedNamespaces)
 	}
 }
 

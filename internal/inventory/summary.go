@@ -42,8 +42,8 @@ func summarize(md *model.Model, findings []v1alpha1.Finding) v1alpha1.Summary {
 	for _, ns := range md.Namespaces {
 		s.Pods += ns.Pods
 		s.HostNetworkPods += ns.HostNetworkPods
-		if ns.Coverage == v1alpha1.CoverageNone {
-			s.UncoveredNamespaces++
+		if ns.Coverage == v1alpha1.CoverageNone || ns.Coverage == v1alpha1.CoverageSelectedNotIsolated {
+			s.NotIsolatedNamespaces++
 		}
 	}
 	for _, f := range findings {

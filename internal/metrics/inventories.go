@@ -25,6 +25,9 @@ var (
 	podsNotIsolatedDesc = prometheus.NewDesc("netinventory_pods_not_isolated",
 		"Running pods no policy isolates, per namespace and direction (ingress, egress); hostNetwork pods excluded.",
 		[]string{"inventory", "namespace", "direction"}, nil)
+	namespacesNotIsolatedDesc = prometheus.NewDesc("netinventory_namespaces_not_isolated",
+		"Namespaces with running pods none of which a policy isolates in either direction, selected by policies or not.",
+		[]string{"inventory"}, nil)
 	sinceDesc = prometheus.NewDesc("netinventory_seconds_since_last_successful_recompute",
 		"Seconds since the inventory was last recomputed successfully.", []string{"inventory"}, nil)
 )
@@ -81,7 +84,8 @@ func (c *inventoryCollector) forget(name string) {
 
 // Describe sends the descriptions of the per-inventory gauges.
 func (c *inventoryCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{findingsDesc, acknowledgedDesc, endpointsDesc, namespacesDesc, podsNotIsolatedDesc, sinceDesc} {
+	for _, d := range []*prometheus.Desc{findingsDesc, acknowledgedDesc, endpointsDesc, namespacesDesc, namespacesNotIsolatedDesc,
+		podsNotIsolatedDesc, sinceDesc} {
 		ch <- d
 	}
 }
@@ -140,6 +144,13 @@ func samplesOf(res *inventory.Result) []sample {
 	for _, t := range []*tally{open, acked, endpoints, namespaces, notIsolated} {
 		out = append(out, t.samples...)
 	}
+	leftOpen := 0
+	for _, ns := range res.Model.Namespaces {
+		if ns.Coverage == v1alpha1.CoverageNone || ns.Coverage == v1alpha1.CoverageSelectedNotIsolated {
+			leftOpen++
+		}
+	}
+	out = append(out, sample{desc: namespacesNotIsolatedDesc, value: float64(leftOpen)})
 	return out
 }
 

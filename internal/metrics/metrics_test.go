@@ -61,6 +61,9 @@ netinventory_namespaces{coverage="HostNetworkOnly",inventory="test"} 0
 netinventory_namespaces{coverage="None",inventory="test"} 1
 netinventory_namespaces{coverage="Partial",inventory="test"} 0
 netinventory_namespaces{coverage="SelectedNotIsolated",inventory="test"} 0
+# HELP netinventory_namespaces_not_isolated Namespaces with running pods none of which a policy isolates in either direction, selected by policies or not.
+# TYPE netinventory_namespaces_not_isolated gauge
+netinventory_namespaces_not_isolated{inventory="test"} 1
 # HELP netinventory_pods_not_isolated Running pods no policy isolates, per namespace and direction (ingress, egress); hostNetwork pods excluded.
 # TYPE netinventory_pods_not_isolated gauge
 netinventory_pods_not_isolated{direction="egress",inventory="test",namespace="a"} 3
@@ -123,8 +126,8 @@ func TestTheManagerServesTheInventoryGauges(t *testing.T) {
 	}
 	Observe("served", result())
 	// 2 findings, 1 acknowledged, 8 endpoints, 7 namespaces, 2 pods, 1 age.
-	if n := count(); n != 21 {
-		t.Errorf("the manager's registry serves %d series of the inventory, want 21", n)
+	if n := count(); n != 22 {
+		t.Errorf("the manager's registry serves %d series of the inventory, want 22", n)
 	}
 	Forget("served")
 	if n := count(); n != 0 {

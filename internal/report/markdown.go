@@ -102,10 +102,10 @@ func Markdown(w io.Writer, ni *v1alpha1.NetworkInventory) error {
 
 func summary(m *md, st *v1alpha1.NetworkInventoryStatus) {
 	s := st.Summary
-	m.printf("| Gateways | Endpoints | Public | Unauthenticated | Namespaces | Uncovered | Critical | High | Medium | Low |\n")
+	m.printf("| Gateways | Endpoints | Public | Unauthenticated | Namespaces | Not isolated | Critical | High | Medium | Low |\n")
 	m.printf("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
 	m.printf("| %d | %d | %d | %d | %d | %d | %d | %d | %d | %d |\n\n", s.Gateways, s.Endpoints, s.PublicEndpoints,
-		s.UnauthenticatedEndpoints, s.Namespaces, s.UncoveredNamespaces, s.Findings.Critical, s.Findings.High,
+		s.UnauthenticatedEndpoints, s.Namespaces, s.NotIsolatedNamespaces, s.Findings.Critical, s.Findings.High,
 		s.Findings.Medium, s.Findings.Low)
 }
 

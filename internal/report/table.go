@@ -26,7 +26,7 @@ func Table(w io.Writer, ni *v1alpha1.NetworkInventory) error {
 	s := st.Summary
 	fmt.Fprintf(tw, "INVENTORY\tGATEWAYS\tENDPOINTS\tPUBLIC\tUNAUTHENTICATED\tNAMESPACES\tUNCOVERED\tCRITICAL\tHIGH\tMEDIUM\tLOW\n")
 	fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n\n", ni.Name, s.Gateways, s.Endpoints, s.PublicEndpoints,
-		s.UnauthenticatedEndpoints, s.Namespaces, s.UncoveredNamespaces, s.Findings.Critical, s.Findings.High, s.Findings.Medium, s.Findings.Low)
+		s.UnauthenticatedEndpoints, s.Namespaces, s.NotIsolatedNamespaces, s.Findings.Critical, s.Findings.High, s.Findings.Medium, s.Findings.Low)
 	fmt.Fprintf(tw, "HOSTNAME\tEXPOSURE\tGATEWAY\tPORT\tBACKEND\tAUTHENTICATION\n")
 	for _, e := range st.Endpoints.Items {
 		var backends []string

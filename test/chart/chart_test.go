@@ -94,7 +94,7 @@ var labelValues = map[string][]string{
 var wantAlerts = []string{
 	"NetInventoryCriticalFindings",
 	"NetInventoryPublicEndpointWithoutAuthentication",
-	"NetInventoryUncoveredNamespaces",
+	"NetInventoryNamespacesNotIsolated",
 	"NetInventoryStale",
 }
 
@@ -1384,7 +1384,7 @@ func TestChecksCatchMistakes(t *testing.T) {
 			alertRule(d, 3)["expr"] = `min by (inventory) (netinventory_seconds_since_last_successful_recompute) > 3600`
 		}, alerts},
 		{"no severity", func(d []obj) { delete(mapping(alertRule(d, 2), "labels"), "severity") }, alerts},
-		{"summary without labels", func(d []obj) { mapping(alertRule(d, 2), "annotations")["summary"] = "namespaces uncovered" }, alerts},
+		{"summary without labels", func(d []obj) { mapping(alertRule(d, 2), "annotations")["summary"] = "namespaces not isolated" }, alerts},
 		{"no description", func(d []obj) { delete(mapping(alertRule(d, 3), "annotations"), "description") }, alerts},
 		{"netpol extra ingress port", func(d []obj) {
 			r := mapping(find(d, "NetworkPolicy"), "spec", "ingress", 0)

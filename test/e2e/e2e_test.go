@@ -114,7 +114,7 @@ func TestChartInstallAsAUserRunsIt(t *testing.T) {
 			fields(table, "cluster", 7) == "9"
 	}, "get", "networkinventory", "-o", "wide")
 	header := strings.Fields(strings.SplitN(out, "\n", 2)[0])
-	want := []string{"NAME", "READY", "GATEWAYS", "ENDPOINTS", "PUBLIC", "UNAUTHENTICATED", "NAMESPACES", "UNCOVERED", "CRITICAL", "HIGH", "AGE"}
+	want := []string{"NAME", "READY", "GATEWAYS", "ENDPOINTS", "PUBLIC", "UNAUTHENTICATED", "NAMESPACES", "NOT", "ISOLATED", "CRITICAL", "HIGH", "AGE"} // "NOT ISOLATED" is one column
 	if fmt.Sprint(header) != fmt.Sprint(want) {
 		t.Errorf("printer columns: %v, want %v", header, want)
 	}
@@ -122,7 +122,7 @@ func TestChartInstallAsAUserRunsIt(t *testing.T) {
 		t.Errorf("public, unauthenticated, critical: %s\n%s", got, out)
 	}
 
-	// An uncovered namespace gets a policy: its finding resolves.
+	// A namespace no policy isolates gets one: its finding resolves.
 	policy := filepath.Join(t.TempDir(), "deny.yaml")
 	if err := os.WriteFile(policy, []byte(`apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
@@ -136,9 +136,9 @@ spec: {podSelector: {}, policyTypes: [Ingress, Egress]}
 		return fields(table, "cluster", 7) == "8" && fields(table, "cluster", 8) == "3"
 	},
 		"get", "networkinventory", "-o", "wide")
-	cond := c.kubectl(t, "get", "netinv", "cluster", "-o", `jsonpath={.status.conditions[?(@.type=="UncoveredNamespaces")].message}`)
+	cond := c.kubectl(t, "get", "netinv", "cluster", "-o", `jsonpath={.status.conditions[?(@.type=="NamespacesNotIsolated")].message}`)
 	if strings.Contains(cond, "cert-manager") || !strings.Contains(cond, "(8)") {
-		t.Errorf("UncoveredNamespaces after covering cert-manager: %s", cond)
+		t.Errorf("NamespacesNotIsolated after covering cert-manager: %s", cond)
 	}
 
 	// Metrics, as Prometheus scrapes them: with a token allowed to get

@@ -87,12 +87,12 @@ func PodsNotIsolated(m *model.Model) []v1alpha1.Finding {
 func SelectedNotIsolated(m *model.Model) []v1alpha1.Finding {
 	var out []v1alpha1.Finding
 	for _, ns := range m.Namespaces {
-		if ns.SelectedNotIsolated == 0 {
-			continue
+		if ns.Coverage != v1alpha1.CoverageSelectedNotIsolated {
+			continue // pods left open in a partly isolated namespace are PodsNotIsolated's
 		}
-		out = append(out, v1alpha1.Finding{Priority: lower(ns.Priority), Subject: ns.Name, Object: namespaceObject(ns.Name),
-			Message: fmt.Sprintf("namespace %s: %d pods are selected by policies that isolate them in no direction "+
-				"(enableDefaultDeny false, or rules that allow all)", ns.Name, ns.SelectedNotIsolated),
+		out = append(out, v1alpha1.Finding{Priority: ns.Priority, Subject: ns.Name, Object: namespaceObject(ns.Name),
+			Message: fmt.Sprintf("namespace %s is not isolated: %d pods are selected by policies that isolate them in no direction "+
+				"(enableDefaultDeny false, or rules that allow all); priority: %s", ns.Name, ns.SelectedNotIsolated, ns.PriorityReason),
 			Recommendation: "Being selected is not being restricted: enable default deny for at least one direction, or narrow the allow-all rules."})
 	}
 	return out

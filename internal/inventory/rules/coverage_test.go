@@ -18,7 +18,7 @@ func TestNamespaceCoverageRules(t *testing.T) {
 		Namespaces: []v1alpha1.NamespaceEntry{
 			ns("open", v1alpha1.CoverageNone, v1alpha1.PriorityCritical, 5, 0, 0, 0, 0),
 			ns("system", v1alpha1.CoverageNone, v1alpha1.PriorityLow, 31, 17, 0, 0, 0),
-			ns("half", v1alpha1.CoveragePartial, v1alpha1.PriorityHigh, 2, 0, 2, 1, 0),
+			ns("half", v1alpha1.CoveragePartial, v1alpha1.PriorityHigh, 2, 0, 2, 1, 1),
 			ns("fine", v1alpha1.CoverageCovered, v1alpha1.PriorityHigh, 2, 0, 2, 2, 0),
 			ns("hosts", v1alpha1.CoverageHostNetworkOnly, v1alpha1.PriorityHigh, 3, 3, 0, 0, 0),
 			ns("lax", v1alpha1.CoverageSelectedNotIsolated, v1alpha1.PriorityMedium, 2, 0, 0, 0, 2),
@@ -41,7 +41,10 @@ func TestNamespaceCoverageRules(t *testing.T) {
 	if msg := PodsNotIsolated(m)[0].Message; !strings.Contains(msg, "1 of 2 pods not isolated for egress: b") {
 		t.Errorf("PodsNotIsolated names the pods: %s", msg)
 	}
-	if got := subjects(SelectedNotIsolated, m); got != "Low lax" {
+	// Selected without being isolated is not isolated: the namespace's own
+	// priority, not one step lower; pods left open in a partly isolated
+	// namespace are PodsNotIsolated's.
+	if got := subjects(SelectedNotIsolated, m); got != "Medium lax" {
 		t.Errorf("SelectedNotIsolated: %q", got)
 	}
 }

@@ -55,7 +55,7 @@ func (r Rule) Raises(condition string, p v1alpha1.Priority) bool {
 var (
 	exposureGaps = Feed{v1alpha1.ConditionExposureGaps, v1alpha1.PriorityHigh}
 	unguarded    = Feed{v1alpha1.ConditionUnauthenticatedPublicEndpoints, v1alpha1.PriorityLow}
-	uncovered    = Feed{v1alpha1.ConditionUncoveredNamespaces, v1alpha1.PriorityLow}
+	notIsolated  = Feed{v1alpha1.ConditionNamespacesNotIsolated, v1alpha1.PriorityLow}
 	specProblems = Feed{v1alpha1.ConditionSpecProblems, v1alpha1.PriorityLow}
 )
 
@@ -73,9 +73,9 @@ var All = []Rule{
 	{"SecurityPolicyTargetsNothing", FamilyExposure, []Feed{exposureGaps}, SecurityPolicyTargetsNothing},
 	{"SecurityPolicyOverridden", FamilyExposure, []Feed{exposureGaps}, SecurityPolicyOverridden},
 	{"NodePortExposure", FamilyExposure, []Feed{exposureGaps}, NodePortExposure},
-	{"NamespaceWithoutPolicies", FamilyCoverage, []Feed{uncovered}, NamespaceWithoutPolicies},
+	{"NamespaceWithoutPolicies", FamilyCoverage, []Feed{notIsolated}, NamespaceWithoutPolicies},
 	{"PodsNotIsolated", FamilyCoverage, nil, PodsNotIsolated},
-	{"SelectedNotIsolated", FamilyCoverage, nil, SelectedNotIsolated},
+	{"SelectedNotIsolated", FamilyCoverage, []Feed{notIsolated}, SelectedNotIsolated},
 	{"PolicySelectsNoPods", FamilyCoverage, nil, PolicySelectsNoPods},
 	{"InvalidPolicySelector", FamilyCoverage, nil, InvalidPolicySelector},
 	{"CiliumPolicyNotValid", FamilyCoverage, nil, CiliumPolicyNotValid},
