@@ -23,7 +23,6 @@ func securityPolicyEntries(sc *scope.Scope, idx *policyIndex, uses []policyUse) 
 	protects := map[*egv1a1.SecurityPolicy]map[v1alpha1.ObjectRef]bool{}
 	overridden := map[*egv1a1.SecurityPolicy]map[model.EndpointRef]bool{}
 	for _, u := range uses {
-		into, key := protects, u.at.Route
 		if u.overridden {
 			if overridden[u.policy] == nil {
 				overridden[u.policy] = map[model.EndpointRef]bool{}
@@ -31,10 +30,10 @@ func securityPolicyEntries(sc *scope.Scope, idx *policyIndex, uses []policyUse) 
 			overridden[u.policy][u.at] = true
 			continue
 		}
-		if into[u.policy] == nil {
-			into[u.policy] = map[v1alpha1.ObjectRef]bool{}
+		if protects[u.policy] == nil {
+			protects[u.policy] = map[v1alpha1.ObjectRef]bool{}
 		}
-		into[u.policy][key] = true
+		protects[u.policy][u.at.Route] = true
 	}
 	var out []model.SecurityPolicy
 	for _, sp := range scope.Of(sc, sc.Snap.SecurityPolicies) {
