@@ -1,7 +1,6 @@
 package coverage
 
 import (
-	"cmp"
 	"slices"
 
 	"netinventory.io/netinventory/api/v1alpha1"
@@ -20,8 +19,9 @@ type namespaceDetail struct {
 // coverage state, priority, and where Cilium and Kubernetes policies
 // select different pods.
 func namespaces(sc *scope.Scope, pols *compiledPolicies, iso *isolation, backsPublic map[string]bool) ([]v1alpha1.NamespaceEntry, []model.KindDisagreement) {
-	details := map[string]*namespaceDetail{}
-	for _, name := range sc.NamespacesInScope() {
+	names := sc.NamespacesInScope()
+	details := make(map[string]*namespaceDetail, len(names))
+	for _, name := range names {
 		details[name] = &namespaceDetail{entry: v1alpha1.NamespaceEntry{Name: name}}
 	}
 	for _, e := range pols.entries {
@@ -44,7 +44,7 @@ func namespaces(sc *scope.Scope, pols *compiledPolicies, iso *isolation, backsPu
 	}
 	var out []v1alpha1.NamespaceEntry
 	var disagreements []model.KindDisagreement
-	for _, name := range sc.NamespacesInScope() {
+	for _, name := range names {
 		d := details[name]
 		d.entry.Coverage = coverageState(&d.entry, d.namespaceWideDeny)
 		d.entry.Priority, d.entry.PriorityReason = sc.Priorities.Of(sc.Namespaces[name], d.entry.Pods-d.entry.HostNetworkPods, backsPublic[name])
@@ -54,8 +54,7 @@ func namespaces(sc *scope.Scope, pols *compiledPolicies, iso *isolation, backsPu
 				OnlyCilium: d.onlyCilium, OnlyNetworkPolicy: d.onlyKubernetes})
 		}
 	}
-	slices.SortFunc(out, func(a, b v1alpha1.NamespaceEntry) int { return cmp.Compare(a.Name, b.Name) })
-	return out, disagreements
+	return out, disagreements // names are sorted
 }
 
 // add counts one pod.
