@@ -11,6 +11,7 @@ import (
 	"netinventory.io/netinventory/api/v1alpha1"
 	"netinventory.io/netinventory/internal/inventory"
 	"netinventory.io/netinventory/internal/report"
+	"netinventory.io/netinventory/internal/snapshot"
 )
 
 // failLevels are the --fail-on values, most urgent first.
@@ -24,6 +25,7 @@ func newAuditCommand(streams Streams) *cobra.Command {
 		sets   []string
 		name   string
 		skip   bool
+		policy string
 	)
 	cmd := &cobra.Command{
 		Use:   "audit -f PATH...",
@@ -46,7 +48,15 @@ func newAuditCommand(streams Streams) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			res, ni, err := audit(streams, files, loadOptions{vars: vars, name: name, skipUnreadable: skip})
+			opts := loadOptions{vars: vars, name: name, skipUnreadable: skip}
+			if policy != "" {
+				mode, err := snapshot.ParseEnforcement(policy)
+				if err != nil {
+					return errorf(2, "--cilium-enable-policy: %v", err)
+				}
+				opts.enforcement = mode
+			}
+			res, ni, err := audit(streams, files, opts)
 			if err != nil {
 				return err
 			}
@@ -64,6 +74,8 @@ func newAuditCommand(streams Streams) *cobra.Command {
 	cmd.Flags().StringVar(&failOn, "fail-on", "critical", "exit 1 when an open finding has this priority or a more urgent one: "+strings.Join(failLevels, ", "))
 	cmd.Flags().StringArrayVar(&sets, "set", nil, "VAR=value for a ${VAR} placeholder; repeatable")
 	cmd.Flags().StringVar(&name, "inventory", "", "name of the NetworkInventory among the manifests whose spec to use (default: the first)")
+	cmd.Flags().StringVar(&policy, "cilium-enable-policy", "",
+		"Cilium's policy enforcement mode (default, always, never) when the manifests hold no cilium-config ConfigMap, or to override it")
 	skipUnreadableFlag(cmd, &skip)
 	outputFlag(cmd, &output, "markdown", report.InventoryFormats())
 	return cmd
@@ -106,6 +118,9 @@ func audit(streams Streams, paths []string, opts loadOptions) (*inventory.Result
 	snap, inventories, err := load(streams, paths, opts)
 	if err != nil {
 		return nil, nil, err
+	}
+	if opts.enforcement != "" {
+		snap.CiliumPolicyEnforcement = opts.enforcement
 	}
 	spec := &v1alpha1.NetworkInventorySpec{}
 	invName := "manifests"

@@ -130,3 +130,39 @@ func TestExplainFailsClosedToo(t *testing.T) {
 		t.Errorf("exit %d\n%s\n%s", code, errOut, out)
 	}
 }
+
+// TestAuditCiliumEnablePolicy: Cilium's enforcement mode comes from a
+// cilium-config ConfigMap among the manifests, or from the flag, which
+// wins; a value Cilium does not know is refused.
+func TestAuditCiliumEnablePolicy(t *testing.T) {
+	const manifests = `apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop}
+spec: {containers: [{name: c, image: img}]}
+status: {phase: Running}
+`
+	const never = "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: cilium-config, namespace: kube-system}\ndata: {enable-policy: never}\n"
+	for _, tt := range []struct {
+		name, input string
+		args        []string
+		code        int
+		want        string
+	}{
+		{"from the manifests", manifests + never, nil, 1, "PolicyEnforcementDisabled"},
+		{"from the flag", manifests, []string{"--cilium-enable-policy", "never"}, 1, "PolicyEnforcementDisabled"},
+		{"the flag wins", manifests + never, []string{"--cilium-enable-policy", "always"}, 0, "| shop | "},
+		{"an unknown flag value", manifests, []string{"--cilium-enable-policy", "sometimes"}, 2, "want default, always or never"},
+		{"an unknown value in the ConfigMap", manifests + strings.Replace(never, "never", "sometimes", 1), nil, 2, "want default, always or never"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			out, errOut, code := run(t, tt.input, append([]string{"audit", "-f", "-", "--fail-on", "critical"}, tt.args...)...)
+			if code != tt.code || !strings.Contains(out+errOut, tt.want) {
+				t.Errorf("exit %d, want %d; output lacks %q:\n%s%s", code, tt.code, tt.want, errOut, out)
+			}
+		})
+	}
+}

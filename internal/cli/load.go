@@ -24,6 +24,9 @@ type loadOptions struct {
 	// skipUnreadable reports unreadable documents as warnings instead of
 	// failing.
 	skipUnreadable bool
+	// enforcement, when set, is Cilium's enable-policy mode, whatever the
+	// manifests say.
+	enforcement snapshot.PolicyEnforcement
 }
 
 func skipUnreadableFlag(cmd *cobra.Command, target *bool) {

@@ -47,7 +47,7 @@ func Compute(snap *snapshot.Snapshot, spec *v1alpha1.NetworkInventorySpec, now t
 	exp := exposure.Compute(sc)
 	cov := coverage.Compute(sc, exp.BackedNamespaces(v1alpha1.ExposurePublic))
 	md := &model.Model{
-		Now: now, Spec: spec, SpecProblems: sc.Problems,
+		Now: now, Spec: spec, SpecProblems: sc.Problems, PolicyEnforcement: sc.Enforcement,
 		Gateways: exp.Gateways, Endpoints: exp.Endpoints, Services: exp.Services, SecurityPolicies: exp.SecurityPolicies,
 		ReferenceGrants: exp.ReferenceGrants, References: exp.References, RouteProblems: exp.RouteProblems,
 		Namespaces: cov.Namespaces, NetworkPolicies: cov.NetworkPolicies, Flows: cov.Flows, Pods: cov.Pods,

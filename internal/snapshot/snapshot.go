@@ -34,6 +34,10 @@ type Snapshot struct {
 	CiliumNetworkPolicies            []ciliumv2.CiliumNetworkPolicy
 	CiliumClusterwideNetworkPolicies []ciliumv2.CiliumClusterwideNetworkPolicy
 
+	// CiliumPolicyEnforcement is Cilium's enable-policy mode; empty when
+	// not known, which the engine reads as default.
+	CiliumPolicyEnforcement PolicyEnforcement
+
 	// Sources says, for every source kind, whether it was available and at
 	// which version it was read, in the order of Sources.
 	Sources []SourceState

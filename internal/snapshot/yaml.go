@@ -255,6 +255,9 @@ func (l *Loader) readObject(u *unstructured.Unstructured) error {
 	}
 	src := SourceFor(gvk.GroupKind())
 	if src == nil {
+		if took, err := readCiliumConfig(&l.snap, u); took || err != nil {
+			return err
+		}
 		if l.Other != nil {
 			if took, err := l.Other(&l.snap, u); took || err != nil {
 				return err

@@ -10,6 +10,7 @@ import (
 	"netinventory.io/netinventory/api/v1alpha1"
 	"netinventory.io/netinventory/internal/inventory/model"
 	"netinventory.io/netinventory/internal/inventory/scope"
+	"netinventory.io/netinventory/internal/snapshot"
 )
 
 // ruleBucket indexes the compiled rules of one namespace ("" for
@@ -110,6 +111,12 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 						c.selected[r.entry]++
 						selectedBy = append(selectedBy, r.entry)
 					}
+				}
+				switch sc.Enforcement { // Cilium's enable-policy overrides what the policies say
+				case snapshot.EnforcementAlways:
+					pc.DefaultDeny = model.PerDirection{true, true}
+				case snapshot.EnforcementNever:
+					pc.DefaultDeny = model.PerDirection{}
 				}
 				for _, d := range model.Directions {
 					pc.Isolated[d] = pc.DefaultDeny[d] && !allowAll[d]

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"netinventory.io/netinventory/api/v1alpha1"
+	"netinventory.io/netinventory/internal/snapshot"
 )
 
 // Model is what the engine knows about a cluster. Every list is sorted.
@@ -15,6 +16,9 @@ type Model struct {
 	Now time.Time
 	// Spec is the NetworkInventory's spec.
 	Spec *v1alpha1.NetworkInventorySpec
+	// PolicyEnforcement is Cilium's enforcement mode (enable-policy):
+	// default, always or never.
+	PolicyEnforcement snapshot.PolicyEnforcement
 
 	Gateways         []v1alpha1.GatewayEntry
 	Endpoints        []v1alpha1.EndpointEntry

@@ -6,6 +6,7 @@ import (
 
 	"netinventory.io/netinventory/api/v1alpha1"
 	"netinventory.io/netinventory/internal/inventory/model"
+	"netinventory.io/netinventory/internal/snapshot"
 )
 
 // lower is one step less urgent, Low at the least.
@@ -92,7 +93,7 @@ func SelectedNotIsolated(m *model.Model) []v1alpha1.Finding {
 		}
 		out = append(out, v1alpha1.Finding{Priority: ns.Priority, Subject: ns.Name, Object: namespaceObject(ns.Name),
 			Message: fmt.Sprintf("namespace %s is not isolated: %d pods are selected by policies that isolate them in no direction "+
-				"(enableDefaultDeny false, or rules that allow all); priority: %s", ns.Name, ns.SelectedNotIsolated, ns.PriorityReason),
+				"(enableDefaultDeny false, rules that allow all, or enforcement disabled); priority: %s", ns.Name, ns.SelectedNotIsolated, ns.PriorityReason),
 			Recommendation: "Being selected is not being restricted: enable default deny for at least one direction, or narrow the allow-all rules."})
 	}
 	return out
@@ -168,4 +169,18 @@ func PolicyKindsDisagree(m *model.Model) []v1alpha1.Finding {
 			Recommendation: "Keep CNP/NP pairs consistent, or keep one kind of policy per namespace."})
 	}
 	return out
+}
+
+// PolicyEnforcementDisabled: Cilium's enable-policy is never, so no policy
+// (Cilium's or a Kubernetes NetworkPolicy, which Cilium enforces) isolates
+// any pod, whatever the policies say.
+func PolicyEnforcementDisabled(m *model.Model) []v1alpha1.Finding {
+	if m.PolicyEnforcement != snapshot.EnforcementNever {
+		return nil
+	}
+	return []v1alpha1.Finding{{Priority: v1alpha1.PriorityCritical, Subject: snapshot.CiliumConfigName,
+		Object: &v1alpha1.ObjectRef{Kind: "ConfigMap", Name: snapshot.CiliumConfigName},
+		Message: fmt.Sprintf("Cilium's enable-policy is never: no network policy is enforced on any pod (%d policies exist)",
+			len(m.NetworkPolicies)),
+		Recommendation: "Set enable-policy to default (or always) in the cilium-config ConfigMap and restart the Cilium agents."}}
 }

@@ -80,6 +80,7 @@ var All = []Rule{
 	{"InvalidPolicySelector", FamilyCoverage, nil, InvalidPolicySelector},
 	{"CiliumPolicyNotValid", FamilyCoverage, nil, CiliumPolicyNotValid},
 	{"PolicyKindsDisagree", FamilyCoverage, nil, PolicyKindsDisagree},
+	{"PolicyEnforcementDisabled", FamilyCoverage, nil, PolicyEnforcementDisabled},
 	{"InvalidSpecField", FamilySpec, []Feed{specProblems}, InvalidSpecField},
 }
 

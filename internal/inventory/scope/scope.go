@@ -43,6 +43,9 @@ type Scope struct {
 	Exposure *Classifier
 	// Priorities are the spec's priority classes, compiled.
 	Priorities *PriorityClasses
+	// Enforcement is Cilium's policy enforcement mode; default when the
+	// Snapshot does not know it.
+	Enforcement snapshot.PolicyEnforcement
 	// Problems are the parts of the spec that could not be applied.
 	Problems []model.SpecProblem
 
@@ -52,7 +55,10 @@ type Scope struct {
 // New builds the scope. It fails only for a spec that leaves nothing to
 // compute: an invalid namespaceSelector.
 func New(snap *snapshot.Snapshot, spec *v1alpha1.NetworkInventorySpec, now time.Time) (*Scope, error) {
-	sc := &Scope{Snap: snap, Spec: spec, Now: now}
+	sc := &Scope{Snap: snap, Spec: spec, Now: now, Enforcement: snap.CiliumPolicyEnforcement}
+	if sc.Enforcement == "" {
+		sc.Enforcement = snapshot.EnforcementDefault
+	}
 	selector := labels.Everything()
 	if spec.NamespaceSelector != nil {
 		s, err := metav1.LabelSelectorAsSelector(spec.NamespaceSelector)

@@ -1,0 +1,60 @@
+package snapshot
+
+import (
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+)
+
+// PolicyEnforcement is Cilium's policy enforcement mode, the enable-policy
+// key of the cilium-config ConfigMap.
+type PolicyEnforcement string
+
+// Policy enforcement modes.
+const (
+	// EnforcementDefault: an endpoint is in default deny in a direction
+	// only when a policy that selects it says so.
+	EnforcementDefault PolicyEnforcement = "default"
+	// EnforcementAlways: every endpoint is in default deny both ways,
+	// selected by a policy or not.
+	EnforcementAlways PolicyEnforcement = "always"
+	// EnforcementNever: no policy is enforced on any endpoint, Cilium's
+	// own or Kubernetes NetworkPolicies.
+	EnforcementNever PolicyEnforcement = "never"
+)
+
+// CiliumConfigName is the ConfigMap Cilium reads its settings from.
+const CiliumConfigName = "cilium-config"
+
+// ParseEnforcement reads an enable-policy value; empty reads as default.
+func ParseEnforcement(value string) (PolicyEnforcement, error) {
+	switch m := PolicyEnforcement(strings.ToLower(strings.TrimSpace(value))); m {
+	case "", EnforcementDefault:
+		return EnforcementDefault, nil
+	case EnforcementAlways, EnforcementNever:
+		return m, nil
+	default:
+		return "", fmt.Errorf("enable-policy %q: want default, always or never", value)
+	}
+}
+
+// readCiliumConfig takes the enforcement mode from a cilium-config
+// ConfigMap among the manifests; it reports whether the object was one.
+func readCiliumConfig(s *Snapshot, u *unstructured.Unstructured) (bool, error) {
+	if u.GroupVersionKind().GroupKind() != corev1.SchemeGroupVersion.WithKind("ConfigMap").GroupKind() || u.GetName() != CiliumConfigName {
+		return false, nil
+	}
+	var cm corev1.ConfigMap
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &cm); err != nil {
+		return true, err
+	}
+	mode, err := ParseEnforcement(cm.Data["enable-policy"])
+	if err != nil {
+		return true, fmt.Errorf("ConfigMap %s/%s: %w", u.GetNamespace(), CiliumConfigName, err)
+	}
+	s.CiliumPolicyEnforcement = mode
+	return true, nil
+}
