@@ -26,6 +26,8 @@ func main() {
 	flag.DurationVar(&o.LeaseDuration, "leader-election-lease-duration", 15e9, "how long a standby waits before it takes over an unrenewed Lease")
 	flag.DurationVar(&o.RenewDeadline, "leader-election-renew-deadline", 10e9, "how long the leader tries to renew its Lease before it gives up leading")
 	flag.DurationVar(&o.RetryPeriod, "leader-election-retry-period", 2e9, "how often the replicas try to acquire or renew the Lease")
+	flag.StringVar(&o.CiliumNamespace, "cilium-namespace", controller.DefaultCiliumNamespace,
+		"namespace of Cilium's cilium-config ConfigMap, whose enable-policy sets the policy enforcement mode")
 	flag.DurationVar(&o.Debounce, "debounce", o.Debounce, "window in which changes coalesce into one recompute")
 	zapOpts := zap.Options{Development: false, TimeEncoder: zapcore.ISO8601TimeEncoder}
 	zapOpts.BindFlags(flag.CommandLine)

@@ -182,4 +182,13 @@ type SourceStatus struct {
 	// Count is the number of objects read.
 	// +optional
 	Count int32 `json:"count,omitempty"`
+	// Name is, for a single object the inventory reads (Cilium's
+	// cilium-config ConfigMap), its namespace/name.
+	// +optional
+	// +kubebuilder:validation:MaxLength=317
+	Name string `json:"name,omitempty"`
+	// Message says what was read from it, or why it could not be.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Message string `json:"message,omitempty"`
 }

@@ -50,6 +50,10 @@ type ManagerOptions struct {
 	// to stop; zero: 5 s.
 	GracefulShutdown time.Duration
 
+	// CiliumNamespace is where Cilium's cilium-config ConfigMap lives;
+	// DefaultCiliumNamespace when empty.
+	CiliumNamespace string
+
 	// Debounce is the window in which changes coalesce into one recompute.
 	Debounce time.Duration
 	// MinResync is the shortest resync period honoured (tests lower it).
@@ -109,7 +113,7 @@ func NewManager(cfg *rest.Config, o ManagerOptions) (ctrl.Manager, error) {
 		return nil, fmt.Errorf("a client for the readiness probe: %w", err)
 	}
 	r := &Reconciler{Client: mgr.GetClient(), Debounce: o.Debounce, MinResync: o.MinResync, Resync: o.Resync,
-		Recorder: mgr.GetEventRecorder("netinventory"), ready: ready}
+		Recorder: mgr.GetEventRecorder("netinventory"), ready: ready, APIReader: mgr.GetAPIReader(), CiliumNamespace: o.CiliumNamespace}
 	if err := r.SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("setting up the controller: %w", err)
 	}

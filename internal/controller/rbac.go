@@ -3,10 +3,11 @@ package controller
 // The manager's permissions, least privilege (issue #9): read the sources,
 // write only the status of NetworkInventories, review the tokens and the
 // access of whoever scrapes /metrics, take part in leader election and record
-// Events. It never reads Secrets or ConfigMaps, and nothing but the reviews
-// and its own status is writable cluster-wide.
+// Events, and read Cilium's cilium-config ConfigMap by name. It never reads
+// Secrets nor any other ConfigMap, and nothing but the reviews and its own
+// status is writable cluster-wide.
 //
-// controller-gen writes one ClusterRole (netinventory-manager) and two Roles
+// controller-gen writes one ClusterRole (netinventory-manager) and three Roles
 // to config/rbac/role.yaml; the chart's templates/clusterrole.yaml and
 // templates/roles.yaml repeat their rules, which test/chart checks.
 
@@ -32,6 +33,11 @@ package controller
 // the release namespace.
 // +kubebuilder:rbac:groups=coordination.k8s.io,namespace=netinventory-system,roleName=netinventory-leader-election,resources=leases,verbs=create
 // +kubebuilder:rbac:groups=coordination.k8s.io,namespace=netinventory-system,roleName=netinventory-leader-election,resources=leases,resourceNames=netinventory.io,verbs=get;update
+
+// Cilium's policy enforcement mode: the cilium-config ConfigMap, by name,
+// in Cilium's namespace (Role netinventory-cilium-config; the chart renders
+// it in ciliumConfig.namespace). No other ConfigMap.
+// +kubebuilder:rbac:groups="",namespace=kube-system,roleName=netinventory-cilium-config,resources=configmaps,resourceNames=cilium-config,verbs=get
 
 // The Events on NetworkInventories: they are cluster-scoped, so client-go
 // records their Events in namespace default (Role netinventory-events).

@@ -4,6 +4,7 @@
 package controller
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -59,6 +60,11 @@ type Reconciler struct {
 	Resync time.Duration
 	// Recorder records Events on the inventories; none when nil.
 	Recorder recorder.EventRecorder
+	// APIReader reads from the API server directly (the cilium-config
+	// ConfigMap); Cilium's enforcement mode is not read when nil.
+	APIReader client.Reader
+	// CiliumNamespace holds cilium-config; DefaultCiliumNamespace when empty.
+	CiliumNamespace string
 
 	sources *sourceTracker
 	own     *ownWrites
@@ -200,6 +206,9 @@ func (r *Reconciler) compute(ctx context.Context, ni *v1alpha1.NetworkInventory)
 	if err != nil {
 		metrics.Recomputes.WithLabelValues(metrics.ResultError).Inc()
 		return nil, sourcesFailed, false, err // the cache failing is worth a retry with backoff
+	}
+	if r.APIReader != nil {
+		readCiliumConfig(ctx, r.APIReader, cmp.Or(r.CiliumNamespace, DefaultCiliumNamespace), snap)
 	}
 	res, err := inventory.Compute(snap, &ni.Spec, r.Now())
 	if err != nil {

@@ -68,6 +68,10 @@ func sourceStatuses(snap *snapshot.Snapshot) []v1alpha1.SourceStatus {
 		}
 		out = append(out, s)
 	}
+	if o := snap.CiliumConfig; o != nil {
+		out = append(out, v1alpha1.SourceStatus{Kind: o.Kind, Name: o.Namespace + "/" + o.Name, Available: o.Available,
+			Message: bounded(o.Message)})
+	}
 	return out
 }
 

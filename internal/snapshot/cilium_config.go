@@ -26,6 +26,17 @@ const (
 	EnforcementNever PolicyEnforcement = "never"
 )
 
+// ObjectState says whether a single object the inventory reads could be
+// read, and what was read from it.
+type ObjectState struct {
+	// Kind, Namespace and Name name the object.
+	Kind, Namespace, Name string
+	// Available is true when the object was read.
+	Available bool
+	// Message says what was read, or why it could not be.
+	Message string
+}
+
 // CiliumConfigName is the ConfigMap Cilium reads its settings from.
 const CiliumConfigName = "cilium-config"
 

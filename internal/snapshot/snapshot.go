@@ -37,6 +37,9 @@ type Snapshot struct {
 	// CiliumPolicyEnforcement is Cilium's enable-policy mode; empty when
 	// not known, which the engine reads as default.
 	CiliumPolicyEnforcement PolicyEnforcement
+	// CiliumConfig says whether the cilium-config ConfigMap could be read,
+	// when the Snapshot was built from a cluster; nil otherwise.
+	CiliumConfig *ObjectState
 
 	// Sources says, for every source kind, whether it was available and at
 	// which version it was read, in the order of Sources.

@@ -11,8 +11,8 @@ const serviceAccount = "system:serviceaccount:" + chartNamespace + ":netinventor
 
 // checkLeastPrivilege asks the API server, with `kubectl auth can-i` as the
 // chart's ServiceAccount, what the manager may do: read its sources, write
-// its own status, its own Lease and Events, and nothing else; never
-// Secrets.
+// its own status, its own Lease and Events, read the one ConfigMap
+// cilium-config, and nothing else; never Secrets.
 func checkLeastPrivilege(t *testing.T, c *cluster) {
 	t.Helper()
 	for _, tc := range []struct {
@@ -29,6 +29,7 @@ func checkLeastPrivilege(t *testing.T, c *cluster) {
 		{[]string{"create", "events.events.k8s.io", "-n", "default"}, true},
 		{[]string{"create", "tokenreviews.authentication.k8s.io"}, true},
 		{[]string{"create", "subjectaccessreviews.authorization.k8s.io"}, true},
+		{[]string{"get", "configmaps/cilium-config", "-n", "kube-system"}, true},
 		// Leases elsewhere, or other Leases.
 		{[]string{"create", "leases.coordination.k8s.io", "-n", "kube-system"}, false},
 		{[]string{"update", "leases.coordination.k8s.io/kube-scheduler", "-n", "kube-system"}, false},
@@ -39,6 +40,9 @@ func checkLeastPrivilege(t *testing.T, c *cluster) {
 		{[]string{"get", "secrets", "-A"}, false},
 		{[]string{"list", "secrets", "-n", chartNamespace}, false},
 		{[]string{"get", "configmaps", "-n", "kube-system"}, false},
+		{[]string{"list", "configmaps", "-n", "kube-system"}, false},
+		{[]string{"get", "configmaps/coredns", "-n", "kube-system"}, false},
+		{[]string{"get", "configmaps/cilium-config", "-n", "default"}, false},
 		// Events outside default and its own namespace.
 		{[]string{"create", "events", "-n", "kube-system"}, false},
 		{[]string{"create", "events", "-n", chartNamespace}, false},
