@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
@@ -122,12 +123,10 @@ func TestStatusNotRewrittenWhenUnchanged(t *testing.T) {
 	startManager(t, cfg, ManagerOptions{MinResync: time.Second, Resync: time.Second})
 	ctx := context.Background()
 	applyFixture(t, c, homelab)
-	var ni v1alpha1.NetworkInventory
-	if err := c.Get(ctx, client.ObjectKey{Name: "cluster"}, &ni); err != nil {
-		t.Fatal(err)
-	}
-	ni.Spec.ResyncPeriod = nil // the manager's 1 s resync applies
-	if err := c.Update(ctx, &ni); err != nil {
+	// The manager's 1 s resync applies once the spec sets none; a patch, as
+	// the manager may be writing the status meanwhile.
+	ni := &v1alpha1.NetworkInventory{ObjectMeta: metav1.ObjectMeta{Name: "cluster"}}
+	if err := c.Patch(ctx, ni, client.RawPatch(types.MergePatchType, []byte(`{"spec":{"resyncPeriod":null}}`))); err != nil {
 		t.Fatal(err)
 	}
 	first := eventually(t, 30*time.Second, c, "cluster", func(ni *v1alpha1.NetworkInventory) error {
