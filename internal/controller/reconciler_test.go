@@ -100,8 +100,9 @@ func TestStatusFollowsTheCluster(t *testing.T) {
 	})
 
 	// A spec change is observed: the generation moves and so does the status.
-	ni.Spec.NamespaceSelector = &metav1.LabelSelector{MatchLabels: map[string]string{corev1.LabelMetadataName: "monitoring"}}
-	if err := c.Update(ctx, ni); err != nil {
+	// (a patch: the manager may be writing the status meanwhile)
+	if err := c.Patch(ctx, ni, client.RawPatch(types.MergePatchType,
+		[]byte(`{"spec":{"namespaceSelector":{"matchLabels":{"`+corev1.LabelMetadataName+`":"monitoring"}}}}`))); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, 10*time.Second, c, "cluster", func(ni *v1alpha1.NetworkInventory) error {
