@@ -9,6 +9,8 @@ TOOLS := go tool -modfile=hack/tools/go.mod
 CONTROLLER_GEN := $(TOOLS) controller-gen
 # Directory of the control-plane binaries (built once, cached outside the tree).
 ASSETS = $(shell hack/build-controlplane.sh)
+# The Cilium policy oracle the differential test runs (built once, cached).
+ORACLE = $(shell hack/build-ciliumoracle.sh)
 GO_TEST_FLAGS ?= -count=1
 BENCH ?= .
 
@@ -45,9 +47,13 @@ vet: ## Run go vet and check formatting.
 controlplane: ## Build kube-apiserver, etcd and kubectl from source (cached; ~15 min the first time).
 	hack/build-controlplane.sh
 
+.PHONY: oracle
+oracle: ## Build the Cilium policy oracle of the differential test (cached; ~3 min the first time).
+	hack/build-ciliumoracle.sh
+
 .PHONY: test
-test: vet controlplane ## Run every test: unit, golden, envtest suites and e2e, against a real API server.
-	KUBEBUILDER_ASSETS="$(ASSETS)" go test $(GO_TEST_FLAGS) ./...
+test: vet controlplane oracle ## Run every test: unit, golden, differential against Cilium, envtest suites and e2e, against a real API server.
+	KUBEBUILDER_ASSETS="$(ASSETS)" NETINV_CILIUM_ORACLE="$(ORACLE)" go test $(GO_TEST_FLAGS) ./...
 
 .PHONY: test-unit
 test-unit: ## Run the tests that need no API server.

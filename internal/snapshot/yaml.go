@@ -90,8 +90,13 @@ func (l *Loader) AddPath(path string) {
 		l.addFile(path)
 		return
 	}
+	// WalkDir does not follow a symlinked root: walk what it points to.
+	root := path
+	if resolved, err := filepath.EvalSymlinks(path); err == nil {
+		root = resolved
+	}
 	var files []string
-	err = filepath.WalkDir(path, func(p string, d os.DirEntry, err error) error {
+	err = filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}

@@ -324,3 +324,28 @@ func TestDocumentErrorIsOneBoundedLine(t *testing.T) {
 		t.Errorf("cutting keeps UTF-8 valid: %q", got)
 	}
 }
+
+func TestLoadFollowsSymlinkedDirectory(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "real")
+	if err := os.Mkdir(real, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ns := "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: linked\n"
+	if err := os.WriteFile(filepath.Join(real, "ns.yaml"), []byte(ns), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	l := &Loader{}
+	l.AddPath(link)
+	snap, err := l.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(snap.Namespaces) != 1 || snap.Namespaces[0].Name != "linked" {
+		t.Errorf("a symlinked directory is read through its link: %+v", snap.Namespaces)
+	}
+}

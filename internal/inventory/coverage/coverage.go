@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/labels"
 
 	"netinventory.io/netinventory/api/v1alpha1"
 	"netinventory.io/netinventory/internal/inventory/model"
@@ -86,25 +85,23 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 			pc := model.PodCoverage{Namespace: p.Namespace, Name: p.Name, HostNetwork: p.Spec.HostNetwork}
 			if !pc.HostNetwork {
 				candidates = append(c.candidates(candidates[:0], p), perNamespace...)
-				var allowAll model.PerDirection
+				var decided [2]peerSet
 				identity.pod, identity.namespace = p, sc.Namespaces[p.Namespace]
 				selectedBy = selectedBy[:0]
 				for _, ri := range candidates {
 					r := &pols.rules[ri]
 					ok := r.namespaceOnly // already matched for the namespace
-					switch {
-					case ok:
-					case r.cilium:
+					if !ok {
+						// Cilium matches NetworkPolicies' pod selectors
+						// against identity labels too.
 						ok = r.selector.Matches(identity)
-					default:
-						ok = r.selector.Matches(labels.Set(p.Labels))
 					}
 					if !ok {
 						continue
 					}
 					for _, d := range model.Directions {
 						pc.DefaultDeny[d] = pc.DefaultDeny[d] || r.deny[d]
-						allowAll[d] = allowAll[d] || r.allowAll[d]
+						decided[d] |= r.decides[d]
 					}
 					if lastPod[r.entry] != len(c.pods) {
 						lastPod[r.entry] = len(c.pods)
@@ -118,8 +115,10 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 				case snapshot.EnforcementNever:
 					pc.DefaultDeny = model.PerDirection{}
 				}
+				// Cilium always lets the node's own stack in (allow-localhost).
+				decided[model.Ingress] |= peerHost
 				for _, d := range model.Directions {
-					pc.Isolated[d] = pc.DefaultDeny[d] && !allowAll[d]
+					pc.Isolated[d] = pc.DefaultDeny[d] && decided[d] != peerAll
 				}
 				if len(selectedBy) > 0 {
 					pc.SelectedBy = arena.store(selectedBy)

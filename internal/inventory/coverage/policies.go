@@ -2,6 +2,7 @@ package coverage
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -41,8 +42,9 @@ type podPolicy struct {
 	// deny is whether the rule puts selected pods into default deny, per
 	// direction.
 	deny model.PerDirection
-	// allowAll is whether the rule allows everything in a direction.
-	allowAll model.PerDirection
+	// decides is, per direction, the peer classes the rule allows or
+	// denies on every port: none of them falls to default deny.
+	decides [2]peerSet
 	// indexKey is a "key=value" every selected pod carries, "" if none.
 	indexKey string
 	// namespaceOnly is true for a Cilium selector that reads only labels
@@ -182,11 +184,22 @@ func (c *compiledPolicies) addCilium(kind, namespace, name string, spec *api.Rul
 		// enableDefaultDeny says false for it.
 		pp.deny[model.Ingress] = (len(r.Ingress) > 0 || len(r.IngressDeny) > 0) && !isFalse(r.EnableDefaultDeny.Ingress)
 		pp.deny[model.Egress] = (len(r.Egress) > 0 || len(r.EgressDeny) > 0) && !isFalse(r.EnableDefaultDeny.Egress)
-		for _, in := range r.Ingress {
-			pp.allowAll[model.Ingress] = pp.allowAll[model.Ingress] || ciliumAllowsAll(in.FromEntities, len(in.ToPorts)+len(in.ICMPs))
+		clusterwide := namespace == ""
+		for i := range r.Ingress {
+			in := &r.Ingress[i]
+			pp.decides[model.Ingress] |= ingressPeers(&in.IngressCommonRule, len(in.ToPorts)+len(in.ICMPs), clusterwide)
 		}
-		for _, out := range r.Egress {
-			pp.allowAll[model.Egress] = pp.allowAll[model.Egress] || ciliumAllowsAll(out.ToEntities, len(out.ToPorts)+len(out.ICMPs)+len(out.ToFQDNs))
+		for i := range r.IngressDeny {
+			in := &r.IngressDeny[i]
+			pp.decides[model.Ingress] |= ingressPeers(&in.IngressCommonRule, len(in.ToPorts)+len(in.ICMPs), clusterwide)
+		}
+		for i := range r.Egress {
+			out := &r.Egress[i]
+			pp.decides[model.Egress] |= egressPeers(&out.EgressCommonRule, len(out.ToPorts)+len(out.ICMPs), clusterwide)
+		}
+		for i := range r.EgressDeny {
+			out := &r.EgressDeny[i]
+			pp.decides[model.Egress] |= egressPeers(&out.EgressCommonRule, len(out.ToPorts)+len(out.ICMPs), clusterwide)
 		}
 		pp.indexKey = indexKeyCilium(r.EndpointSelector.LabelSelector)
 		pp.namespaceOnly = namespaceLevel(sel)
@@ -195,15 +208,42 @@ func (c *compiledPolicies) addCilium(kind, namespace, name string, spec *api.Rul
 		}
 		c.rules = append(c.rules, pp)
 	}
-	if e.Valid == string(metav1.ConditionFalse) {
+	invalid := e.Valid == string(metav1.ConditionFalse)
+	detail := ciliumInvalidMessage(st)
+	if err := ciliumRejects(rules, namespace == ""); err != nil && !invalid {
+		invalid, detail = true, "Cilium rejects it: "+err.Error()
+	}
+	if invalid {
 		// An invalid Cilium policy enforces nothing.
-		c.problems = append(c.problems, policyProblem{entry: idx, reason: model.PolicyNotValid, detail: ciliumInvalidMessage(st)})
+		c.problems = append(c.problems, policyProblem{entry: idx, reason: model.PolicyNotValid, detail: detail})
 		c.rules = slices.DeleteFunc(c.rules, func(p podPolicy) bool { return p.entry == idx })
 		types = model.PerDirection{}
 	}
 	e.Selector = joinSelectors(selectors)
 	e.PolicyTypes = policyTypeNames(types)
 	c.entries = append(c.entries, e)
+}
+
+// ciliumRejects is the error the Cilium agent refuses a policy with, as its
+// parser checks each rule (a policy without rules, a rule without peers in
+// any direction, invalid selectors, combinations it does not support, a
+// nodeSelector in a namespaced policy); nil when it accepts it.
+func ciliumRejects(rules []*api.Rule, clusterwide bool) error {
+	if len(rules) == 0 {
+		return errors.New("the policy has neither spec nor specs")
+	}
+	for _, r := range rules {
+		if r == nil {
+			return errors.New("a rule is empty")
+		}
+		if err := r.DeepCopy().Sanitize(); err != nil {
+			return err
+		}
+		if !clusterwide && r.NodeSelector.LabelSelector != nil {
+			return errors.New("a namespaced policy's rule cannot have a nodeSelector")
+		}
+	}
+	return nil
 }
 
 func ciliumInvalidMessage(st *ciliumv2.CiliumNetworkPolicyStatus) string {
@@ -213,12 +253,6 @@ func ciliumInvalidMessage(st *ciliumv2.CiliumNetworkPolicyStatus) string {
 		}
 	}
 	return ""
-}
-
-// ciliumAllowsAll is true for a rule that allows the `all` entity on every
-// port.
-func ciliumAllowsAll(entities api.EntitySlice, portRules int) bool {
-	return portRules == 0 && slices.Contains(entities, api.EntityAll)
 }
 
 func (c *compiledPolicies) addNetworkPolicy(p *networkingv1.NetworkPolicy) {
@@ -234,27 +268,29 @@ func (c *compiledPolicies) addNetworkPolicy(p *networkingv1.NetworkPolicy) {
 		e.Selector = sel.String()
 		pp := podPolicy{entry: idx, namespace: p.Namespace, selector: sel, namespaceWide: sel.Empty(), deny: types,
 			indexKey: indexKeyPlain(p.Spec.PodSelector.MatchLabels)}
-		// An empty rule ({}) allows everything, in the directions the
-		// policy's types say its rules apply to.
 		for _, in := range p.Spec.Ingress {
-			pp.allowAll[model.Ingress] = pp.allowAll[model.Ingress] || (types[model.Ingress] && len(in.From) == 0 && len(in.Ports) == 0)
+			pp.decides[model.Ingress] |= networkPolicyPeers(in.From, len(in.Ports))
 		}
 		for _, out := range p.Spec.Egress {
-			pp.allowAll[model.Egress] = pp.allowAll[model.Egress] || (types[model.Egress] && len(out.To) == 0 && len(out.Ports) == 0)
+			pp.decides[model.Egress] |= networkPolicyPeers(out.To, len(out.Ports))
 		}
 		c.rules = append(c.rules, pp)
 	}
 	c.entries = append(c.entries, e)
 }
 
-// effectivePolicyTypes are the directions a NetworkPolicy isolates: its
-// policyTypes, or when omitted Ingress, plus Egress if it has egress rules.
+// effectivePolicyTypes are the directions a NetworkPolicy isolates, as
+// Cilium enforces it: a direction with rules, Ingress when policyTypes
+// names it or does not name Egress, Egress when policyTypes names it.
+// Where the Kubernetes specification ignores rules of a direction that
+// policyTypes leaves out, Cilium enforces them: the engine judges as the
+// dataplane does.
 func effectivePolicyTypes(p *networkingv1.NetworkPolicy) model.PerDirection {
-	if len(p.Spec.PolicyTypes) == 0 {
-		return model.PerDirection{model.Ingress: true, model.Egress: len(p.Spec.Egress) > 0}
+	has := func(t networkingv1.PolicyType) bool { return slices.Contains(p.Spec.PolicyTypes, t) }
+	return model.PerDirection{
+		model.Ingress: len(p.Spec.Ingress) > 0 || has(networkingv1.PolicyTypeIngress) || !has(networkingv1.PolicyTypeEgress),
+		model.Egress:  len(p.Spec.Egress) > 0 || has(networkingv1.PolicyTypeEgress),
 	}
-	return model.PerDirection{model.Ingress: slices.Contains(p.Spec.PolicyTypes, networkingv1.PolicyTypeIngress),
-		model.Egress: slices.Contains(p.Spec.PolicyTypes, networkingv1.PolicyTypeEgress)}
 }
 
 func policyTypeNames(types model.PerDirection) []string {

@@ -106,8 +106,33 @@ func (c *ciliumIdentity) lookup(key string) (string, bool) {
 		v, ok := c.namespace.Labels[nsKey]
 		return v, ok
 	}
+	if ciliumIgnoresLabel(key) {
+		return "", false
+	}
 	v, ok := c.pod.Labels[key]
 	return v, ok
+}
+
+// ciliumIgnoredLabelPrefixes are the pod label keys Cilium leaves out of
+// security identities by default (its label prefix filter): labels that
+// change with every rollout or describe placement, not the workload.
+var ciliumIgnoredLabelPrefixes = []string{
+	"io.kubernetes", "kubernetes.io", "k8s.io", "topology.kubernetes.io",
+	"statefulset.kubernetes.io/pod-name", "apps.kubernetes.io/pod-index",
+	"batch.kubernetes.io/job-completion-index", "batch.kubernetes.io/controller-uid",
+	"pod-template-generation", "pod-template-hash", "controller-revision-hash", "controller-uid",
+	"annotation", "etcd_node",
+}
+
+// ciliumIgnoresLabel reports whether Cilium's default label filter leaves
+// a pod label out of the pod's identity, so no policy selects by it.
+func ciliumIgnoresLabel(key string) bool {
+	for _, p := range ciliumIgnoredLabelPrefixes {
+		if strings.HasPrefix(key, p) {
+			return true
+		}
+	}
+	return strings.Contains(key, "beta.kubernetes.io")
 }
 
 // Has reports whether the identity has a label.
