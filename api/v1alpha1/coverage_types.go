@@ -157,7 +157,25 @@ type FlowEntry struct {
 	// +optional
 	// +listType=atomic
 	Ports []string `json:"ports,omitempty"`
-	// Policies that allow it, as Kind/namespace/name.
+	// Action is Deny for a flow a deny rule (Cilium ingressDeny or
+	// egressDeny) forbids; empty for an allowed flow.
+	// +optional
+	Action FlowAction `json:"action,omitempty"`
+	// L7 are the application-layer rules the flow is restricted to on its
+	// ports (Cilium HTTP and DNS rules): only requests matching one of them
+	// pass, as `HTTP GET /path`, `HTTP * /path host=name` or `DNS pattern`.
+	// +optional
+	// +listType=atomic
+	L7 []string `json:"l7,omitempty"`
+	// Policies that allow (or deny) it, as Kind/namespace/name.
 	// +listType=atomic
 	Policies []string `json:"policies"`
 }
+
+// FlowAction is what a policy rule does with a flow.
+// +kubebuilder:validation:Enum=Deny
+type FlowAction string
+
+// FlowDeny marks a flow a deny rule forbids.
+const FlowDeny FlowAction = "Deny"
+

@@ -245,6 +245,11 @@ func (in *FlowEntry) DeepCopyInto(out *FlowEntry) {
 		*out = make([]string, len(*in))
 		copy(*out, *in)
 	}
+	if in.L7 != nil {
+		in, out := &in.L7, &out.L7
+		*out = make([]string, len(*in))
+		copy(*out, *in)
+	}
 	if in.Policies != nil {
 		in, out := &in.Policies, &out.Policies
 		*out = make([]string, len(*in))

@@ -34,10 +34,17 @@ func nodeIDs(flows []v1alpha1.FlowEntry) (map[string]string, []string) {
 }
 
 func portsLabel(f v1alpha1.FlowEntry) string {
-	if len(f.Ports) == 0 {
-		return "any port"
+	label := "any port"
+	if len(f.Ports) > 0 {
+		label = strings.Join(f.Ports, ", ")
 	}
-	return strings.Join(f.Ports, ", ")
+	if len(f.L7) > 0 {
+		label += " (" + strings.Join(f.L7, "; ") + ")"
+	}
+	if f.Action == v1alpha1.FlowDeny {
+		label = "DENY " + label
+	}
+	return label
 }
 
 // Mermaid draws the flows as a Mermaid graph, grouped by namespace.

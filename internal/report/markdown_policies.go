@@ -160,7 +160,7 @@ func coverage(m *md, st *v1alpha1.NetworkInventoryStatus) {
 
 func flows(m *md, st *v1alpha1.NetworkInventoryStatus) {
 	m.printf("### Internal Service Communication\n\n")
-	m.printf("What the network policies' allow rules permit, by namespace and app. This is what policy allows, not observed traffic.\n\n")
+	m.printf("What the network policies' rules allow (or, for Cilium deny rules, forbid), by namespace and app, with the HTTP and DNS rules a flow is restricted to. This is what policy says, not observed traffic.\n\n")
 	if len(st.Flows.Items) == 0 {
 		m.printf("_No allow rules._\n\n")
 		return
@@ -170,9 +170,14 @@ func flows(m *md, st *v1alpha1.NetworkInventoryStatus) {
 	m.printf("```\n\n")
 	var rows [][]string
 	for _, f := range st.Flows.Items {
-		rows = append(rows, []string{f.From, f.To, orDash(strings.Join(f.Ports, ", ")), strings.Join(f.Policies, ", ")})
+		verdict := "allow"
+		if f.Action == v1alpha1.FlowDeny {
+			verdict = "**deny**"
+		}
+		rows = append(rows, []string{f.From, f.To, orDash(strings.Join(f.Ports, ", ")), orDash(strings.Join(f.L7, "; ")), verdict,
+			strings.Join(f.Policies, ", ")})
 	}
-	m.table([]string{"From", "To", "Ports", "Allowed by"}, rows)
+	m.table([]string{"From", "To", "Ports", "L7 rules", "Verdict", "Policies"}, rows)
 	m.truncatedNote(len(st.Flows.Items), st.Flows.ListBounds)
 }
 

@@ -105,7 +105,7 @@ func TestMarkdownCarriesTheSeedSections(t *testing.T) {
 		"| monitoring | 25 | 3 | 0 | 0 | 0 / 0 | **No Policies** | Critical |",
 		"| cache | 1 | 0 | 1 | 0 | 1 / 0 | Partially Covered | Medium |",
 		"**monitoring** (NamespaceWithoutPolicies)",
-		"This is what policy allows, not observed traffic.",
+		"This is what policy says, not observed traffic.",
 	} {
 		if !strings.Contains(doc, row) {
 			t.Errorf("report lacks %q", row)

@@ -78,7 +78,7 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 	c.pods = make([]model.PodCoverage, 0, total)
 	var arena indexArena
 	var candidates, selectedBy []int
-	identity := &ciliumIdentity{}
+	identity := &ciliumIdentity{ignored: pols.ignoredKeys}
 	for _, ns := range names {
 		perNamespace := c.namespaceRules(sc, ns)
 		for _, p := range sc.Pods[ns] { // sorted by name

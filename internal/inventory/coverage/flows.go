@@ -43,19 +43,34 @@ func appOf(namespace string, matchLabels map[string]string) string {
 	return namespace + "/{" + strings.Join(keys, ",") + "}"
 }
 
-// flowSet collects flows, merging the ports and policies of equal ends.
-type flowSet map[[2]string]*v1alpha1.FlowEntry
+// flowKey tells flows apart: their ends, and whether they are denied.
+type flowKey struct {
+	from, to string
+	action   v1alpha1.FlowAction
+}
+
+// flowSet collects flows, merging the ports, L7 rules and policies of
+// equal ones.
+type flowSet map[flowKey]*v1alpha1.FlowEntry
 
 func (f flowSet) add(from, to string, ports []string, policy string) {
-	key := [2]string{from, to}
+	f.addRule(flowKey{from: from, to: to}, ports, nil, policy)
+}
+
+func (f flowSet) addRule(key flowKey, ports, l7 []string, policy string) {
 	e := f[key]
 	if e == nil {
-		e = &v1alpha1.FlowEntry{From: from, To: to}
+		e = &v1alpha1.FlowEntry{From: key.from, To: key.to, Action: key.action}
 		f[key] = e
 	}
 	for _, p := range ports {
 		if !slices.Contains(e.Ports, p) {
 			e.Ports = append(e.Ports, p)
+		}
+	}
+	for _, r := range l7 {
+		if !slices.Contains(e.L7, r) {
+			e.L7 = append(e.L7, r)
 		}
 	}
 	if !slices.Contains(e.Policies, policy) {
@@ -67,10 +82,13 @@ func (f flowSet) sorted() []v1alpha1.FlowEntry {
 	out := make([]v1alpha1.FlowEntry, 0, len(f))
 	for _, e := range f {
 		slices.Sort(e.Ports)
+		slices.Sort(e.L7)
 		slices.Sort(e.Policies)
 		out = append(out, *e)
 	}
-	slices.SortFunc(out, func(a, b v1alpha1.FlowEntry) int { return cmp.Or(cmp.Compare(a.From, b.From), cmp.Compare(a.To, b.To)) })
+	slices.SortFunc(out, func(a, b v1alpha1.FlowEntry) int {
+		return cmp.Or(cmp.Compare(a.From, b.From), cmp.Compare(a.To, b.To), cmp.Compare(a.Action, b.Action))
+	})
 	return out
 }
 
@@ -211,51 +229,112 @@ func ciliumPorts(rules api.PortRules, icmps int) []string {
 	return out
 }
 
+// ciliumL7 describes the HTTP and DNS rules of port rules.
+func ciliumL7(rules api.PortRules) []string {
+	var out []string
+	for _, r := range rules {
+		if r.Rules == nil {
+			continue
+		}
+		for _, h := range r.Rules.HTTP {
+			rule := "HTTP " + cmp.Or(h.Method, "*") + " " + cmp.Or(h.Path, "*")
+			if h.Host != "" {
+				rule += " host=" + h.Host
+			}
+			out = append(out, rule)
+		}
+		for _, d := range r.Rules.DNS {
+			out = append(out, "DNS "+cmp.Or(d.MatchName, d.MatchPattern))
+		}
+	}
+	return out
+}
+
+func ciliumDenyPorts(rules api.PortDenyRules, icmps int) []string {
+	pr := make(api.PortRules, len(rules))
+	for i, r := range rules {
+		pr[i] = api.PortRule{Ports: r.Ports}
+	}
+	return ciliumPorts(pr, icmps)
+}
+
+// ingressPeerNames names the peers of an ingress rule.
+func ingressPeerNames(namespace string, in *api.IngressCommonRule) []string {
+	var out []string
+	for _, peer := range in.FromEndpoints {
+		out = append(out, ciliumEndpoint(namespace, peer.LabelSelector))
+	}
+	for _, e := range in.FromEntities {
+		out = append(out, "entity:"+string(e))
+	}
+	for _, c := range in.FromCIDR {
+		out = append(out, "cidr:"+string(c))
+	}
+	for _, c := range in.FromCIDRSet {
+		if c.Cidr != "" {
+			out = append(out, "cidr:"+string(c.Cidr))
+		}
+	}
+	return out
+}
+
+// egressPeerNames names the peers of an egress rule.
+func egressPeerNames(namespace string, out *api.EgressCommonRule, fqdns api.FQDNSelectorSlice) []string {
+	var names []string
+	for _, peer := range out.ToEndpoints {
+		names = append(names, ciliumEndpoint(namespace, peer.LabelSelector))
+	}
+	for _, e := range out.ToEntities {
+		names = append(names, "entity:"+string(e))
+	}
+	for _, f := range fqdns {
+		names = append(names, "dns:"+cmp.Or(f.MatchName, f.MatchPattern))
+	}
+	for _, c := range out.ToCIDR {
+		names = append(names, "cidr:"+string(c))
+	}
+	for _, c := range out.ToCIDRSet {
+		if c.Cidr != "" {
+			names = append(names, "cidr:"+string(c.Cidr))
+		}
+	}
+	return names
+}
+
+// ciliumFlows adds the flows of a Cilium policy's rules: allowed, with the
+// L7 rules that restrict them, and denied.
 func ciliumFlows(set flowSet, policy, namespace string, rules api.Rules) {
 	for _, r := range rules {
 		if r == nil || r.NodeSelector.LabelSelector != nil {
 			continue
 		}
 		self := ciliumEndpoint(namespace, r.EndpointSelector.LabelSelector)
-		for _, in := range r.Ingress {
-			ports := ciliumPorts(in.ToPorts, len(in.ICMPs))
-			for _, peer := range in.FromEndpoints {
-				set.add(ciliumEndpoint(namespace, peer.LabelSelector), self, ports, policy)
-			}
-			for _, e := range in.FromEntities {
-				set.add("entity:"+string(e), self, ports, policy)
-			}
-			for _, c := range in.FromCIDR {
-				set.add("cidr:"+string(c), self, ports, policy)
-			}
-			for _, c := range in.FromCIDRSet {
-				if c.Cidr != "" {
-					set.add("cidr:"+string(c.Cidr), self, ports, policy)
-				}
+		for i := range r.Ingress {
+			in := &r.Ingress[i]
+			ports, l7 := ciliumPorts(in.ToPorts, len(in.ICMPs)), ciliumL7(in.ToPorts)
+			for _, peer := range ingressPeerNames(namespace, &in.IngressCommonRule) {
+				set.addRule(flowKey{from: peer, to: self}, ports, l7, policy)
 			}
 		}
-		for _, out := range r.Egress {
-			ports := ciliumPorts(out.ToPorts, len(out.ICMPs))
-			for _, peer := range out.ToEndpoints {
-				set.add(self, ciliumEndpoint(namespace, peer.LabelSelector), ports, policy)
+		for i := range r.IngressDeny {
+			in := &r.IngressDeny[i]
+			ports := ciliumDenyPorts(in.ToPorts, len(in.ICMPs))
+			for _, peer := range ingressPeerNames(namespace, &in.IngressCommonRule) {
+				set.addRule(flowKey{from: peer, to: self, action: v1alpha1.FlowDeny}, ports, nil, policy)
 			}
-			for _, e := range out.ToEntities {
-				set.add(self, "entity:"+string(e), ports, policy)
+		}
+		for i := range r.Egress {
+			out := &r.Egress[i]
+			ports, l7 := ciliumPorts(out.ToPorts, len(out.ICMPs)), ciliumL7(out.ToPorts)
+			for _, peer := range egressPeerNames(namespace, &out.EgressCommonRule, out.ToFQDNs) {
+				set.addRule(flowKey{from: self, to: peer}, ports, l7, policy)
 			}
-			for _, f := range out.ToFQDNs {
-				name := f.MatchName
-				if name == "" {
-					name = f.MatchPattern
-				}
-				set.add(self, "dns:"+name, ports, policy)
-			}
-			for _, c := range out.ToCIDR {
-				set.add(self, "cidr:"+string(c), ports, policy)
-			}
-			for _, c := range out.ToCIDRSet {
-				if c.Cidr != "" {
-					set.add(self, "cidr:"+string(c.Cidr), ports, policy)
-				}
+		}
+		for i := range r.EgressDeny {
+			out := &r.EgressDeny[i]
+			ports := ciliumDenyPorts(out.ToPorts, len(out.ICMPs))
+			for _, peer := range egressPeerNames(namespace, &out.EgressCommonRule, nil) {
+				set.addRule(flowKey{from: self, to: peer, action: v1alpha1.FlowDeny}, ports, nil, policy)
 			}
 		}
 	}

@@ -2,7 +2,6 @@ package coverage
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -81,6 +80,9 @@ type compiledPolicies struct {
 	entries  []v1alpha1.NetworkPolicyEntry
 	rules    []podPolicy
 	problems []policyProblem
+	// ignoredKeys are the label keys the rules select by that Cilium
+	// leaves out of identities: they match no pod.
+	ignoredKeys map[string]bool
 }
 
 // compilePolicies compiles the network policies in scope, and every
@@ -98,6 +100,15 @@ func compilePolicies(sc *scope.Scope) *compiledPolicies {
 		c.addNetworkPolicy(p)
 	}
 	c.sort()
+	c.ignoredKeys = map[string]bool{}
+	for _, r := range c.rules {
+		reqs, _ := r.selector.Requirements()
+		for _, req := range reqs {
+			if ciliumIgnoresLabel(req.Key()) {
+				c.ignoredKeys[req.Key()] = true
+			}
+		}
+	}
 	return c
 }
 
@@ -222,28 +233,6 @@ func (c *compiledPolicies) addCilium(kind, namespace, name string, spec *api.Rul
 	e.Selector = joinSelectors(selectors)
 	e.PolicyTypes = policyTypeNames(types)
 	c.entries = append(c.entries, e)
-}
-
-// ciliumRejects is the error the Cilium agent refuses a policy with, as its
-// parser checks each rule (a policy without rules, a rule without peers in
-// any direction, invalid selectors, combinations it does not support, a
-// nodeSelector in a namespaced policy); nil when it accepts it.
-func ciliumRejects(rules []*api.Rule, clusterwide bool) error {
-	if len(rules) == 0 {
-		return errors.New("the policy has neither spec nor specs")
-	}
-	for _, r := range rules {
-		if r == nil {
-			return errors.New("a rule is empty")
-		}
-		if err := r.DeepCopy().Sanitize(); err != nil {
-			return err
-		}
-		if !clusterwide && r.NodeSelector.LabelSelector != nil {
-			return errors.New("a namespaced policy's rule cannot have a nodeSelector")
-		}
-	}
-	return nil
 }
 
 func ciliumInvalidMessage(st *ciliumv2.CiliumNetworkPolicyStatus) string {

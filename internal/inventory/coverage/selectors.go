@@ -83,6 +83,8 @@ func ciliumSelectorString(s *slimv1.LabelSelector) string {
 type ciliumIdentity struct {
 	pod       *corev1.Pod
 	namespace *corev1.Namespace
+	// ignored are the selector keys Cilium leaves out of identities.
+	ignored map[string]bool
 }
 
 var _ labels.Labels = &ciliumIdentity{}
@@ -106,7 +108,7 @@ func (c *ciliumIdentity) lookup(key string) (string, bool) {
 		v, ok := c.namespace.Labels[nsKey]
 		return v, ok
 	}
-	if ciliumIgnoresLabel(key) {
+	if c.ignored[key] {
 		return "", false
 	}
 	v, ok := c.pod.Labels[key]
