@@ -178,4 +178,3 @@ type FlowAction string
 
 // FlowDeny marks a flow a deny rule forbids.
 const FlowDeny FlowAction = "Deny"
-
