@@ -85,32 +85,43 @@ func selectorText(s string) string {
 
 func networkPolicies(m *md, st *v1alpha1.NetworkInventoryStatus) {
 	m.printf("## Network Policies\n\n")
-	var cnp, ccnp, np [][]string
+	var cnp, ccnp, host, np [][]string
 	for _, p := range st.NetworkPolicies.Items {
 		types := orDash(strings.Join(p.PolicyTypes, ", "))
-		valid := p.Valid
-		switch p.Kind {
-		case "CiliumNetworkPolicy":
-			cnp = append(cnp, []string{p.Namespace, code(p.Name), selectorText(p.Selector), orDash(p.Description), types, fmt.Sprint(p.SelectedPods), valid})
-		case "CiliumClusterwideNetworkPolicy":
-			kind := "pods"
-			if p.HostPolicy {
-				kind = "nodes (host policy)"
-			}
-			ccnp = append(ccnp, []string{code(p.Name), selectorText(p.Selector), kind, orDash(p.Description), types, fmt.Sprint(p.SelectedPods), valid})
+		deny := denyRules(p)
+		switch {
+		case p.Kind == "CiliumNetworkPolicy":
+			cnp = append(cnp, []string{p.Namespace, code(p.Name), selectorText(p.Selector), orDash(p.Description), types, deny, fmt.Sprint(p.SelectedPods), p.Valid})
+		case p.Kind == "CiliumClusterwideNetworkPolicy" && p.HostPolicy:
+			host = append(host, []string{code(p.Name), code(p.Selector), orDash(p.Description), fmt.Sprint(p.IngressRules), fmt.Sprint(p.EgressRules), deny, p.Valid})
+		case p.Kind == "CiliumClusterwideNetworkPolicy":
+			ccnp = append(ccnp, []string{code(p.Name), selectorText(p.Selector), orDash(p.Description), types, deny, fmt.Sprint(p.SelectedPods), p.Valid})
 		default:
 			np = append(np, []string{p.Namespace, code(p.Name), selectorText(p.Selector), types, fmt.Sprint(p.SelectedPods)})
 		}
 	}
 	m.printf("### CiliumNetworkPolicies\n\n")
-	m.table([]string{"Namespace", "Name", "Selector", "Description", "Default Deny", "Pods", "Valid"}, cnp)
+	m.table([]string{"Namespace", "Name", "Selector", "Description", "Default Deny", "Deny rules (in/out)", "Pods", "Valid"}, cnp)
 	if len(ccnp) > 0 {
 		m.printf("### CiliumClusterwideNetworkPolicies\n\n")
-		m.table([]string{"Name", "Selector", "Applies to", "Description", "Default Deny", "Pods", "Valid"}, ccnp)
+		m.table([]string{"Name", "Selector", "Description", "Default Deny", "Deny rules (in/out)", "Pods", "Valid"}, ccnp)
+	}
+	if len(host) > 0 {
+		m.printf("### Host Policies\n\n")
+		m.printf("Clusterwide policies with a nodeSelector guard the nodes themselves, not pods: they count in no namespace's coverage.\n\n")
+		m.table([]string{"Name", "Node selector", "Description", "Ingress rules", "Egress rules", "Deny rules (in/out)", "Valid"}, host)
 	}
 	m.printf("### Kubernetes NetworkPolicies\n\n")
 	m.table([]string{"Namespace", "Name", "Selector", "Policy Types", "Pods"}, np)
 	m.truncatedNote(len(st.NetworkPolicies.Items), st.NetworkPolicies.ListBounds)
+}
+
+// denyRules shows a Cilium policy's deny rule counts, ingress/egress.
+func denyRules(p v1alpha1.NetworkPolicyEntry) string {
+	if p.IngressDenyRules == 0 && p.EgressDenyRules == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%d / %d", p.IngressDenyRules, p.EgressDenyRules)
 }
 
 func referenceGrants(m *md, st *v1alpha1.NetworkInventoryStatus) {
@@ -174,7 +185,11 @@ func flows(m *md, st *v1alpha1.NetworkInventoryStatus) {
 		if f.Action == v1alpha1.FlowDeny {
 			verdict = "**deny**"
 		}
-		rows = append(rows, []string{f.From, f.To, orDash(strings.Join(f.Ports, ", ")), orDash(strings.Join(f.L7, "; ")), verdict,
+		ports := strings.Join(f.Ports, ", ")
+		if ports == "" {
+			ports = "any"
+		}
+		rows = append(rows, []string{f.From, f.To, ports, orDash(strings.Join(f.L7, "; ")), verdict,
 			strings.Join(f.Policies, ", ")})
 	}
 	m.table([]string{"From", "To", "Ports", "L7 rules", "Verdict", "Policies"}, rows)

@@ -139,3 +139,25 @@ func TestUnknownFormat(t *testing.T) {
 		t.Error("an unknown format is an error")
 	}
 }
+
+func TestMarkdownListsHostPoliciesApartAndDenyRules(t *testing.T) {
+	ni := &v1alpha1.NetworkInventory{}
+	ni.Status.NetworkPolicies.Items = []v1alpha1.NetworkPolicyEntry{
+		{Kind: "CiliumClusterwideNetworkPolicy", Name: "host-firewall", Selector: "node:node-role=worker", HostPolicy: true, IngressRules: 2, Valid: "True"},
+		{Kind: "CiliumClusterwideNetworkPolicy", Name: "pods-wide", Selector: "app=x", SelectedPods: 3, Valid: "True"},
+		{Kind: "CiliumNetworkPolicy", Namespace: "a", Name: "deny-some", IngressDenyRules: 1, EgressDenyRules: 2, Valid: "True"},
+	}
+	ni.Status.Flows.Items = []v1alpha1.FlowEntry{{From: "entity:world", To: "a/*", Action: v1alpha1.FlowDeny, Policies: []string{"CiliumNetworkPolicy/a/deny-some"}},
+		{From: "a/*", To: "kube-system/kube-dns", Ports: []string{"53/any"}, L7: []string{"DNS *.example.com"}, Policies: []string{"CiliumNetworkPolicy/a/dns"}}}
+	doc := string(render(t, "markdown", ni))
+	hostSection := doc[strings.Index(doc, "### Host Policies"):]
+	for _, want := range []string{"| `host-firewall` | `node:node-role=worker` | - | 2 | 0 | - | True |", "| a | `deny-some` |", "| 1 / 2 |",
+		"| entity:world | a/* | any | - | **deny** |", "| DNS *.example.com | allow |"} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if strings.Contains(doc[:strings.Index(doc, "### Host Policies")], "host-firewall") || strings.Contains(hostSection, "pods-wide") {
+		t.Error("host policies are listed apart from the clusterwide policies that select pods")
+	}
+}
