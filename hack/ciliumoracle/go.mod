@@ -5,7 +5,10 @@ module netinventory.io/hack/ciliumoracle
 
 go 1.26.0
 
-require github.com/cilium/cilium v1.20.2
+require (
+	github.com/cilium/cilium v1.20.2
+	k8s.io/apimachinery v0.36.4
+)
 
 require (
 	cel.dev/expr v0.25.2 // indirect
@@ -124,7 +127,6 @@ require (
 	gopkg.in/inf.v0 v0.9.1 // indirect
 	k8s.io/api v0.36.4 // indirect
 	k8s.io/apiextensions-apiserver v0.36.4 // indirect
-	k8s.io/apimachinery v0.36.4 // indirect
 	k8s.io/client-go v0.36.4 // indirect
 	k8s.io/klog/v2 v2.140.0 // indirect
 	k8s.io/kube-openapi v0.0.0-20260501160325-927ab1f70cd6 // indirect

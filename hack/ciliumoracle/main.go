@@ -2,7 +2,12 @@
 // enforces a set of Kubernetes objects, so that tests can compare the
 // engine's coverage verdicts with Cilium's.
 //
-// Input (standard input) is JSON lines, one case per line:
+// With file arguments, it reads the objects of one case from YAML or JSON
+// manifests (multi-document, as kubectl applies them) and prints its answer:
+//
+//	cilium-policy-oracle [-enable-policy default|always|never] FILE...
+//
+// Without arguments, standard input is JSON lines, one case per line:
 //
 //	{"name": "...", "enablePolicy": "default", "objects": [ {...}, ... ]}
 //
@@ -28,12 +33,15 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/cilium/cilium/pkg/crypto/certificatemanager"
@@ -53,6 +61,7 @@ import (
 	policytypes "github.com/cilium/cilium/pkg/policy/types"
 	policyutils "github.com/cilium/cilium/pkg/policy/utils"
 	"github.com/cilium/cilium/pkg/u8proto"
+	"k8s.io/apimachinery/pkg/util/yaml"
 )
 
 const clusterName = "default"
@@ -95,9 +104,26 @@ func main() {
 	if err := labelsfilter.ParseLabelPrefixCfg(logger, nil, nil, ""); err != nil {
 		fail(err)
 	}
+	enablePolicy := flag.String("enable-policy", option.DefaultEnforcement, "Cilium's enable-policy mode for the files' case")
+	flag.Parse()
+	out := json.NewEncoder(os.Stdout)
+	if flag.NArg() > 0 {
+		c := &Case{Name: strings.Join(flag.Args(), " "), EnablePolicy: *enablePolicy}
+		for _, path := range flag.Args() {
+			objs, err := readManifests(path)
+			if err != nil {
+				fail(err)
+			}
+			c.Objects = append(c.Objects, objs...)
+		}
+		out.SetIndent("", "  ")
+		if err := out.Encode(evaluate(logger, c)); err != nil {
+			fail(err)
+		}
+		return
+	}
 	in := bufio.NewScanner(os.Stdin)
 	in.Buffer(make([]byte, 1<<20), 1<<30)
-	out := json.NewEncoder(os.Stdout)
 	for in.Scan() {
 		var c Case
 		if err := json.Unmarshal(in.Bytes(), &c); err != nil {
@@ -109,6 +135,29 @@ func main() {
 	}
 	if err := in.Err(); err != nil {
 		fail(err)
+	}
+}
+
+// readManifests reads every object of a YAML or JSON file, as JSON.
+func readManifests(path string) ([]json.RawMessage, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []json.RawMessage
+	dec := yaml.NewYAMLOrJSONDecoder(f, 4096)
+	for {
+		var obj json.RawMessage
+		if err := dec.Decode(&obj); err != nil {
+			if errors.Is(err, io.EOF) {
+				return out, nil
+			}
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if len(obj) > 0 && string(obj) != "null" {
+			out = append(out, obj)
+		}
 	}
 }
 
