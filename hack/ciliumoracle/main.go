@@ -38,6 +38,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"slices"
 	"sort"
@@ -71,6 +72,7 @@ type Case struct {
 	Name         string            `json:"name"`
 	EnablePolicy string            `json:"enablePolicy,omitempty"`
 	Objects      []json.RawMessage `json:"objects"`
+	Queries      []Query           `json:"queries,omitempty"`
 }
 
 // Verdict is Cilium's enforcement of one direction.
@@ -87,11 +89,31 @@ type PodVerdict struct {
 	Egress    Verdict `json:"egress"`
 }
 
+// Query asks whether a peer may open a connection to a pod on a port.
+type Query struct {
+	From     PeerRef `json:"from"`
+	To       string  `json:"to"` // namespace/name of a pod
+	Port     uint16  `json:"port"`
+	Protocol string  `json:"protocol"` // TCP, UDP or SCTP
+}
+
+// PeerRef names a peer: a pod (namespace/name), a reserved identity
+// (host, world-ipv4, world-ipv6, remote-node, kube-apiserver, health,
+// ingress), an address range, or the stranger pod.
+type PeerRef struct {
+	Pod      string `json:"pod,omitempty"`
+	Reserved string `json:"reserved,omitempty"`
+	CIDR     string `json:"cidr,omitempty"`
+	Stranger bool   `json:"stranger,omitempty"`
+}
+
 // Result is the answer for one case.
 type Result struct {
-	Name   string       `json:"name"`
-	Pods   []PodVerdict `json:"pods"`
-	Errors []string     `json:"errors,omitempty"`
+	Name string       `json:"name"`
+	Pods []PodVerdict `json:"pods"`
+	// Allowed answers the case's queries, in order.
+	Allowed []bool   `json:"allowed,omitempty"`
+	Errors  []string `json:"errors,omitempty"`
 }
 
 func main() {
@@ -282,6 +304,8 @@ func evaluate(logger *slog.Logger, c *Case) *Result {
 		pod *slimcorev1.Pod
 		id  identity.NumericIdentity
 	}
+	podIDs := map[string]identity.NumericIdentity{}
+	namedPorts := map[identity.NumericIdentity]map[string]uint16{}
 	var pods []podID
 	for _, p := range objs.pods {
 		if p.Spec.HostNetwork {
@@ -292,14 +316,20 @@ func evaluate(logger *slog.Logger, c *Case) *Result {
 			ns = &slimcorev1.Namespace{}
 			ns.Name = p.Namespace
 		}
-		pods = append(pods, podID{p, allocate(podIdentity(logger, ns, p))})
+		lbls, ports := podIdentity(logger, ns, p)
+		id := allocate(lbls)
+		pods = append(pods, podID{p, id})
+		podIDs[p.Namespace+"/"+p.Name] = id
+		namedPorts[id] = ports
 	}
 	stranger := &slimcorev1.Pod{}
 	stranger.Namespace, stranger.Name = strangerNamespace, "stranger"
 	stranger.Labels = map[string]string{"netinventory.io/oracle-stranger": "true"}
 	strangerNS := &slimcorev1.Namespace{}
 	strangerNS.Name = strangerNamespace
-	allocate(podIdentity(logger, strangerNS, stranger))
+	strangerNS.Labels = map[string]string{"kubernetes.io/metadata.name": strangerNamespace}
+	strangerLabels, _ := podIdentity(logger, strangerNS, stranger)
+	strangerID := allocate(strangerLabels)
 
 	peers := identity.IdentityMap{}
 	for id, lbls := range ids {
@@ -330,6 +360,25 @@ func evaluate(logger *slog.Logger, c *Case) *Result {
 		}
 		repo.ReplaceByResource(entries, ipcachetypes.NewResourceID(po.kind, po.namespace, po.name))
 	}
+	cidrIDs := map[string]identity.NumericIdentity{}
+	for _, q := range c.Queries {
+		if q.From.CIDR == "" {
+			continue
+		}
+		prefix, err := netip.ParsePrefix(q.From.CIDR)
+		if err != nil {
+			res.Errors = append(res.Errors, fmt.Sprintf("query from %s: %v", q.From.CIDR, err))
+			continue
+		}
+		lbls := labels.GetCIDRLabelArray(prefix.Masked())
+		if id, ok := findLabels(peers, lbls); ok {
+			cidrIDs[q.From.CIDR] = id
+			continue
+		}
+		peers[cidrID] = lbls
+		cidrIDs[q.From.CIDR] = cidrID
+		cidrID++
+	}
 	var wg sync.WaitGroup
 	repo.GetSelectorCache().UpdateIdentities(peers, nil, &wg)
 	wg.Wait()
@@ -339,19 +388,38 @@ func evaluate(logger *slog.Logger, c *Case) *Result {
 	}
 	slices.Sort(peerIDs)
 
-	verdicts := map[identity.NumericIdentity][2]Verdict{}
-	for _, p := range pods {
-		v, ok := verdicts[p.id]
-		if !ok {
-			var err error
-			v, err = resolve(logger, repo, identity.NewIdentityFromLabelArray(p.id, ids[p.id]), peerIDs)
-			if err != nil {
-				res.Errors = append(res.Errors, fmt.Sprintf("pod %s/%s: %v", p.pod.Namespace, p.pod.Name, err))
-				continue
-			}
-			verdicts[p.id] = v
+	policies := map[identity.NumericIdentity]*policy.EndpointPolicy{}
+	defer func() {
+		for _, epp := range policies {
+			epp.Detach(logger)
 		}
+	}()
+	endpointPolicy := func(id identity.NumericIdentity) (*policy.EndpointPolicy, error) {
+		if epp, ok := policies[id]; ok {
+			return epp, nil
+		}
+		epp, err := distill(logger, repo, identity.NewIdentityFromLabelArray(id, ids[id]), namedPorts[id])
+		if err != nil {
+			return nil, err
+		}
+		policies[id] = epp
+		return epp, nil
+	}
+	for _, p := range pods {
+		epp, err := endpointPolicy(p.id)
+		if err != nil {
+			res.Errors = append(res.Errors, fmt.Sprintf("pod %s/%s: %v", p.pod.Namespace, p.pod.Name, err))
+			continue
+		}
+		v := probe(epp, peerIDs)
 		res.Pods = append(res.Pods, PodVerdict{Namespace: p.pod.Namespace, Name: p.pod.Name, Ingress: v[0], Egress: v[1]})
+	}
+	reserved := map[string]identity.NumericIdentity{"host": identity.ReservedIdentityHost,
+		"world-ipv4": identity.ReservedIdentityWorldIPv4, "world-ipv6": identity.ReservedIdentityWorldIPv6,
+		"remote-node": identity.ReservedIdentityRemoteNode, "kube-apiserver": identity.ReservedIdentityKubeAPIServer,
+		"health": identity.ReservedIdentityHealth, "ingress": identity.ReservedIdentityIngress}
+	for _, q := range c.Queries {
+		res.Allowed = append(res.Allowed, answer(q, podIDs, reserved, cidrIDs, strangerID, endpointPolicy, &res.Errors))
 	}
 	sort.Slice(res.Pods, func(i, j int) bool {
 		a, b := res.Pods[i], res.Pods[j]
@@ -363,30 +431,44 @@ func evaluate(logger *slog.Logger, c *Case) *Result {
 // podIdentity is the label set Cilium derives a pod's security identity
 // from: its labels, namespace labels, service account and cluster, filtered
 // by the default identity-relevant label prefixes.
-func podIdentity(logger *slog.Logger, ns *slimcorev1.Namespace, p *slimcorev1.Pod) labels.LabelArray {
-	_, lbls := k8s.GetPodMetadata(logger, ns, p)
+func podIdentity(logger *slog.Logger, ns *slimcorev1.Namespace, p *slimcorev1.Pod) (labels.LabelArray, map[string]uint16) {
+	ports, lbls := k8s.GetPodMetadata(logger, ns, p)
 	idLabels, _ := labelsfilter.Filter(labels.Map2Labels(lbls, labels.LabelSourceK8s))
-	return idLabels.LabelArray()
+	named := map[string]uint16{}
+	for name, pp := range ports {
+		named[name+"/"+u8proto.U8proto(pp.Proto).String()] = pp.Port
+	}
+	return idLabels.LabelArray(), named
 }
 
 func hasLabels(m identity.IdentityMap, lbls labels.LabelArray) bool {
-	for _, l := range m {
-		if l.Equals(lbls) {
-			return true
-		}
-	}
-	return false
+	_, ok := findLabels(m, lbls)
+	return ok
 }
 
-// resolve computes the policy of one identity and probes it.
-func resolve(logger *slog.Logger, repo *policy.Repository, id *identity.Identity, peers []identity.NumericIdentity) ([2]Verdict, error) {
+func findLabels(m identity.IdentityMap, lbls labels.LabelArray) (identity.NumericIdentity, bool) {
+	for id, l := range m {
+		if l.Equals(lbls) {
+			return id, true
+		}
+	}
+	return 0, false
+}
+
+// distill computes the policy of one identity.
+func distill(logger *slog.Logger, repo *policy.Repository, id *identity.Identity, namedPorts map[string]uint16) (*policy.EndpointPolicy, error) {
 	sp, _, err := repo.ComputeSelectorPolicy(id)
 	if err != nil {
-		return [2]Verdict{}, err
+		return nil, err
 	}
-	epp := sp.DistillPolicy(logger, &owner{id: uint64(id.ID)}, map[string]uint16{policy.FallbackRedirectID: 65535})
+	epp := sp.DistillPolicy(logger, &owner{id: uint64(id.ID), namedPorts: namedPorts}, map[string]uint16{policy.FallbackRedirectID: 65535})
 	epp.Ready()
-	defer epp.Detach(logger)
+	return epp, nil
+}
+
+// probe tells, per direction, whether policy is enforced and whether some
+// peer falls to default deny.
+func probe(epp *policy.EndpointPolicy, peers []identity.NumericIdentity) [2]Verdict {
 	var v [2]Verdict
 	v[0].Enforced = epp.SelectorPolicy.IngressPolicyEnabled
 	v[1].Enforced = epp.SelectorPolicy.EgressPolicyEnabled
@@ -394,27 +476,87 @@ func resolve(logger *slog.Logger, repo *policy.Repository, id *identity.Identity
 		if !v[d].Enforced {
 			continue
 		}
-	probe:
+	peers:
 		for _, peer := range peers {
 			for _, pr := range probes {
 				if _, _, found := epp.Lookup(key.WithIdentity(peer).WithPortProto(pr.proto, pr.port)); !found {
 					v[d].Isolated = true
-					break probe
+					break peers
 				}
 			}
 		}
 	}
-	return v, nil
+	return v
+}
+
+// answer decides a query: the destination's ingress policy must allow the
+// source's identity, and a pod source's egress policy the destination's.
+func answer(q Query, pods, reserved, cidrs map[string]identity.NumericIdentity, stranger identity.NumericIdentity,
+	endpointPolicy func(identity.NumericIdentity) (*policy.EndpointPolicy, error), errs *[]string) bool {
+	fail := func(format string, args ...any) bool {
+		*errs = append(*errs, fmt.Sprintf(format, args...))
+		return false
+	}
+	to, ok := pods[q.To]
+	if !ok {
+		return fail("query to %s: no such pod", q.To)
+	}
+	var from identity.NumericIdentity
+	fromPod := false
+	switch {
+	case q.From.Pod != "":
+		if from, ok = pods[q.From.Pod]; !ok {
+			return fail("query from %s: no such pod", q.From.Pod)
+		}
+		fromPod = true
+	case q.From.Reserved != "":
+		if from, ok = reserved[q.From.Reserved]; !ok {
+			return fail("query from %s: unknown reserved identity", q.From.Reserved)
+		}
+	case q.From.CIDR != "":
+		if from, ok = cidrs[q.From.CIDR]; !ok {
+			return fail("query from %s: no identity", q.From.CIDR)
+		}
+	case q.From.Stranger:
+		from, fromPod = stranger, true
+	default:
+		return fail("query without a source")
+	}
+	proto, err := u8proto.ParseProtocol(q.Protocol)
+	if err != nil {
+		return fail("query protocol %s: %v", q.Protocol, err)
+	}
+	dst, err := endpointPolicy(to)
+	if err != nil {
+		return fail("query to %s: %v", q.To, err)
+	}
+	if entry, _, _ := dst.Lookup(policy.IngressKey().WithIdentity(from).WithPortProto(proto, q.Port)); entry.IsDeny() {
+		return false
+	}
+	if !fromPod {
+		return true
+	}
+	src, err := endpointPolicy(from)
+	if err != nil {
+		return fail("query from %v: %v", q.From, err)
+	}
+	entry, _, _ := src.Lookup(policy.EgressKey().WithIdentity(to).WithPortProto(proto, q.Port))
+	return !entry.IsDeny()
 }
 
 // owner is the endpoint a policy is distilled for.
-type owner struct{ id uint64 }
+type owner struct {
+	id         uint64
+	namedPorts map[string]uint16 // "name/PROTO" -> port
+}
 
-func (o *owner) GetID() uint64                                      { return o.id }
-func (o *owner) GetIngressNamedPort(string, u8proto.U8proto) uint16 { return 0 }
-func (o *owner) PolicyDebug(string, ...any)                         {}
-func (o *owner) IsHost() bool                                       { return false }
-func (o *owner) PreviousMapStateSizes() policy.MapStateSizes        { return policy.MapStateSizes{} }
+func (o *owner) GetID() uint64 { return o.id }
+func (o *owner) GetIngressNamedPort(name string, proto u8proto.U8proto) uint16 {
+	return o.namedPorts[name+"/"+proto.String()]
+}
+func (o *owner) PolicyDebug(string, ...any)                  {}
+func (o *owner) IsHost() bool                                { return false }
+func (o *owner) PreviousMapStateSizes() policy.MapStateSizes { return policy.MapStateSizes{} }
 func (o *owner) RegenerateIfAlive(*regeneration.ExternalRegenerationMetadata) <-chan bool {
 	ch := make(chan bool)
 	close(ch)

@@ -46,6 +46,7 @@ type oracleCase struct {
 	Name         string            `json:"name"`
 	EnablePolicy string            `json:"enablePolicy,omitempty"`
 	Objects      []json.RawMessage `json:"objects"`
+	Queries      []query           `json:"queries,omitempty"`
 }
 
 // verdict is Cilium's enforcement of one direction for a pod.
@@ -62,9 +63,10 @@ type podVerdict struct {
 }
 
 type oracleResult struct {
-	Name   string       `json:"name"`
-	Pods   []podVerdict `json:"pods"`
-	Errors []string     `json:"errors"`
+	Name    string       `json:"name"`
+	Pods    []podVerdict `json:"pods"`
+	Allowed []bool       `json:"allowed"`
+	Errors  []string     `json:"errors"`
 }
 
 // oracleBinary returns the oracle's path, building it when needed.
@@ -224,10 +226,10 @@ func loadDir(t *testing.T, path string) *snapshot.Snapshot {
 	return snap
 }
 
-// TestCoverageAgreesWithCilium runs the engine and Cilium's policy
-// repository over every scenario, the homelab fixture and generated policy
-// sets, and requires the same isolation for every pod and direction.
-func TestCoverageAgreesWithCilium(t *testing.T) {
+// allCases loads every scenario (pending ones too), the homelab fixture
+// and the generated policy sets, as oracle cases with their snapshots.
+func allCases(t *testing.T) ([]oracleCase, map[string]*snapshot.Snapshot) {
+	t.Helper()
 	var cases []oracleCase
 	snaps := map[string]*snapshot.Snapshot{}
 	addCase := func(name string, snap *snapshot.Snapshot) {
@@ -253,7 +255,29 @@ func TestCoverageAgreesWithCilium(t *testing.T) {
 	if len(scenarioDirs) < 50 || len(generated) < 1000 {
 		t.Fatalf("too few cases: %d scenarios, %d generated sets", len(scenarioDirs), len(generated))
 	}
+	return cases, snaps
+}
 
+// dump writes a case to the directory dumpEnv names, if any.
+func dump(t *testing.T, c oracleCase) {
+	dir := os.Getenv(dumpEnv)
+	if dir == "" {
+		return
+	}
+	b, err := json.Marshal(c)
+	if err == nil {
+		err = os.WriteFile(filepath.Join(dir, strings.ReplaceAll(c.Name, " ", "-")+".json"), b, 0o644)
+	}
+	if err != nil {
+		t.Error(err)
+	}
+}
+
+// TestCoverageAgreesWithCilium runs the engine and Cilium's policy
+// repository over every scenario, the homelab fixture and generated policy
+// sets, and requires the same isolation for every pod and direction.
+func TestCoverageAgreesWithCilium(t *testing.T) {
+	cases, snaps := allCases(t)
 	answers := askCilium(t, cases)
 	// The comparison means something only if Cilium's answers vary.
 	seen := map[string]bool{}
@@ -280,12 +304,7 @@ func TestCoverageAgreesWithCilium(t *testing.T) {
 			continue
 		}
 		failures++
-		if dir := os.Getenv(dumpEnv); dir != "" {
-			b, _ := json.Marshal(c)
-			if err := os.WriteFile(filepath.Join(dir, strings.ReplaceAll(c.Name, " ", "-")+".json"), b, 0o644); err != nil {
-				t.Error(err)
-			}
-		}
+		dump(t, c)
 		if failures <= 5 {
 			objects, _ := json.MarshalIndent(c, "", "  ")
 			t.Errorf("%s: the engine disagrees with Cilium:\n  %s\ninput:\n%s", c.Name, strings.Join(diff, "\n  "), objects)

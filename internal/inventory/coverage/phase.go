@@ -22,6 +22,8 @@ type Result struct {
 	PolicyProblems []model.PolicyProblem
 	Disagreements  []model.KindDisagreement
 	Flows          []v1alpha1.FlowEntry
+
+	evaluator *Evaluator
 }
 
 // Compute runs the coverage phase; backsPublic names the namespaces that
@@ -42,5 +44,5 @@ func Compute(sc *scope.Scope, backsPublic map[string]bool) *Result {
 	}
 	namespaces, disagreements := namespaces(sc, pols, iso, backsPublic)
 	return &Result{Namespaces: namespaces, NetworkPolicies: catalog, Pods: iso.pods, PolicyProblems: problems,
-		Disagreements: disagreements, Flows: flows(sc)}
+		Disagreements: disagreements, Flows: flows(sc), evaluator: newEvaluator(sc, pols, iso.buckets)}
 }

@@ -46,6 +46,9 @@ type podPolicy struct {
 	decides [2]peerSet
 	// indexKey is a "key=value" every selected pod carries, "" if none.
 	indexKey string
+	// source is the rule the policy was compiled from, for the
+	// reachability evaluator: a Cilium rule or a NetworkPolicy.
+	source ruleSource
 	// namespaceOnly is true for a Cilium selector that reads only labels
 	// every pod of a namespace shares (namespace, namespace labels,
 	// cluster): it is matched once per namespace, not once per pod.
@@ -190,7 +193,7 @@ func (c *compiledPolicies) addCilium(kind, namespace, name string, spec *api.Rul
 			continue
 		}
 		pp := podPolicy{entry: idx, namespace: namespace, selector: sel, cilium: true,
-			namespaceWide: r.EndpointSelector.LabelSelector != nil && sel.Empty()}
+			namespaceWide: r.EndpointSelector.LabelSelector != nil && sel.Empty(), source: ruleSource{cilium: r}}
 		// A direction with rules (allow or deny) defaults to deny unless
 		// enableDefaultDeny says false for it.
 		pp.deny[model.Ingress] = (len(r.Ingress) > 0 || len(r.IngressDeny) > 0) && !isFalse(r.EnableDefaultDeny.Ingress)
@@ -256,7 +259,7 @@ func (c *compiledPolicies) addNetworkPolicy(p *networkingv1.NetworkPolicy) {
 	} else {
 		e.Selector = sel.String()
 		pp := podPolicy{entry: idx, namespace: p.Namespace, selector: sel, namespaceWide: sel.Empty(), deny: types,
-			indexKey: indexKeyPlain(p.Spec.PodSelector.MatchLabels)}
+			indexKey: indexKeyPlain(p.Spec.PodSelector.MatchLabels), source: ruleSource{networkPolicy: p}}
 		for _, in := range p.Spec.Ingress {
 			pp.decides[model.Ingress] |= networkPolicyPeers(in.From, len(in.Ports))
 		}

@@ -85,6 +85,9 @@ type ciliumIdentity struct {
 	namespace *corev1.Namespace
 	// ignored are the selector keys Cilium leaves out of identities.
 	ignored map[string]bool
+	// filter checks every key against Cilium's label filter instead, for
+	// selectors not known in advance.
+	filter bool
 }
 
 var _ labels.Labels = &ciliumIdentity{}
@@ -108,7 +111,7 @@ func (c *ciliumIdentity) lookup(key string) (string, bool) {
 		v, ok := c.namespace.Labels[nsKey]
 		return v, ok
 	}
-	if c.ignored[key] {
+	if c.ignored[key] || (c.filter && ciliumIgnoresLabel(key)) {
 		return "", false
 	}
 	v, ok := c.pod.Labels[key]

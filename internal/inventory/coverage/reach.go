@@ -1,0 +1,288 @@
+package coverage
+
+import (
+	"net/netip"
+	"slices"
+	"sync"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"netinventory.io/netinventory/internal/inventory/model"
+	"netinventory.io/netinventory/internal/inventory/scope"
+	"netinventory.io/netinventory/internal/snapshot"
+)
+
+// Peer is a class of traffic ends: the pods sharing one identity (given by
+// one of them), a reserved class (the world of an address family, the
+// node, remote nodes, the kube-apiserver, health, ingress), or an address
+// range outside the cluster.
+type Peer struct {
+	// Pod stands for every pod with its identity; nil for other peers.
+	Pod *corev1.Pod
+	// Namespace is the pod's namespace object, for its labels.
+	Namespace *corev1.Namespace
+	// Class is a single reserved class, for a peer that is not a pod.
+	Class PeerClass
+	// CIDR is an address range outside the cluster, within Class's family.
+	CIDR netip.Prefix
+}
+
+// PeerClass names the reserved peer classes.
+type PeerClass = peerSet
+
+// Reserved peer classes.
+const (
+	PeerWorldIPv4     = peerWorldIPv4
+	PeerWorldIPv6     = peerWorldIPv6
+	PeerHost          = peerHost
+	PeerRemoteNode    = peerRemoteNode
+	PeerKubeAPIServer = peerKubeAPIServer
+	PeerHealth        = peerHealth
+	PeerIngress       = peerIngress
+)
+
+// Verdict is the evaluator's answer for a flow.
+type Verdict struct {
+	Allowed bool
+	// L7 is true when HTTP or DNS rules further restrict what passes.
+	L7 bool
+	// DecidedBy are the catalog entries whose rules decided it, as indexes
+	// into the policy catalog: the deny rule that matched, the allow
+	// rules that matched, or, for a default deny, the policies putting
+	// the pod in default deny. Empty when no policy applies.
+	DecidedBy []int
+	// Reason says how it was decided.
+	Reason VerdictReason
+}
+
+// VerdictReason says how a flow was decided.
+type VerdictReason string
+
+// Verdict reasons.
+const (
+	ReasonNoPolicy    VerdictReason = "NoPolicy"    // no policy applies in that direction
+	ReasonNotDefault  VerdictReason = "NoDefaultDeny"
+	ReasonAllowed     VerdictReason = "AllowedByRule"
+	ReasonDenied      VerdictReason = "DeniedByRule"
+	ReasonDefaultDeny VerdictReason = "DefaultDeny"
+	ReasonLocalhost   VerdictReason = "LocalhostAlwaysAllowed"
+	ReasonNeverMode   VerdictReason = "EnforcementNever"
+)
+
+// Evaluator answers whether a peer may connect to a pod on a port, as
+// Cilium enforces the policies in scope: the destination's ingress rules
+// and, for a pod source, the source's egress rules. It compiles each
+// policy's rules the first time it needs them; it is safe for concurrent
+// use.
+type Evaluator struct {
+	sc       *scope.Scope
+	policies *compiledPolicies
+	buckets  map[string]*ruleBucket
+
+	mu    sync.Mutex
+	items map[int][]ruleItem
+}
+
+// Evaluator returns the reachability evaluator over the phase's policies.
+func (r *Result) Evaluator() *Evaluator { return r.evaluator }
+
+func newEvaluator(sc *scope.Scope, pols *compiledPolicies, buckets map[string]*ruleBucket) *Evaluator {
+	return &Evaluator{sc: sc, policies: pols, buckets: buckets, items: map[int][]ruleItem{}}
+}
+
+// PodPeer is the peer a pod stands for.
+func (e *Evaluator) PodPeer(p *corev1.Pod) Peer {
+	return Peer{Pod: p, Namespace: e.sc.Namespaces[p.Namespace]}
+}
+
+func (e *Evaluator) itemsOf(rule int) []ruleItem {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	items, ok := e.items[rule]
+	if !ok {
+		r := &e.policies.rules[rule]
+		items = compileItems(r.source, r.namespace)
+		e.items[rule] = items
+	}
+	return items
+}
+
+// selecting returns the rules selecting a pod.
+func (e *Evaluator) selecting(p *corev1.Pod) []int {
+	identity := &ciliumIdentity{pod: p, namespace: e.sc.Namespaces[p.Namespace], ignored: e.policies.ignoredKeys}
+	iso := &isolation{policies: e.policies, buckets: e.buckets}
+	var out []int
+	for _, ri := range append(iso.candidates(nil, p), iso.namespaceRules(e.sc, p.Namespace)...) {
+		if r := &e.policies.rules[ri]; r.namespaceOnly || r.selector.Matches(identity) {
+			out = append(out, ri)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// Connect decides whether from may open a connection to the pod to on a
+// port and protocol (TCP, UDP or SCTP).
+func (e *Evaluator) Connect(from Peer, to *corev1.Pod, port int32, protocol string) Verdict {
+	in := e.decide(model.Ingress, to, from, to, port, protocol)
+	if !in.Allowed || from.Pod == nil {
+		return in
+	}
+	out := e.decide(model.Egress, from.Pod, e.PodPeer(to), to, port, protocol)
+	if !out.Allowed {
+		return out
+	}
+	in.L7 = in.L7 || out.L7
+	in.DecidedBy = mergeSorted(in.DecidedBy, out.DecidedBy)
+	if in.Reason == ReasonNoPolicy {
+		in.Reason = out.Reason
+	}
+	return in
+}
+
+// decide applies the rules of subject in one direction to a peer.
+func (e *Evaluator) decide(d model.Direction, subject *corev1.Pod, peer Peer, dst *corev1.Pod, port int32, protocol string) Verdict {
+	if subject.Spec.HostNetwork {
+		return Verdict{Allowed: true, Reason: ReasonNoPolicy}
+	}
+	switch e.sc.Enforcement {
+	case snapshot.EnforcementNever:
+		return Verdict{Allowed: true, Reason: ReasonNeverMode}
+	}
+	rules := e.selecting(subject)
+	defaultDeny := e.sc.Enforcement == snapshot.EnforcementAlways
+	var denyBy, allowBy, denyDefault []int
+	l7 := false
+	applies := false
+	for _, ri := range rules {
+		r := &e.policies.rules[ri]
+		if r.deny[d] {
+			defaultDeny = true
+			applies = true
+			denyDefault = append(denyDefault, r.entry)
+		}
+		for _, it := range e.itemsOf(ri) {
+			if it.direction != d {
+				continue
+			}
+			applies = true
+			if !it.matchesPort(dst, port, protocol) || !e.matchesPeer(&it, peer) {
+				continue
+			}
+			if it.deny {
+				denyBy = append(denyBy, r.entry)
+			} else {
+				allowBy = append(allowBy, r.entry)
+				l7 = l7 || it.l7
+			}
+		}
+	}
+	switch {
+	case len(denyBy) > 0:
+		return Verdict{Reason: ReasonDenied, DecidedBy: sortedUnique(denyBy)}
+	case len(allowBy) > 0:
+		return Verdict{Allowed: true, L7: l7, Reason: ReasonAllowed, DecidedBy: sortedUnique(allowBy)}
+	case d == model.Ingress && applies && peer.Pod == nil && peer.Class == peerHost:
+		// Cilium lets the node in wherever ingress rules apply.
+		return Verdict{Allowed: true, Reason: ReasonLocalhost}
+	case defaultDeny:
+		return Verdict{Reason: ReasonDefaultDeny, DecidedBy: sortedUnique(denyDefault)}
+	case applies || len(rules) > 0:
+		return Verdict{Allowed: true, Reason: ReasonNotDefault}
+	}
+	return Verdict{Allowed: true, Reason: ReasonNoPolicy}
+}
+
+// matchesPeer reports whether a rule item names a peer.
+func (e *Evaluator) matchesPeer(it *ruleItem, p Peer) bool {
+	if it.classes == peerAll {
+		return true
+	}
+	if p.Pod == nil {
+		if it.classes&p.Class != 0 {
+			return true
+		}
+		if p.CIDR.IsValid() {
+			return slices.ContainsFunc(it.cidrs, func(c cidrPeer) bool { return c.contains(p.CIDR) })
+		}
+		// The rest of the world is in a whole-family range, exceptions
+		// or not: they name addresses of their own identities.
+		return p.Class&peerWorld != 0 && slices.ContainsFunc(it.cidrs, func(c cidrPeer) bool {
+			return c.prefix.Bits() == 0 && (c.prefix.Addr().Is4() == (p.Class == peerWorldIPv4))
+		})
+	}
+	if it.classes&peerAllPods != 0 {
+		return true
+	}
+	identity := &ciliumIdentity{pod: p.Pod, namespace: p.Namespace, filter: true}
+	for _, s := range it.selectors {
+		if s.namespace != "" && s.namespace != p.Pod.Namespace {
+			continue
+		}
+		if s.namespaces != nil && (p.Namespace == nil || !s.namespaces.Matches(labels.Set(namespaceLabels(p.Namespace)))) {
+			continue
+		}
+		if s.pods.Matches(identity) {
+			return true
+		}
+	}
+	return false
+}
+
+// matchesPort reports whether a rule item applies to a port of dst.
+func (it *ruleItem) matchesPort(dst *corev1.Pod, port int32, protocol string) bool {
+	if len(it.ports) == 0 {
+		return true
+	}
+	for _, p := range it.ports {
+		if p.protocol != "" && p.protocol != protocol {
+			continue
+		}
+		switch {
+		case p.name != "":
+			if namedPort(dst, p.name, protocol) == port {
+				return true
+			}
+		case p.from == 0 || (p.from > 0 && port >= p.from && port <= p.to):
+			return true
+		}
+	}
+	return false
+}
+
+// namedPort resolves a container port name of a pod; 0 when it has none.
+func namedPort(p *corev1.Pod, name, protocol string) int32 {
+	for _, c := range p.Spec.Containers {
+		for _, cp := range c.Ports {
+			proto := string(cp.Protocol)
+			if proto == "" {
+				proto = "TCP"
+			}
+			if cp.Name == name && proto == protocol {
+				return cp.ContainerPort
+			}
+		}
+	}
+	return 0
+}
+
+func namespaceLabels(ns *corev1.Namespace) map[string]string {
+	if _, ok := ns.Labels["kubernetes.io/metadata.name"]; ok {
+		return ns.Labels
+	}
+	out := map[string]string{"kubernetes.io/metadata.name": ns.Name}
+	for k, v := range ns.Labels {
+		out[k] = v
+	}
+	return out
+}
+
+func sortedUnique(v []int) []int {
+	slices.Sort(v)
+	return slices.Compact(v)
+}
+
+func mergeSorted(a, b []int) []int {
+	return sortedUnique(append(slices.Clone(a), b...))
+}
