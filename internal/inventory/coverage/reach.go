@@ -61,7 +61,7 @@ type VerdictReason string
 
 // Verdict reasons.
 const (
-	ReasonNoPolicy    VerdictReason = "NoPolicy"    // no policy applies in that direction
+	ReasonNoPolicy    VerdictReason = "NoPolicy" // no policy applies in that direction
 	ReasonNotDefault  VerdictReason = "NoDefaultDeny"
 	ReasonAllowed     VerdictReason = "AllowedByRule"
 	ReasonDenied      VerdictReason = "DeniedByRule"
