@@ -105,7 +105,53 @@ type EndpointEntry struct {
 	// its backend Service's.
 	// +optional
 	Purpose string `json:"purpose,omitempty"`
+	// Reachability is who may open connections to the backend pods on
+	// their target ports, as the network policies are enforced: the
+	// gateway's proxies, and the sources that bypass the gateway. Absent
+	// when no backend pod was found.
+	// +optional
+	Reachability *EndpointReachability `json:"reachability,omitempty"`
 }
+
+// EndpointReachability is who may connect to an endpoint's backend pods.
+type EndpointReachability struct {
+	// Pods is the number of running backend pods (selected by the backend
+	// Services) that were evaluated.
+	Pods int32 `json:"pods"`
+	// Gateway is whether the gateway's proxies may connect to the backend
+	// pods on their target ports: Allowed, Denied, or Partial when only
+	// some pods or ports admit them.
+	Gateway ReachVerdict `json:"gateway"`
+	// GatewayProxies names the proxies evaluated: the namespace and
+	// labels of the gateway's proxy pods, or, when none is among the
+	// objects read, the Envoy Gateway proxy assumed (its labels, in
+	// envoy-gateway-system).
+	GatewayProxies string `json:"gatewayProxies"`
+	// Bypass are the sources other than the gateway that may connect to
+	// some backend pod: `world` (addresses outside the cluster),
+	// `cluster` (any pod), `namespace/NAME` (any pod of a namespace), and
+	// `service/NAMESPACE/NAME` (a LoadBalancer or NodePort Service
+	// selecting the pods), at most 16, the broadest first.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=16
+	Bypass []string `json:"bypass,omitempty"`
+	// EgressToWorld is true when some backend pod may open connections to
+	// any address outside the cluster on any port.
+	// +optional
+	EgressToWorld bool `json:"egressToWorld,omitempty"`
+}
+
+// ReachVerdict is whether a source may connect to a set of pods.
+// +kubebuilder:validation:Enum=Allowed;Denied;Partial
+type ReachVerdict string
+
+// Reach verdicts.
+const (
+	ReachAllowed ReachVerdict = "Allowed"
+	ReachDenied  ReachVerdict = "Denied"
+	ReachPartial ReachVerdict = "Partial"
+)
 
 // ObjectRef names an object by kind, namespace and name.
 type ObjectRef struct {

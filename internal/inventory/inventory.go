@@ -13,6 +13,7 @@ import (
 	"netinventory.io/netinventory/internal/inventory/coverage"
 	"netinventory.io/netinventory/internal/inventory/exposure"
 	"netinventory.io/netinventory/internal/inventory/model"
+	"netinventory.io/netinventory/internal/inventory/reach"
 	"netinventory.io/netinventory/internal/inventory/rules"
 	"netinventory.io/netinventory/internal/inventory/scope"
 	"netinventory.io/netinventory/internal/snapshot"
@@ -32,6 +33,9 @@ type Result struct {
 	Model *model.Model `json:"-"`
 	// Findings are every finding, sorted, however many the status lists.
 	Findings []v1alpha1.Finding `json:"-"`
+	// Evaluator answers who may connect to which pod, as the policies are
+	// enforced: for `kubectl netinv reach`.
+	Evaluator *coverage.Evaluator `json:"-"`
 }
 
 // Compute computes the inventory of a Snapshot under a spec at time now,
@@ -46,16 +50,18 @@ func Compute(snap *snapshot.Snapshot, spec *v1alpha1.NetworkInventorySpec, now t
 	}
 	exp := exposure.Compute(sc)
 	cov := coverage.Compute(sc, exp.BackedNamespaces(v1alpha1.ExposurePublic))
+	endpoints := reach.Compute(sc, exp.Endpoints, cov.Evaluator())
 	md := &model.Model{
 		Now: now, Spec: spec, SpecProblems: sc.Problems, PolicyEnforcement: sc.Enforcement,
-		Gateways: exp.Gateways, Endpoints: exp.Endpoints, Services: exp.Services, SecurityPolicies: exp.SecurityPolicies,
+		Gateways: exp.Gateways, Endpoints: endpoints, Services: exp.Services, SecurityPolicies: exp.SecurityPolicies,
 		ReferenceGrants: exp.ReferenceGrants, References: exp.References, RouteProblems: exp.RouteProblems,
 		Namespaces: cov.Namespaces, NetworkPolicies: cov.NetworkPolicies, Flows: cov.Flows, Pods: cov.Pods,
 		PolicyProblems: cov.PolicyProblems, Disagreements: cov.Disagreements,
 	}
 	findings := sortFindings(acknowledge(rules.Run(md), spec.Acknowledgements, now))
 	conds := conditions(snap, md, findings)
-	return &Result{Status: status(snap, md, findings, limitsOf(spec.Limits), conds), Conditions: conds, Model: md, Findings: findings}, nil
+	return &Result{Status: status(snap, md, findings, limitsOf(spec.Limits), conds), Conditions: conds, Model: md, Findings: findings,
+		Evaluator: cov.Evaluator()}, nil
 }
 
 func sourceStatuses(snap *snapshot.Snapshot) []v1alpha1.SourceStatus {

@@ -1,8 +1,10 @@
 package coverage
 
 import (
+	"maps"
 	"net/netip"
 	"slices"
+	"strings"
 	"sync"
 
 	corev1 "k8s.io/api/core/v1"
@@ -141,6 +143,12 @@ func (e *Evaluator) Connect(from Peer, to *corev1.Pod, port int32, protocol stri
 	return in
 }
 
+// Egress decides whether a pod's egress rules let it open a connection to
+// a peer that is not a pod (the world, a range of it, the node...).
+func (e *Evaluator) Egress(from *corev1.Pod, to Peer, port int32, protocol string) Verdict {
+	return e.decide(model.Egress, from, to, nil, port, protocol)
+}
+
 // decide applies the rules of subject in one direction to a peer.
 func (e *Evaluator) decide(d model.Direction, subject *corev1.Pod, peer Peer, dst *corev1.Pod, port int32, protocol string) Verdict {
 	if subject.Spec.HostNetwork {
@@ -253,6 +261,9 @@ func (it *ruleItem) matchesPort(dst *corev1.Pod, port int32, protocol string) bo
 
 // namedPort resolves a container port name of a pod; 0 when it has none.
 func namedPort(p *corev1.Pod, name, protocol string) int32 {
+	if p == nil {
+		return 0
+	}
 	for _, c := range p.Spec.Containers {
 		for _, cp := range c.Ports {
 			proto := string(cp.Protocol)
@@ -285,4 +296,54 @@ func sortedUnique(v []int) []int {
 
 func mergeSorted(a, b []int) []int {
 	return sortedUnique(append(slices.Clone(a), b...))
+}
+
+// PeerNamespaces narrows the namespaces whose pods some ingress allow rule
+// of a pod may admit: the namespaces its peer selectors name, or pick by
+// their labels. all is true when a selector may pick pods of any
+// namespace; the namespaces are then not narrowed.
+func (e *Evaluator) PeerNamespaces(dst *corev1.Pod, namespaces map[string]*corev1.Namespace) (names []string, all bool) {
+	set := map[string]bool{}
+	for _, ri := range e.selecting(dst) {
+		for _, it := range e.itemsOf(ri) {
+			if it.direction != model.Ingress || it.deny {
+				continue
+			}
+			for _, s := range it.selectors {
+				switch {
+				case s.namespace != "":
+					set[s.namespace] = true
+				case s.namespaces != nil:
+					for name, ns := range namespaces {
+						if s.namespaces.Matches(labels.Set(namespaceLabels(ns))) {
+							set[name] = true
+						}
+					}
+				case matchesOnlyLabelledPods(s.pods):
+					// a pod without labels, which stands for its
+					// namespace, cannot match it
+				default:
+					return nil, true
+				}
+			}
+		}
+	}
+	return slices.Sorted(maps.Keys(set)), false
+}
+
+// matchesOnlyLabelledPods is true for a selector with a requirement on a
+// pod's own labels that a pod without labels fails.
+func matchesOnlyLabelledPods(sel labels.Selector) bool {
+	reqs, _ := sel.Requirements()
+	for _, r := range reqs {
+		k := r.Key()
+		if k == ciliumNamespaceLabel || k == ciliumClusterLabel || k == ciliumServiceAccountLabel || k == ciliumPodServiceAccount ||
+			strings.HasPrefix(k, ciliumNamespaceLabelPrefix) {
+			continue
+		}
+		if !r.Matches(labels.Set{}) {
+			return true
+		}
+	}
+	return false
 }

@@ -13,6 +13,9 @@ const (
 	FamilyExposure = "Exposure"
 	FamilyCoverage = "Coverage"
 	FamilySpec     = "Spec"
+	// FamilyReachability rules join exposure and policies: who may reach
+	// an endpoint's pods.
+	FamilyReachability = "Reachability"
 )
 
 // Rule is one gap rule.
@@ -73,6 +76,9 @@ var All = []Rule{
 	{"SecurityPolicyTargetsNothing", FamilyExposure, []Feed{exposureGaps}, SecurityPolicyTargetsNothing},
 	{"SecurityPolicyOverridden", FamilyExposure, []Feed{exposureGaps}, SecurityPolicyOverridden},
 	{"NodePortExposure", FamilyExposure, []Feed{exposureGaps}, NodePortExposure},
+	{"RouteBackendDeniesGateway", FamilyReachability, []Feed{exposureGaps}, RouteBackendDeniesGateway},
+	{"GatewayAuthenticationBypass", FamilyReachability, []Feed{exposureGaps}, GatewayAuthenticationBypass},
+	{"PublicBackendEgressToWorld", FamilyReachability, nil, PublicBackendEgressToWorld},
 	{"NamespaceWithoutPolicies", FamilyCoverage, []Feed{notIsolated}, NamespaceWithoutPolicies},
 	{"PodsNotIsolated", FamilyCoverage, nil, PodsNotIsolated},
 	{"SelectedNotIsolated", FamilyCoverage, []Feed{notIsolated}, SelectedNotIsolated},

@@ -1,0 +1,327 @@
+// Package reach is the engine's reachability phase: for every endpoint it
+// finds the backend pods (through the backend Services' selectors and
+// target ports) and asks the coverage phase's evaluator who may connect to
+// them: the gateway's proxies, the world, any pod, the pods of each
+// namespace, and LoadBalancer or NodePort Services that select the same
+// pods. Sources are identities, evaluated once per backend identity and
+// port, not pod by pod.
+package reach
+
+import (
+	"cmp"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"netinventory.io/netinventory/api/v1alpha1"
+	"netinventory.io/netinventory/internal/inventory/coverage"
+	"netinventory.io/netinventory/internal/inventory/scope"
+)
+
+// Envoy Gateway's proxy labels and default namespace.
+const (
+	ownerNameLabel      = "gateway.envoyproxy.io/owning-gateway-name"
+	ownerNamespaceLabel = "gateway.envoyproxy.io/owning-gateway-namespace"
+	proxyNamespace      = "envoy-gateway-system"
+	// maxBypass bounds EndpointReachability.Bypass.
+	maxBypass = 16
+	// anyNamespace is the namespace of the pod that stands for any pod.
+	anyNamespace = "netinventory-any-namespace"
+)
+
+// worldProbes are the ports an egress to the world is tried on: all must
+// be open for it to be unrestricted.
+var worldProbes = []struct {
+	port     int32
+	protocol string
+}{{443, "TCP"}, {22, "TCP"}, {6667, "TCP"}, {53, "UDP"}}
+
+// Compute returns the endpoints with their reachability.
+func Compute(sc *scope.Scope, endpoints []v1alpha1.EndpointEntry, ev *coverage.Evaluator) []v1alpha1.EndpointEntry {
+	r := &reacher{sc: sc, ev: ev, cache: map[backendKey]*answer{}, proxies: proxiesByGateway(sc)}
+	out := make([]v1alpha1.EndpointEntry, len(endpoints))
+	for i, e := range endpoints {
+		e.Reachability = r.endpoint(&e)
+		out[i] = e
+	}
+	return out
+}
+
+type reacher struct {
+	sc      *scope.Scope
+	ev      *coverage.Evaluator
+	cache   map[backendKey]*answer
+	proxies map[string][]*corev1.Pod
+}
+
+// backendKey is a backend identity and target port, with the gateway
+// whose proxies are asked.
+type backendKey struct {
+	identity string
+	port     int32
+	protocol string
+	gateway  string
+}
+
+// answer is what is known of one backend identity and port.
+type answer struct {
+	gateway  bool
+	bypass   []string
+	egressTo bool
+}
+
+func (r *reacher) endpoint(e *v1alpha1.EndpointEntry) *v1alpha1.EndpointReachability {
+	proxies, found := r.gatewayProxies(e.Gateway)
+	var pods int32
+	admitted, refused := 0, 0
+	bypass := map[string]bool{}
+	egress := false
+	for _, b := range e.Backends {
+		if b.Kind != "Service" || !b.Permitted {
+			continue
+		}
+		svc := r.sc.Services[types.NamespacedName{Namespace: b.Namespace, Name: b.Name}]
+		if svc == nil || len(svc.Spec.Selector) == 0 {
+			continue
+		}
+		port := servicePort(svc, b.Port)
+		if port == nil {
+			continue
+		}
+		selector := labels.SelectorFromSet(svc.Spec.Selector)
+		for _, p := range r.sc.Pods[svc.Namespace] {
+			if p.Spec.HostNetwork || !selector.Matches(labels.Set(p.Labels)) {
+				continue
+			}
+			pods++
+			target := targetPort(p, port)
+			if target == 0 {
+				continue
+			}
+			a := r.ask(p, target, string(port.Protocol), e.Gateway, proxies)
+			if a.gateway {
+				admitted++
+			} else {
+				refused++
+			}
+			for _, s := range a.bypass {
+				bypass[s] = true
+			}
+			egress = egress || a.egressTo
+			for _, s := range r.directServices(p) {
+				bypass[s] = true
+			}
+		}
+	}
+	if pods == 0 {
+		return nil
+	}
+	out := &v1alpha1.EndpointReachability{Pods: pods, Gateway: verdict(admitted, refused), GatewayProxies: describeProxies(proxies, found),
+		Bypass: ordered(bypass), EgressToWorld: egress}
+	return out
+}
+
+func verdict(admitted, refused int) v1alpha1.ReachVerdict {
+	switch {
+	case refused == 0:
+		return v1alpha1.ReachAllowed
+	case admitted == 0:
+		return v1alpha1.ReachDenied
+	}
+	return v1alpha1.ReachPartial
+}
+
+// ask evaluates one backend pod's identity on a port, once.
+func (r *reacher) ask(p *corev1.Pod, port int32, protocol, gateway string, proxies []*corev1.Pod) *answer {
+	if protocol == "" {
+		protocol = string(corev1.ProtocolTCP)
+	}
+	key := backendKey{identity: identityKey(p), port: port, protocol: protocol, gateway: gateway}
+	if a, ok := r.cache[key]; ok {
+		return a
+	}
+	a := &answer{gateway: len(proxies) > 0}
+	for _, proxy := range proxies {
+		a.gateway = a.gateway && r.ev.Connect(r.ev.PodPeer(proxy), p, port, protocol).Allowed
+	}
+	for _, world := range []coverage.PeerClass{coverage.PeerWorldIPv4, coverage.PeerWorldIPv6} {
+		if r.ev.Connect(coverage.Peer{Class: world}, p, port, protocol).Allowed {
+			a.bypass = append(a.bypass, "world")
+			break
+		}
+	}
+	anyPod := syntheticPod(anyNamespace, nil)
+	proxyNamespaces := map[string]bool{}
+	for _, proxy := range proxies {
+		proxyNamespaces[proxy.Namespace] = true
+	}
+	if r.ev.Connect(coverage.Peer{Pod: anyPod, Namespace: &corev1.Namespace{ObjectMeta: anyPod.ObjectMeta}}, p, port, protocol).Allowed {
+		a.bypass = append(a.bypass, "cluster")
+	} else {
+		for _, peer := range r.namespacePeers(p) {
+			if !proxyNamespaces[peer.Pod.Namespace] && r.ev.Connect(peer, p, port, protocol).Allowed {
+				a.bypass = append(a.bypass, "namespace/"+peer.Pod.Namespace)
+			}
+		}
+	}
+	a.egressTo = true
+	for _, probe := range worldProbes {
+		if !r.ev.Egress(p, coverage.Peer{Class: coverage.PeerWorldIPv4}, probe.port, probe.protocol).Allowed {
+			a.egressTo = false
+			break
+		}
+	}
+	r.cache[key] = a
+	return a
+}
+
+// namespacePeers are, per namespace whose pods the pod's ingress rules
+// may admit, a pod of it without labels.
+func (r *reacher) namespacePeers(dst *corev1.Pod) []coverage.Peer {
+	names, all := r.ev.PeerNamespaces(dst, r.sc.Namespaces)
+	if all {
+		names = slices.Sorted(maps.Keys(r.sc.Namespaces))
+	}
+	out := make([]coverage.Peer, 0, len(names))
+	for _, ns := range names {
+		if namespace := r.sc.Namespaces[ns]; namespace != nil {
+			out = append(out, coverage.Peer{Pod: syntheticPod(ns, nil), Namespace: namespace})
+		}
+	}
+	return out
+}
+
+// directServices are the LoadBalancer and NodePort Services selecting a pod.
+func (r *reacher) directServices(p *corev1.Pod) []string {
+	var out []string
+	for _, svc := range r.sc.Services {
+		if svc.Namespace != p.Namespace || len(svc.Spec.Selector) == 0 ||
+			(svc.Spec.Type != corev1.ServiceTypeLoadBalancer && svc.Spec.Type != corev1.ServiceTypeNodePort) {
+			continue
+		}
+		if labels.SelectorFromSet(svc.Spec.Selector).Matches(labels.Set(p.Labels)) {
+			out = append(out, "service/"+svc.Namespace+"/"+svc.Name)
+		}
+	}
+	return out
+}
+
+// gatewayProxies returns a gateway's proxy pods, or, when none is among the
+// objects, the Envoy Gateway proxy it would have.
+func (r *reacher) gatewayProxies(gateway string) ([]*corev1.Pod, bool) {
+	if pods := r.proxies[gateway]; len(pods) > 0 {
+		return pods, true
+	}
+	ns, name, _ := strings.Cut(gateway, "/")
+	return []*corev1.Pod{syntheticPod(proxyNamespace, map[string]string{
+		ownerNameLabel: name, ownerNamespaceLabel: ns,
+		"app.kubernetes.io/name": "envoy", "app.kubernetes.io/component": "proxy", "app.kubernetes.io/managed-by": "envoy-gateway",
+	})}, false
+}
+
+// proxiesByGateway finds the proxy pods of every gateway, one per identity.
+func proxiesByGateway(sc *scope.Scope) map[string][]*corev1.Pod {
+	out := map[string][]*corev1.Pod{}
+	seen := map[string]bool{}
+	for i := range sc.Snap.Pods {
+		p := &sc.Snap.Pods[i]
+		name, ok := p.Labels[ownerNameLabel]
+		ns := p.Labels[ownerNamespaceLabel]
+		if !ok || ns == "" || p.Status.Phase != corev1.PodRunning && p.Status.Phase != "" {
+			continue
+		}
+		key := ns + "/" + name
+		if id := key + "|" + identityKey(p); !seen[id] {
+			seen[id] = true
+			out[key] = append(out[key], p)
+		}
+	}
+	return out
+}
+
+func describeProxies(pods []*corev1.Pod, found bool) string {
+	p := pods[0]
+	s := p.Namespace + "/{" + ownerNameLabel + "=" + p.Labels[ownerNameLabel] + "}"
+	if !found {
+		return "assumed: Envoy Gateway proxy in " + s
+	}
+	return s
+}
+
+func syntheticPod(namespace string, lbls map[string]string) *corev1.Pod {
+	return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: "netinventory-synthetic", Labels: lbls}}
+}
+
+// identityKey tells pods apart as Cilium identities do: namespace,
+// service account and labels.
+func identityKey(p *corev1.Pod) string {
+	keys := slices.Sorted(maps.Keys(p.Labels))
+	var b strings.Builder
+	b.WriteString(p.Namespace + "|" + p.Spec.ServiceAccountName)
+	for _, k := range keys {
+		b.WriteString("|" + k + "=" + p.Labels[k])
+	}
+	return b.String()
+}
+
+// servicePort is the Service port a backend names (its only port when it
+// names none).
+func servicePort(svc *corev1.Service, port int32) *corev1.ServicePort {
+	for i := range svc.Spec.Ports {
+		if svc.Spec.Ports[i].Port == port || (port == 0 && len(svc.Spec.Ports) == 1) {
+			return &svc.Spec.Ports[i]
+		}
+	}
+	return nil
+}
+
+// targetPort resolves a Service port's target on a pod: a number, or a
+// container port name; 0 when the pod has no such port.
+func targetPort(p *corev1.Pod, sp *corev1.ServicePort) int32 {
+	switch {
+	case sp.TargetPort.Type == intstr.String && sp.TargetPort.StrVal != "":
+		proto := cmp.Or(sp.Protocol, corev1.ProtocolTCP)
+		for _, c := range p.Spec.Containers {
+			for _, cp := range c.Ports {
+				if cp.Name == sp.TargetPort.StrVal && cmp.Or(cp.Protocol, corev1.ProtocolTCP) == proto {
+					return cp.ContainerPort
+				}
+			}
+		}
+		return 0
+	case sp.TargetPort.IntVal != 0:
+		return sp.TargetPort.IntVal
+	}
+	return sp.Port
+}
+
+// ordered sorts bypass sources broadest first (world, cluster, services,
+// namespaces) and bounds them.
+func ordered(set map[string]bool) []string {
+	rank := func(s string) int {
+		switch {
+		case s == "world":
+			return 0
+		case s == "cluster":
+			return 1
+		case strings.HasPrefix(s, "service/"):
+			return 2
+		}
+		return 3
+	}
+	out := slices.Collect(maps.Keys(set))
+	sort.Slice(out, func(i, j int) bool {
+		return cmp.Or(cmp.Compare(rank(out[i]), rank(out[j])), cmp.Compare(out[i], out[j])) < 0
+	})
+	if len(out) > maxBypass {
+		out = out[:maxBypass]
+	}
+	return out
+}
