@@ -5,18 +5,24 @@ import (
 	"testing"
 
 	"netinventory.io/netinventory/api/v1alpha1"
+	"netinventory.io/netinventory/internal/snapshot"
 	"netinventory.io/netinventory/internal/synthetic"
 )
 
 func benchmarkCompute(b *testing.B, pods, policies int) {
-	snap := synthetic.Cluster(pods, policies)
+	benchmarkShape(b, synthetic.Cluster(pods, policies), true)
+}
+
+// benchmarkShape measures the whole recompute of a snapshot, with or
+// without the reachability phase.
+func benchmarkShape(b *testing.B, snap *snapshot.Snapshot, withReach bool) {
 	spec := &v1alpha1.NetworkInventorySpec{}
 	b.ReportAllocs()
 	b.ResetTimer()
 	var res *Result
 	for b.Loop() {
 		var err error
-		if res, err = Compute(snap, spec, goldenNow); err != nil {
+		if res, err = computePhases(snap, spec, goldenNow, withReach); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -29,6 +35,28 @@ func benchmarkCompute(b *testing.B, pods, policies int) {
 func BenchmarkCompute1kPods100Policies(b *testing.B)   { benchmarkCompute(b, 1_000, 100) }
 func BenchmarkCompute10kPods1kPolicies(b *testing.B)   { benchmarkCompute(b, 10_000, 1_000) }
 func BenchmarkCompute150kPods10kPolicies(b *testing.B) { benchmarkCompute(b, 150_000, 10_000) }
+
+// Reachability at scale: the same shapes with gateways and endpoints,
+// with and without the reachability phase (the ratio is its cost).
+func withEndpoints(pods, policies, endpoints int) *snapshot.Snapshot {
+	return synthetic.Generate(synthetic.Shape{Namespaces: max(pods/300, 3), Pods: pods, Policies: policies, Gateways: 2, Routes: endpoints})
+}
+
+func BenchmarkReach10kPods1kPolicies1kEndpoints(b *testing.B) {
+	benchmarkShape(b, withEndpoints(10_000, 1_000, 1_000), true)
+}
+
+func BenchmarkReach10kPods1kPolicies1kEndpointsWithout(b *testing.B) {
+	benchmarkShape(b, withEndpoints(10_000, 1_000, 1_000), false)
+}
+
+func BenchmarkReach150kPods10kPolicies5kEndpoints(b *testing.B) {
+	benchmarkShape(b, withEndpoints(150_000, 10_000, 5_000), true)
+}
+
+func BenchmarkReach150kPods10kPolicies5kEndpointsWithout(b *testing.B) {
+	benchmarkShape(b, withEndpoints(150_000, 10_000, 5_000), false)
+}
 
 func TestLargeClusterStatusFitsTheBudget(t *testing.T) {
 	if testing.Short() {

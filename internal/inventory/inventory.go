@@ -44,13 +44,22 @@ type Result struct {
 // spec it cannot apply at all (an invalid namespaceSelector); bad source
 // objects and spec fields that cannot be applied become findings.
 func Compute(snap *snapshot.Snapshot, spec *v1alpha1.NetworkInventorySpec, now time.Time) (*Result, error) {
+	return computePhases(snap, spec, now, true)
+}
+
+// computePhases runs the phases; withReach false leaves the reachability phase
+// out, for benchmarks to measure what it costs.
+func computePhases(snap *snapshot.Snapshot, spec *v1alpha1.NetworkInventorySpec, now time.Time, withReach bool) (*Result, error) {
 	sc, err := scope.New(snap, spec, now)
 	if err != nil {
 		return nil, err
 	}
 	exp := exposure.Compute(sc)
 	cov := coverage.Compute(sc, exp.BackedNamespaces(v1alpha1.ExposurePublic))
-	endpoints := reach.Compute(sc, exp.Endpoints, cov.Evaluator())
+	endpoints := exp.Endpoints
+	if withReach {
+		endpoints = reach.Compute(sc, exp.Endpoints, cov.Evaluator())
+	}
 	md := &model.Model{
 		Now: now, Spec: spec, SpecProblems: sc.Problems, PolicyEnforcement: sc.Enforcement,
 		Gateways: exp.Gateways, Endpoints: endpoints, Services: exp.Services, SecurityPolicies: exp.SecurityPolicies,

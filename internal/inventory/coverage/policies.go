@@ -107,7 +107,7 @@ func compilePolicies(sc *scope.Scope) *compiledPolicies {
 	for _, r := range c.rules {
 		reqs, _ := r.selector.Requirements()
 		for _, req := range reqs {
-			if ciliumIgnoresLabel(req.Key()) {
+			if CiliumIgnoresLabel(req.Key()) {
 				c.ignoredKeys[req.Key()] = true
 			}
 		}

@@ -84,13 +84,18 @@ type Evaluator struct {
 
 	mu    sync.Mutex
 	items map[int][]ruleItem
+	// selected caches the rules selecting each pod asked about, and
+	// byNamespace the namespace-level rules of each namespace.
+	selected    map[*corev1.Pod][]int
+	byNamespace map[string][]int
 }
 
 // Evaluator returns the reachability evaluator over the phase's policies.
 func (r *Result) Evaluator() *Evaluator { return r.evaluator }
 
 func newEvaluator(sc *scope.Scope, pols *compiledPolicies, buckets map[string]*ruleBucket) *Evaluator {
-	return &Evaluator{sc: sc, policies: pols, buckets: buckets, items: map[int][]ruleItem{}}
+	return &Evaluator{sc: sc, policies: pols, buckets: buckets, items: map[int][]ruleItem{}, selected: map[*corev1.Pod][]int{},
+		byNamespace: map[string][]int{}}
 }
 
 // PodPeer is the peer a pod stands for.
@@ -112,10 +117,33 @@ func (e *Evaluator) itemsOf(rule int) []ruleItem {
 
 // selecting returns the rules selecting a pod.
 func (e *Evaluator) selecting(p *corev1.Pod) []int {
+	e.mu.Lock()
+	rules, ok := e.selected[p]
+	e.mu.Unlock()
+	if ok {
+		return rules
+	}
+	rules = e.match(p)
+	e.mu.Lock()
+	e.selected[p] = rules
+	e.mu.Unlock()
+	return rules
+}
+
+func (e *Evaluator) match(p *corev1.Pod) []int {
 	identity := &ciliumIdentity{pod: p, namespace: e.sc.Namespaces[p.Namespace], ignored: e.policies.ignoredKeys}
 	iso := &isolation{policies: e.policies, buckets: e.buckets}
+	e.mu.Lock()
+	perNamespace, ok := e.byNamespace[p.Namespace]
+	e.mu.Unlock()
+	if !ok {
+		perNamespace = iso.namespaceRules(e.sc, p.Namespace)
+		e.mu.Lock()
+		e.byNamespace[p.Namespace] = perNamespace
+		e.mu.Unlock()
+	}
 	var out []int
-	for _, ri := range append(iso.candidates(nil, p), iso.namespaceRules(e.sc, p.Namespace)...) {
+	for _, ri := range append(iso.candidates(nil, p), perNamespace...) {
 		if r := &e.policies.rules[ri]; r.namespaceOnly || r.selector.Matches(identity) {
 			out = append(out, ri)
 		}
@@ -125,13 +153,22 @@ func (e *Evaluator) selecting(p *corev1.Pod) []int {
 }
 
 // Connect decides whether from may open a connection to the pod to on a
-// port and protocol (TCP, UDP or SCTP).
+// port and protocol (TCP, UDP or SCTP), and says which rules decide it.
 func (e *Evaluator) Connect(from Peer, to *corev1.Pod, port int32, protocol string) Verdict {
-	in := e.decide(model.Ingress, to, from, to, port, protocol)
+	return e.connect(from, to, port, protocol, true)
+}
+
+// Allowed is Connect's answer without the rules that decide it.
+func (e *Evaluator) Allowed(from Peer, to *corev1.Pod, port int32, protocol string) bool {
+	return e.connect(from, to, port, protocol, false).Allowed
+}
+
+func (e *Evaluator) connect(from Peer, to *corev1.Pod, port int32, protocol string, explain bool) Verdict {
+	in := e.decide(model.Ingress, to, from, to, port, protocol, explain)
 	if !in.Allowed || from.Pod == nil {
 		return in
 	}
-	out := e.decide(model.Egress, from.Pod, e.PodPeer(to), to, port, protocol)
+	out := e.decide(model.Egress, from.Pod, e.PodPeer(to), to, port, protocol, explain)
 	if !out.Allowed {
 		return out
 	}
@@ -146,11 +183,16 @@ func (e *Evaluator) Connect(from Peer, to *corev1.Pod, port int32, protocol stri
 // Egress decides whether a pod's egress rules let it open a connection to
 // a peer that is not a pod (the world, a range of it, the node...).
 func (e *Evaluator) Egress(from *corev1.Pod, to Peer, port int32, protocol string) Verdict {
-	return e.decide(model.Egress, from, to, nil, port, protocol)
+	return e.decide(model.Egress, from, to, nil, port, protocol, true)
+}
+
+// EgressAllowed is Egress's answer without the rules that decide it.
+func (e *Evaluator) EgressAllowed(from *corev1.Pod, to Peer, port int32, protocol string) bool {
+	return e.decide(model.Egress, from, to, nil, port, protocol, false).Allowed
 }
 
 // decide applies the rules of subject in one direction to a peer.
-func (e *Evaluator) decide(d model.Direction, subject *corev1.Pod, peer Peer, dst *corev1.Pod, port int32, protocol string) Verdict {
+func (e *Evaluator) decide(d model.Direction, subject *corev1.Pod, peer Peer, dst *corev1.Pod, port int32, protocol string, explain bool) Verdict {
 	if subject.Spec.HostNetwork {
 		return Verdict{Allowed: true, Reason: ReasonNoPolicy}
 	}
@@ -161,14 +203,16 @@ func (e *Evaluator) decide(d model.Direction, subject *corev1.Pod, peer Peer, ds
 	rules := e.selecting(subject)
 	defaultDeny := e.sc.Enforcement == snapshot.EnforcementAlways
 	var denyBy, allowBy, denyDefault []int
-	l7 := false
+	l7, denied, allowed := false, false, false
 	applies := false
 	for _, ri := range rules {
 		r := &e.policies.rules[ri]
 		if r.deny[d] {
 			defaultDeny = true
 			applies = true
-			denyDefault = append(denyDefault, r.entry)
+			if explain {
+				denyDefault = append(denyDefault, r.entry)
+			}
 		}
 		for _, it := range e.itemsOf(ri) {
 			if it.direction != d {
@@ -179,17 +223,23 @@ func (e *Evaluator) decide(d model.Direction, subject *corev1.Pod, peer Peer, ds
 				continue
 			}
 			if it.deny {
-				denyBy = append(denyBy, r.entry)
+				denied = true
+				if explain {
+					denyBy = append(denyBy, r.entry)
+				}
 			} else {
-				allowBy = append(allowBy, r.entry)
+				allowed = true
 				l7 = l7 || it.l7
+				if explain {
+					allowBy = append(allowBy, r.entry)
+				}
 			}
 		}
 	}
 	switch {
-	case len(denyBy) > 0:
+	case denied:
 		return Verdict{Reason: ReasonDenied, DecidedBy: sortedUnique(denyBy)}
-	case len(allowBy) > 0:
+	case allowed:
 		return Verdict{Allowed: true, L7: l7, Reason: ReasonAllowed, DecidedBy: sortedUnique(allowBy)}
 	case d == model.Ingress && applies && peer.Pod == nil && peer.Class == peerHost:
 		// Cilium lets the node in wherever ingress rules apply.

@@ -111,7 +111,7 @@ func (c *ciliumIdentity) lookup(key string) (string, bool) {
 		v, ok := c.namespace.Labels[nsKey]
 		return v, ok
 	}
-	if c.ignored[key] || (c.filter && ciliumIgnoresLabel(key)) {
+	if c.ignored[key] || (c.filter && CiliumIgnoresLabel(key)) {
 		return "", false
 	}
 	v, ok := c.pod.Labels[key]
@@ -129,9 +129,9 @@ var ciliumIgnoredLabelPrefixes = []string{
 	"annotation", "etcd_node",
 }
 
-// ciliumIgnoresLabel reports whether Cilium's default label filter leaves
+// CiliumIgnoresLabel reports whether Cilium's default label filter leaves
 // a pod label out of the pod's identity, so no policy selects by it.
-func ciliumIgnoresLabel(key string) bool {
+func CiliumIgnoresLabel(key string) bool {
 	for _, p := range ciliumIgnoredLabelPrefixes {
 		if strings.HasPrefix(key, p) {
 			return true

@@ -45,7 +45,10 @@ var worldProbes = []struct {
 
 // Compute returns the endpoints with their reachability.
 func Compute(sc *scope.Scope, endpoints []v1alpha1.EndpointEntry, ev *coverage.Evaluator) []v1alpha1.EndpointEntry {
-	r := &reacher{sc: sc, ev: ev, cache: map[backendKey]*answer{}, proxies: proxiesByGateway(sc)}
+	r := &reacher{sc: sc, ev: ev, cache: map[backendKey]*answer{}, proxies: proxiesByGateway(sc),
+		backends: map[*corev1.Service]backendPods{}, namespacePods: map[string]coverage.Peer{}, direct: directServices(sc),
+		podIndex: map[string]map[string][]*corev1.Pod{}, identities: map[*corev1.Pod]string{}, assumed: map[string][]*corev1.Pod{}}
+	r.anyPod = syntheticPod(anyNamespace, nil)
 	out := make([]v1alpha1.EndpointEntry, len(endpoints))
 	for i, e := range endpoints {
 		e.Reachability = r.endpoint(&e)
@@ -59,6 +62,32 @@ type reacher struct {
 	ev      *coverage.Evaluator
 	cache   map[backendKey]*answer
 	proxies map[string][]*corev1.Pod
+	// backends caches the pods and target ports of each Service.
+	backends map[*corev1.Service]backendPods
+	// podIndex indexes the pods of a namespace by the value of one
+	// label key (keyed by namespace and key).
+	podIndex map[string]map[string][]*corev1.Pod
+	// identities caches identityKey per pod; assumed the proxies assumed
+	// per gateway.
+	identities map[*corev1.Pod]string
+	assumed    map[string][]*corev1.Pod
+	// namespacePods stand for any pod of a namespace; anyPod for any pod.
+	namespacePods map[string]coverage.Peer
+	anyPod        *corev1.Pod
+	// direct are the LoadBalancer and NodePort Services, by namespace.
+	direct map[string][]directService
+}
+
+// backendPods are a Service port's pods, with their target ports.
+type backendPods struct {
+	pods    []*corev1.Pod
+	targets []int32
+}
+
+// directService is a LoadBalancer or NodePort Service and its selector.
+type directService struct {
+	name     string
+	selector labels.Selector
 }
 
 // backendKey is a backend identity and target port, with the gateway
@@ -95,17 +124,13 @@ func (r *reacher) endpoint(e *v1alpha1.EndpointEntry) *v1alpha1.EndpointReachabi
 		if port == nil {
 			continue
 		}
-		selector := labels.SelectorFromSet(svc.Spec.Selector)
-		for _, p := range r.sc.Pods[svc.Namespace] {
-			if p.Spec.HostNetwork || !selector.Matches(labels.Set(p.Labels)) {
-				continue
-			}
+		bp := r.backendPods(svc, port)
+		for i, p := range bp.pods {
 			pods++
-			target := targetPort(p, port)
-			if target == 0 {
+			if bp.targets[i] == 0 {
 				continue
 			}
-			a := r.ask(p, target, string(port.Protocol), e.Gateway, proxies)
+			a := r.ask(p, bp.targets[i], string(port.Protocol), e.Gateway, proxies)
 			if a.gateway {
 				admitted++
 			} else {
@@ -115,8 +140,10 @@ func (r *reacher) endpoint(e *v1alpha1.EndpointEntry) *v1alpha1.EndpointReachabi
 				bypass[s] = true
 			}
 			egress = egress || a.egressTo
-			for _, s := range r.directServices(p) {
-				bypass[s] = true
+			for _, d := range r.direct[p.Namespace] {
+				if d.selector.Matches(labels.Set(p.Labels)) {
+					bypass[d.name] = true
+				}
 			}
 		}
 	}
@@ -143,37 +170,42 @@ func (r *reacher) ask(p *corev1.Pod, port int32, protocol, gateway string, proxi
 	if protocol == "" {
 		protocol = string(corev1.ProtocolTCP)
 	}
-	key := backendKey{identity: identityKey(p), port: port, protocol: protocol, gateway: gateway}
+	id, ok := r.identities[p]
+	if !ok {
+		id = identityKey(p)
+		r.identities[p] = id
+	}
+	key := backendKey{identity: id, port: port, protocol: protocol, gateway: gateway}
 	if a, ok := r.cache[key]; ok {
 		return a
 	}
 	a := &answer{gateway: len(proxies) > 0}
 	for _, proxy := range proxies {
-		a.gateway = a.gateway && r.ev.Connect(r.ev.PodPeer(proxy), p, port, protocol).Allowed
+		a.gateway = a.gateway && r.ev.Allowed(r.ev.PodPeer(proxy), p, port, protocol)
 	}
 	for _, world := range []coverage.PeerClass{coverage.PeerWorldIPv4, coverage.PeerWorldIPv6} {
-		if r.ev.Connect(coverage.Peer{Class: world}, p, port, protocol).Allowed {
+		if r.ev.Allowed(coverage.Peer{Class: world}, p, port, protocol) {
 			a.bypass = append(a.bypass, "world")
 			break
 		}
 	}
-	anyPod := syntheticPod(anyNamespace, nil)
+	anyPod := r.anyPod
 	proxyNamespaces := map[string]bool{}
 	for _, proxy := range proxies {
 		proxyNamespaces[proxy.Namespace] = true
 	}
-	if r.ev.Connect(coverage.Peer{Pod: anyPod, Namespace: &corev1.Namespace{ObjectMeta: anyPod.ObjectMeta}}, p, port, protocol).Allowed {
+	if r.ev.Allowed(coverage.Peer{Pod: anyPod, Namespace: &corev1.Namespace{ObjectMeta: anyPod.ObjectMeta}}, p, port, protocol) {
 		a.bypass = append(a.bypass, "cluster")
 	} else {
 		for _, peer := range r.namespacePeers(p) {
-			if !proxyNamespaces[peer.Pod.Namespace] && r.ev.Connect(peer, p, port, protocol).Allowed {
+			if !proxyNamespaces[peer.Pod.Namespace] && r.ev.Allowed(peer, p, port, protocol) {
 				a.bypass = append(a.bypass, "namespace/"+peer.Pod.Namespace)
 			}
 		}
 	}
 	a.egressTo = true
 	for _, probe := range worldProbes {
-		if !r.ev.Egress(p, coverage.Peer{Class: coverage.PeerWorldIPv4}, probe.port, probe.protocol).Allowed {
+		if !r.ev.EgressAllowed(p, coverage.Peer{Class: coverage.PeerWorldIPv4}, probe.port, probe.protocol) {
 			a.egressTo = false
 			break
 		}
@@ -191,24 +223,59 @@ func (r *reacher) namespacePeers(dst *corev1.Pod) []coverage.Peer {
 	}
 	out := make([]coverage.Peer, 0, len(names))
 	for _, ns := range names {
-		if namespace := r.sc.Namespaces[ns]; namespace != nil {
-			out = append(out, coverage.Peer{Pod: syntheticPod(ns, nil), Namespace: namespace})
+		peer, ok := r.namespacePods[ns]
+		if !ok {
+			if namespace := r.sc.Namespaces[ns]; namespace != nil {
+				peer = coverage.Peer{Pod: syntheticPod(ns, nil), Namespace: namespace}
+			}
+			r.namespacePods[ns] = peer
+		}
+		if peer.Pod != nil {
+			out = append(out, peer)
 		}
 	}
 	return out
 }
 
-// directServices are the LoadBalancer and NodePort Services selecting a pod.
-func (r *reacher) directServices(p *corev1.Pod) []string {
-	var out []string
-	for _, svc := range r.sc.Services {
-		if svc.Namespace != p.Namespace || len(svc.Spec.Selector) == 0 ||
-			(svc.Spec.Type != corev1.ServiceTypeLoadBalancer && svc.Spec.Type != corev1.ServiceTypeNodePort) {
+// backendPods returns the running pods a Service port sends to, not on
+// the host network, with their target ports.
+func (r *reacher) backendPods(svc *corev1.Service, port *corev1.ServicePort) backendPods {
+	if bp, ok := r.backends[svc]; ok {
+		return bp
+	}
+	key := slices.Min(slices.Collect(maps.Keys(svc.Spec.Selector)))
+	index := r.podIndex[svc.Namespace+"/"+key]
+	if index == nil {
+		index = map[string][]*corev1.Pod{}
+		for _, p := range r.sc.Pods[svc.Namespace] {
+			if v, ok := p.Labels[key]; ok {
+				index[v] = append(index[v], p)
+			}
+		}
+		r.podIndex[svc.Namespace+"/"+key] = index
+	}
+	selector := labels.SelectorFromSet(svc.Spec.Selector)
+	var bp backendPods
+	for _, p := range index[svc.Spec.Selector[key]] {
+		if !p.Spec.HostNetwork && selector.Matches(labels.Set(p.Labels)) {
+			bp.pods = append(bp.pods, p)
+			bp.targets = append(bp.targets, targetPort(p, port))
+		}
+	}
+	r.backends[svc] = bp
+	return bp
+}
+
+// directServices indexes the LoadBalancer and NodePort Services by
+// namespace.
+func directServices(sc *scope.Scope) map[string][]directService {
+	out := map[string][]directService{}
+	for _, svc := range sc.Services {
+		if len(svc.Spec.Selector) == 0 || (svc.Spec.Type != corev1.ServiceTypeLoadBalancer && svc.Spec.Type != corev1.ServiceTypeNodePort) {
 			continue
 		}
-		if labels.SelectorFromSet(svc.Spec.Selector).Matches(labels.Set(p.Labels)) {
-			out = append(out, "service/"+svc.Namespace+"/"+svc.Name)
-		}
+		out[svc.Namespace] = append(out[svc.Namespace], directService{name: "service/" + svc.Namespace + "/" + svc.Name,
+			selector: labels.SelectorFromSet(svc.Spec.Selector)})
 	}
 	return out
 }
@@ -219,11 +286,16 @@ func (r *reacher) gatewayProxies(gateway string) ([]*corev1.Pod, bool) {
 	if pods := r.proxies[gateway]; len(pods) > 0 {
 		return pods, true
 	}
+	if pods, ok := r.assumed[gateway]; ok {
+		return pods, false
+	}
 	ns, name, _ := strings.Cut(gateway, "/")
-	return []*corev1.Pod{syntheticPod(proxyNamespace, map[string]string{
+	pods := []*corev1.Pod{syntheticPod(proxyNamespace, map[string]string{
 		ownerNameLabel: name, ownerNamespaceLabel: ns,
 		"app.kubernetes.io/name": "envoy", "app.kubernetes.io/component": "proxy", "app.kubernetes.io/managed-by": "envoy-gateway",
-	})}, false
+	})}
+	r.assumed[gateway] = pods
+	return pods, false
 }
 
 // proxiesByGateway finds the proxy pods of every gateway, one per identity.
@@ -266,7 +338,9 @@ func identityKey(p *corev1.Pod) string {
 	var b strings.Builder
 	b.WriteString(p.Namespace + "|" + p.Spec.ServiceAccountName)
 	for _, k := range keys {
-		b.WriteString("|" + k + "=" + p.Labels[k])
+		if !coverage.CiliumIgnoresLabel(k) {
+			b.WriteString("|" + k + "=" + p.Labels[k])
+		}
 	}
 	return b.String()
 }
