@@ -59,16 +59,22 @@ func newExplainCommand(flags *genericclioptions.ConfigFlags, streams Streams) *c
 // model computes the engine's model from the manifests, or else from the
 // cluster.
 func (o *explainOptions) model(cmd *cobra.Command, flags *genericclioptions.ConfigFlags, streams Streams) (*model.Model, error) {
+	res, err := o.compute(cmd, flags, streams)
+	if err != nil {
+		return nil, err
+	}
+	return res.Model, nil
+}
+
+// compute runs the engine on the manifests, or else on the cluster.
+func (o *explainOptions) compute(cmd *cobra.Command, flags *genericclioptions.ConfigFlags, streams Streams) (*inventory.Result, error) {
 	if len(o.files) > 0 {
 		vars, err := parseSets(o.sets)
 		if err != nil {
 			return nil, err
 		}
 		res, _, err := audit(streams, o.files, loadOptions{vars: vars, name: o.inventory, skipUnreadable: o.skip})
-		if err != nil {
-			return nil, err
-		}
-		return res.Model, nil
+		return res, err
 	}
 	c, err := clusterClient(flags)
 	if err != nil {
@@ -82,11 +88,7 @@ func (o *explainOptions) model(cmd *cobra.Command, flags *genericclioptions.Conf
 	if err != nil {
 		return nil, err
 	}
-	res, err := inventory.Compute(snap, spec, time.Now())
-	if err != nil {
-		return nil, err
-	}
-	return res.Model, nil
+	return inventory.Compute(snap, spec, time.Now())
 }
 
 // inventorySpec returns the spec of the cluster's NetworkInventory: the

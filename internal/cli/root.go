@@ -44,7 +44,8 @@ func NewCommand(streams Streams) *cobra.Command {
 	root.SetOut(streams.Out)
 	root.SetErr(streams.ErrOut)
 	flags.AddFlags(root.PersistentFlags())
-	root.AddCommand(newReportCommand(flags, streams), newAuditCommand(streams), newExplainCommand(flags, streams))
+	root.AddCommand(newReportCommand(flags, streams), newAuditCommand(streams), newExplainCommand(flags, streams),
+		newReachCommand(flags, streams))
 	return root
 }
 

@@ -97,6 +97,7 @@ func (e *explainer) hostname(host string) {
 		if a.Declared != "" {
 			e.printf("  The route or its Service declares %q (netinventory.io/authentication).\n", a.Declared)
 		}
+		e.reachability(ep.Reachability)
 		for _, p := range e.md.SecurityPolicies {
 			for _, o := range p.OverriddenFor {
 				if o.GatewayName() == ep.Gateway && o.Route.Namespace == ep.Route.Namespace && o.Route.Name == ep.Route.Name {
@@ -110,6 +111,24 @@ func (e *explainer) hostname(host string) {
 	}
 	for _, p := range e.md.RouteProblems {
 		e.printf("%s %s/%s (parent %s) exposes nothing: %s: %s\n", p.Route.Kind, p.Route.Namespace, p.Route.Name, p.Parent, p.Reason, p.Message)
+	}
+}
+
+// reachability tells who may connect to an endpoint's backend pods.
+func (e *explainer) reachability(r *v1alpha1.EndpointReachability) {
+	if r == nil {
+		e.printf("  Reachability: no running backend pod was found.\n")
+		return
+	}
+	e.printf("  Reachability of its %d backend pods on their target ports: the gateway's proxies (%s) are %s.\n",
+		r.Pods, r.GatewayProxies, strings.ToLower(string(r.Gateway)))
+	if len(r.Bypass) > 0 {
+		e.printf("  Also admitted, bypassing the gateway: %s.\n", strings.Join(r.Bypass, ", "))
+	} else {
+		e.printf("  No other source is admitted: the gateway is the only way in.\n")
+	}
+	if r.EgressToWorld {
+		e.printf("  The backend pods may connect to any address outside the cluster, on any port.\n")
 	}
 }
 

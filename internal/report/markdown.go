@@ -90,6 +90,7 @@ func Markdown(w io.Writer, ni *v1alpha1.NetworkInventory) error {
 	summary(m, st)
 	gateways(m, st)
 	endpoints(m, st)
+	reachability(m, st)
 	securityPolicies(m, st)
 	networkPolicies(m, st)
 	referenceGrants(m, st)
@@ -250,4 +251,35 @@ func endpoints(m *md, st *v1alpha1.NetworkInventoryStatus) {
 	m.printf("### NodePort Services\n\nNodePort Services, and LoadBalancer Services that open node ports too:\n\n")
 	m.table([]string{"Service", "Namespace", "Type", "NodePort", "Purpose"}, np)
 	m.truncatedNote(len(st.Services.Items), st.Services.ListBounds)
+}
+
+// reachability lists, per endpoint, who may connect to its backend pods.
+func reachability(m *md, st *v1alpha1.NetworkInventoryStatus) {
+	m.printf("### Who Can Reach the Backends\n\n")
+	m.printf("Who the network policies let connect to each endpoint's backend pods on their target ports: the gateway's proxies, and sources that bypass the gateway and its authentication.\n\n")
+	var rows [][]string
+	seen := map[string]bool{}
+	for _, e := range st.Endpoints.Items {
+		r := e.Reachability
+		key := e.Hostname + "|" + e.Route.Namespace + "/" + e.Route.Name
+		if r == nil || seen[key] {
+			continue
+		}
+		seen[key] = true
+		egress := "restricted"
+		if r.EgressToWorld {
+			egress = "**any**"
+		}
+		gateway := string(r.Gateway)
+		if r.Gateway != v1alpha1.ReachAllowed {
+			gateway = "**" + gateway + "**"
+		}
+		rows = append(rows, []string{orDash(e.Hostname), string(e.Authentication.Mode), fmt.Sprint(r.Pods), gateway,
+			orDash(strings.Join(r.Bypass, ", ")), egress})
+	}
+	if len(rows) == 0 {
+		m.printf("_No endpoint with running backend pods._\n\n")
+		return
+	}
+	m.table([]string{"Hostname", "Authentication", "Pods", "Gateway proxies", "Bypass", "Egress to world"}, rows)
 }

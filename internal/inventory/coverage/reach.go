@@ -397,3 +397,15 @@ func matchesOnlyLabelledPods(sel labels.Selector) bool {
 	}
 	return false
 }
+
+// Scope is the scope the evaluator reads.
+func (e *Evaluator) Scope() *scope.Scope { return e.sc }
+
+// CatalogEntry names a policy the evaluator's verdicts point at.
+func (e *Evaluator) CatalogEntry(i int) string {
+	p := e.policies.entries[i]
+	if p.Namespace == "" {
+		return p.Kind + "/" + p.Name
+	}
+	return p.Kind + "/" + p.Namespace + "/" + p.Name
+}
