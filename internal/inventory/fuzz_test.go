@@ -2,6 +2,8 @@ package inventory
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"netinventory.io/netinventory/api/v1alpha1"
@@ -19,6 +21,16 @@ func FuzzCompute(f *testing.F) {
 		ccnp("c", "  endpointSelector: {matchLabels: {io.cilium.k8s.namespace.labels.team: x}}\n  egressDeny: [{toEntities: [world]}]"),
 	} {
 		f.Add([]byte(seed))
+	}
+	// Whole scenarios: gateways, routes, backends, pods and policies
+	// together, for the reachability phase.
+	for _, name := range []string{"reach-load-balancer-service-bypasses-gateway", "reach-backend-admitting-only-other-namespaces-breaks-route",
+		"cilium-deny-rules-counted-and-shown"} {
+		data, err := os.ReadFile(filepath.Join("..", "..", "test", "scenarios", name, "input.yaml"))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		l := &snapshot.Loader{}

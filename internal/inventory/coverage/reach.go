@@ -98,8 +98,12 @@ func newEvaluator(sc *scope.Scope, pols *compiledPolicies, buckets map[string]*r
 		byNamespace: map[string][]int{}}
 }
 
-// PodPeer is the peer a pod stands for.
+// PodPeer is the peer a pod stands for: its identity, or the node for a
+// pod on the host network (Cilium gives it the host's identity).
 func (e *Evaluator) PodPeer(p *corev1.Pod) Peer {
+	if p.Spec.HostNetwork {
+		return Peer{Class: peerHost}
+	}
 	return Peer{Pod: p, Namespace: e.sc.Namespaces[p.Namespace]}
 }
 

@@ -126,10 +126,10 @@ func (r *reacher) endpoint(e *v1alpha1.EndpointEntry) *v1alpha1.EndpointReachabi
 		}
 		bp := r.backendPods(svc, port)
 		for i, p := range bp.pods {
-			pods++
 			if bp.targets[i] == 0 {
-				continue
+				continue // no such container port: the Service sends it nothing
 			}
+			pods++
 			a := r.ask(p, bp.targets[i], string(port.Protocol), e.Gateway, proxies)
 			if a.gateway {
 				admitted++
