@@ -145,11 +145,18 @@ type FlowList struct {
 	Items []FlowEntry `json:"items,omitempty"`
 }
 
-// FlowEntry is traffic that some policy's allow rules permit: what the
-// policies allow, not traffic observed.
+// FlowEntry is traffic that the policies permit (or, for a deny rule,
+// forbid), between the apps their rules select and name: what the
+// policies allow, not traffic observed. A flow between two apps whose pods
+// are among the objects is listed only on the ports where both ends'
+// policies let it through (the destination's ingress, the source's
+// egress, deny rules), as Cilium enforces them.
 type FlowEntry struct {
-	// From is the source: namespace/app for pods (app from the selector's
-	// app labels, `*` for any pod), or an entity, CIDR or DNS name.
+	// From is the source: namespace/app for pods (app from the pods' app
+	// label, else the pod's name; `namespace/*` for every pod a rule
+	// selects in a namespace, `*/*` for every pod; for pods not among the
+	// objects, as the rule's selector names them), `any`, an entity
+	// (`entity:world`, `entity:cluster`, ...), a CIDR or a DNS name.
 	From string `json:"from"`
 	// To is the destination, in the same form.
 	To string `json:"to"`

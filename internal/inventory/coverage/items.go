@@ -1,6 +1,7 @@
 package coverage
 
 import (
+	"cmp"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -32,10 +33,16 @@ type ruleItem struct {
 	classes   peerSet
 	selectors []peerSelector
 	cidrs     []cidrPeer
-	// ports are the ports it applies to; none: every port.
-	ports []portRule
-	// l7 is true when HTTP or DNS rules restrict what passes.
-	l7 bool
+	// ports are the ports it applies to; none: every port. portNames
+	// show them.
+	ports     []portRule
+	portNames []string
+	// l7 is true when HTTP or DNS rules restrict what passes; l7Rules
+	// describe them.
+	l7      bool
+	l7Rules []string
+	// fqdns are the DNS names an egress rule allows.
+	fqdns []string
 }
 
 // peerSelector selects pods by identity labels, in one namespace ("" any)
@@ -81,10 +88,10 @@ func compileItems(src ruleSource, namespace string) []ruleItem {
 	}
 	r := src.cilium
 	clusterwide := namespace == ""
-	var out []ruleItem
+	var items []ruleItem
 	add := func(d model.Direction, deny bool, endpoints []api.EndpointSelector, entities api.EntitySlice, cidrs api.CIDRSlice,
 		cidrSet api.CIDRRuleSlice, otherPeers bool, ports []portRule, l7 bool) {
-		it := ruleItem{direction: d, deny: deny, ports: ports, l7: l7}
+		it := ruleItem{direction: d, deny: deny, ports: ports, portNames: portNames(ports), l7: l7}
 		if endpoints == nil && entities == nil && cidrs == nil && cidrSet == nil && !otherPeers && len(ports) > 0 {
 			// Ports without peers: every peer, on those ports.
 			it.classes = peerAll
@@ -107,13 +114,14 @@ func compileItems(src ruleSource, namespace string) []ruleItem {
 				it.selectors = append(it.selectors, ps)
 			}
 		}
-		out = append(out, it)
+		items = append(items, it)
 	}
 	for i := range r.Ingress {
 		in := &r.Ingress[i]
 		ports, l7 := ciliumPortRules(in.ToPorts)
 		add(model.Ingress, false, in.FromEndpoints, in.FromEntities, in.FromCIDR, in.FromCIDRSet, ingressOtherPeers(&in.IngressCommonRule),
 			withICMP(ports, len(in.ICMPs)), l7)
+		items[len(items)-1].l7Rules = ciliumL7(in.ToPorts)
 	}
 	for i := range r.IngressDeny {
 		in := &r.IngressDeny[i]
@@ -125,13 +133,17 @@ func compileItems(src ruleSource, namespace string) []ruleItem {
 		ports, l7 := ciliumPortRules(out.ToPorts)
 		add(model.Egress, false, out.ToEndpoints, out.ToEntities, out.ToCIDR, out.ToCIDRSet, egressOtherPeers(&out.EgressCommonRule) || out.ToFQDNs != nil,
 			withICMP(ports, len(out.ICMPs)), l7)
+		items[len(items)-1].l7Rules = ciliumL7(out.ToPorts)
+		for _, f := range out.ToFQDNs {
+			items[len(items)-1].fqdns = append(items[len(items)-1].fqdns, cmp.Or(f.MatchName, f.MatchPattern))
+		}
 	}
 	for i := range r.EgressDeny {
 		out := &r.EgressDeny[i]
 		add(model.Egress, true, out.ToEndpoints, out.ToEntities, out.ToCIDR, out.ToCIDRSet, egressOtherPeers(&out.EgressCommonRule),
 			withICMP(ciliumDenyPortRules(out.ToPorts), len(out.ICMPs)), false)
 	}
-	return out
+	return items
 }
 
 // ingressOtherPeers reports peers of kinds the evaluator does not model
@@ -223,6 +235,7 @@ func networkPolicyItems(p *networkingv1.NetworkPolicy) []ruleItem {
 	var out []ruleItem
 	add := func(d model.Direction, peers []networkingv1.NetworkPolicyPeer, ports []networkingv1.NetworkPolicyPort) {
 		it := ruleItem{direction: d, ports: networkPolicyPorts(ports)}
+		it.portNames = portNames(it.ports)
 		if len(peers) == 0 {
 			it.classes = peerAll
 		}

@@ -43,6 +43,9 @@ func Compute(sc *scope.Scope, backsPublic map[string]bool) *Result {
 			Policy: v1alpha1.ObjectRef{Kind: e.Kind, Namespace: e.Namespace, Name: e.Name}, Reason: p.reason, Detail: p.detail})
 	}
 	namespaces, disagreements := namespaces(sc, pols, iso, backsPublic)
-	return &Result{Namespaces: namespaces, NetworkPolicies: catalog, Pods: iso.pods, PolicyProblems: problems,
-		Disagreements: disagreements, Flows: flows(sc), evaluator: newEvaluator(sc, pols, iso.buckets)}
+	res := &Result{Namespaces: namespaces, NetworkPolicies: catalog, Pods: iso.pods, PolicyProblems: problems,
+		Disagreements: disagreements}
+	res.evaluator = newEvaluator(sc, pols, iso.buckets)
+	res.Flows = evaluatedFlows(sc, pols, iso, res.evaluator)
+	return res
 }

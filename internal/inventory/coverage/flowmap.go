@@ -1,0 +1,327 @@
+package coverage
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"netinventory.io/netinventory/api/v1alpha1"
+	"netinventory.io/netinventory/internal/inventory/model"
+	"netinventory.io/netinventory/internal/inventory/scope"
+)
+
+// appGroup is the pods of one app in one namespace, represented by the
+// first of them: the ends of the flow map.
+type appGroup struct {
+	name string // namespace/app
+	rep  *corev1.Pod
+	// rules are the compiled rules selecting the representative.
+	rules []int
+}
+
+// appOf names a pod's app within its namespace: the first app label it
+// carries, else its own name.
+func appOf(p *corev1.Pod) string {
+	for _, key := range appLabels {
+		if v, ok := p.Labels[key]; ok {
+			return v
+		}
+	}
+	return p.Name
+}
+
+// flowMap derives the flows from the evaluator: for every app whose pods
+// policies select, the peers its rules name, resolved to the apps that
+// exist (or to the classes and ranges outside the cluster), each pod to
+// pod flow kept on the ports the evaluator allows both ways (the
+// destination's ingress and the source's egress, deny rules included).
+type flowMap struct {
+	sc     *scope.Scope
+	ev     *Evaluator
+	pols   *compiledPolicies
+	set    flowSet
+	groups map[string][]*appGroup // by namespace
+	byApp  map[[2]string]*appGroup
+	// policies name each catalog entry as flows show it.
+	policies []string
+}
+
+func evaluatedFlows(sc *scope.Scope, pols *compiledPolicies, iso *isolation, ev *Evaluator) []v1alpha1.FlowEntry {
+	f := &flowMap{sc: sc, ev: ev, pols: pols, set: flowSet{}, groups: map[string][]*appGroup{}, byApp: map[[2]string]*appGroup{},
+		policies: make([]string, len(pols.entries))}
+	for i, e := range pols.entries {
+		f.policies[i] = e.Kind + "/" + e.Namespace + "/" + e.Name
+		if e.Namespace == "" {
+			f.policies[i] = e.Kind + "/" + e.Name
+		}
+	}
+	entryRules := make([][]int, len(pols.entries))
+	for i, r := range pols.rules {
+		entryRules[r.entry] = append(entryRules[r.entry], i)
+	}
+	i := 0
+	identity := &ciliumIdentity{ignored: pols.ignoredKeys}
+	var subjects []*appGroup
+	for _, ns := range slices.Sorted(maps.Keys(sc.Pods)) {
+		for _, p := range sc.Pods[ns] {
+			pc := iso.pods[i]
+			i++
+			if p.Spec.HostNetwork || len(pc.SelectedBy) == 0 {
+				continue
+			}
+			g, created := f.group(p)
+			if !created {
+				continue
+			}
+			subjects = append(subjects, g)
+			g.rules = make([]int, 0, len(pc.SelectedBy))
+			identity.pod, identity.namespace = p, sc.Namespaces[ns]
+			for _, entry := range pc.SelectedBy {
+				for _, ri := range entryRules[entry] {
+					if r := &pols.rules[ri]; r.namespaceOnly || r.selector.Matches(identity) {
+						g.rules = append(g.rules, ri)
+					}
+				}
+			}
+		}
+	}
+	for _, g := range subjects {
+		for _, ri := range g.rules {
+			f.addRule(g, ri)
+		}
+	}
+	return f.set.sorted()
+}
+
+// group returns a pod's app group, creating it (with the pod as its
+// representative) when it is new.
+func (f *flowMap) group(p *corev1.Pod) (*appGroup, bool) {
+	key := [2]string{p.Namespace, appOf(p)}
+	if g := f.byApp[key]; g != nil {
+		return g, false
+	}
+	g := &appGroup{name: p.Namespace + "/" + key[1], rep: p}
+	f.byApp[key] = g
+	return g, true
+}
+
+// groupsOf returns the app groups of a namespace's pods.
+func (f *flowMap) groupsOf(ns string) []*appGroup {
+	if gs, ok := f.groups[ns]; ok {
+		return gs
+	}
+	var gs []*appGroup
+	seen := map[*appGroup]bool{}
+	for _, p := range f.sc.Pods[ns] {
+		if p.Spec.HostNetwork {
+			continue
+		}
+		if g, _ := f.group(p); !seen[g] {
+			seen[g] = true
+			gs = append(gs, g)
+		}
+	}
+	f.groups[ns] = gs
+	return gs
+}
+
+// addRule adds the flows one rule names for the app it selects.
+func (f *flowMap) addRule(g *appGroup, ri int) {
+	policy := f.policies[f.pols.rules[ri].entry]
+	items := f.ev.itemsOf(ri)
+	for i := range items {
+		it := &items[i]
+		action := v1alpha1.FlowAction("")
+		if it.deny {
+			action = v1alpha1.FlowDeny
+		}
+		ports := it.portNames
+		for _, c := range classNames(it.classes) {
+			f.addEnd(g, it, c, action, policy)
+		}
+		for _, c := range it.cidrs {
+			if c.prefix.Bits() != 0 || len(c.except) > 0 {
+				f.addEnd(g, it, "cidr:"+c.prefix.String(), action, policy)
+			}
+		}
+		for _, name := range it.fqdns {
+			f.addEnd(g, it, "dns:"+name, action, policy)
+		}
+		for _, s := range it.selectors {
+			if s.pods.Empty() && s.namespaces == nil {
+				f.addEnd(g, it, cmp.Or(s.namespace, "*")+"/*", action, policy)
+				continue
+			}
+			peers := f.peerGroups(s)
+			if len(peers) == 0 && s.namespaces == nil {
+				// No such pods among the objects read: the flow as written.
+				f.addEnd(g, it, cmp.Or(s.namespace, selectorNamespace(s.pods))+"/"+selectorApp(s.pods), action, policy)
+			}
+			for _, peer := range peers {
+				f.addPodFlow(g, peer, it, ports, it.l7Rules, policy, action)
+			}
+		}
+	}
+}
+
+// addEnd adds a flow between an app and a peer named as the rule names it.
+func (f *flowMap) addEnd(g *appGroup, it *ruleItem, peer string, action v1alpha1.FlowAction, policy string) {
+	key := flowKey{from: peer, to: g.name, action: action}
+	if it.direction == model.Egress {
+		key = flowKey{from: g.name, to: peer, action: action}
+	}
+	f.set.addRule(key, it.portNames, it.l7Rules, policy)
+}
+
+// addPodFlow adds a flow between two apps, on the ports the evaluator
+// allows (deny rules are kept as written).
+func (f *flowMap) addPodFlow(g, peer *appGroup, it *ruleItem, ports, l7 []string, policy string, action v1alpha1.FlowAction) {
+	src, dst := peer, g
+	if it.direction == model.Egress {
+		src, dst = g, peer
+	}
+	key := flowKey{from: src.name, to: dst.name, action: action}
+	if action == v1alpha1.FlowDeny {
+		f.set.addRule(key, ports, nil, policy)
+		return
+	}
+	var allowed []string
+	for _, pr := range it.ports {
+		port, proto := pr.from, cmp.Or(pr.protocol, "TCP")
+		if pr.name != "" {
+			port = namedPort(dst.rep, pr.name, proto)
+		}
+		if port <= 0 {
+			port = 1 // any port: ask for one
+		}
+		if f.ev.Allowed(f.ev.PodPeer(src.rep), dst.rep, port, proto) {
+			allowed = append(allowed, portName(pr))
+		}
+	}
+	if len(it.ports) == 0 {
+		if !f.ev.Allowed(f.ev.PodPeer(src.rep), dst.rep, 1, "TCP") {
+			return
+		}
+	} else if len(allowed) == 0 {
+		return // the other end's policies refuse it
+	}
+	f.set.addRule(key, allowed, l7, policy)
+}
+
+// peerGroups are the apps a peer selector picks.
+func (f *flowMap) peerGroups(s peerSelector) []*appGroup {
+	var out []*appGroup
+	consider := func(ns string) {
+		namespace := f.sc.Namespaces[ns]
+		if s.namespaces != nil && (namespace == nil || !s.namespaces.Matches(labels.Set(namespaceLabels(namespace)))) {
+			return
+		}
+		for _, g := range f.groupsOf(ns) {
+			if s.pods.Matches(&ciliumIdentity{pod: g.rep, namespace: namespace, filter: true}) {
+				out = append(out, g)
+			}
+		}
+	}
+	if s.namespace != "" {
+		consider(s.namespace)
+		return out
+	}
+	for _, ns := range slices.Sorted(maps.Keys(f.sc.Pods)) {
+		consider(ns)
+	}
+	return out
+}
+
+// classNames names the peer classes of a rule: any, entity:cluster for
+// every class inside the cluster, entity:world for both families of
+// addresses outside, else each class.
+func classNames(c peerSet) []string {
+	if c == peerAll {
+		return []string{"any"}
+	}
+	var out []string
+	switch {
+	case c&peerWorld == peerWorld:
+		out = append(out, "entity:world")
+	case c&peerWorldIPv4 != 0:
+		out = append(out, "entity:world-ipv4")
+	case c&peerWorldIPv6 != 0:
+		out = append(out, "entity:world-ipv6")
+	}
+	if c&peerCluster == peerCluster {
+		return append(out, "entity:cluster")
+	}
+	for _, n := range []struct {
+		bit  peerSet
+		name string
+	}{{peerAllPods, "*/*"}, {peerHost, "entity:host"}, {peerRemoteNode, "entity:remote-node"}, {peerKubeAPIServer, "entity:kube-apiserver"},
+		{peerHealth, "entity:health"}, {peerIngress, "entity:ingress"}} {
+		if c&n.bit != 0 {
+			out = append(out, n.name)
+		}
+	}
+	return out
+}
+
+func portNames(ports []portRule) []string {
+	var out []string
+	for _, p := range ports {
+		out = append(out, portName(p))
+	}
+	return out
+}
+
+func portName(p portRule) string {
+	proto := cmp.Or(p.protocol, "any")
+	switch {
+	case p.protocol == "ICMP":
+		return "icmp"
+	case p.name != "":
+		return p.name + "/" + proto
+	case p.from == 0:
+		return "*/" + proto
+	case p.to > p.from:
+		return fmt.Sprintf("%d-%d/%s", p.from, p.to, proto)
+	}
+	return strconv.Itoa(int(p.from)) + "/" + proto
+}
+
+// selectorApp names the app a selector picks, for pods that are not
+// among the objects read: its app label, else its requirements.
+func selectorApp(sel labels.Selector) string {
+	reqs, _ := sel.Requirements()
+	var rest []string
+	for _, r := range reqs {
+		if r.Key() != ciliumNamespaceLabel {
+			rest = append(rest, r.String())
+		}
+	}
+	if len(rest) == 0 {
+		return "*"
+	}
+	for _, key := range appLabels {
+		for _, r := range reqs {
+			if r.Key() == key && r.Values().Len() == 1 {
+				return r.Values().List()[0]
+			}
+		}
+	}
+	return "{" + strings.Join(rest, ",") + "}"
+}
+
+// selectorNamespace is the one namespace a Cilium selector names, else *.
+func selectorNamespace(sel labels.Selector) string {
+	reqs, _ := sel.Requirements()
+	for _, r := range reqs {
+		if r.Key() == ciliumNamespaceLabel && r.Values().Len() == 1 {
+			return r.Values().List()[0]
+		}
+	}
+	return "*"
+}
