@@ -129,9 +129,11 @@ type EndpointReachability struct {
 	GatewayProxies string `json:"gatewayProxies"`
 	// Bypass are the sources other than the gateway that may connect to
 	// some backend pod: `world` (addresses outside the cluster),
-	// `cluster` (any pod), `namespace/NAME` (any pod of a namespace), and
-	// `service/NAMESPACE/NAME` (a LoadBalancer or NodePort Service
-	// selecting the pods), at most 16, the broadest first.
+	// `cluster` (any pod), `host` (the node, when a rule or the absence of
+	// policy admits it, beyond the node's own health checks Cilium always
+	// admits), `service/NAMESPACE/NAME` (a LoadBalancer or NodePort
+	// Service selecting the pods) and `namespace/NAME` (any pod of a
+	// namespace), at most 16, the broadest first.
 	// +optional
 	// +listType=atomic
 	// +kubebuilder:validation:MaxItems=16

@@ -189,6 +189,11 @@ func (r *reacher) ask(p *corev1.Pod, port int32, protocol, gateway string, proxi
 			break
 		}
 	}
+	// The node's own stack, when a rule (or no policy) lets it in; not
+	// the allowance Cilium always gives it where ingress rules apply.
+	if v := r.ev.Connect(coverage.Peer{Class: coverage.PeerHost}, p, port, protocol); v.Allowed && v.Reason != coverage.ReasonLocalhost {
+		a.bypass = append(a.bypass, "host")
+	}
 	anyPod := r.anyPod
 	proxyNamespaces := map[string]bool{}
 	for _, proxy := range proxies {
@@ -385,10 +390,12 @@ func ordered(set map[string]bool) []string {
 			return 0
 		case s == "cluster":
 			return 1
-		case strings.HasPrefix(s, "service/"):
+		case s == "host":
 			return 2
+		case strings.HasPrefix(s, "service/"):
+			return 3
 		}
-		return 3
+		return 4
 	}
 	out := slices.Collect(maps.Keys(set))
 	sort.Slice(out, func(i, j int) bool {

@@ -29,9 +29,9 @@ func TestTargetPortResolvesNamesAndNumbers(t *testing.T) {
 }
 
 func TestBypassIsOrderedBroadestFirstAndBounded(t *testing.T) {
-	set := map[string]bool{"namespace/b": true, "service/x/lb": true, "cluster": true, "world": true, "namespace/a": true}
+	set := map[string]bool{"namespace/b": true, "service/x/lb": true, "cluster": true, "world": true, "namespace/a": true, "host": true}
 	got := ordered(set)
-	want := []string{"world", "cluster", "service/x/lb", "namespace/a", "namespace/b"}
+	want := []string{"world", "cluster", "host", "service/x/lb", "namespace/a", "namespace/b"}
 	if len(got) != len(want) {
 		t.Fatalf("got %v", got)
 	}

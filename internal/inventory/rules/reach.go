@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"netinventory.io/netinventory/api/v1alpha1"
@@ -55,7 +56,9 @@ func RouteBackendDeniesGateway(m *model.Model) []v1alpha1.Finding {
 func GatewayAuthenticationBypass(m *model.Model) []v1alpha1.Finding {
 	return reachable(m, func(e v1alpha1.EndpointEntry, r *v1alpha1.EndpointReachability) *v1alpha1.Finding {
 		mode := e.Authentication.Mode
-		if (mode != v1alpha1.AuthenticationRequired && mode != v1alpha1.AuthenticationOptional) || len(r.Bypass) == 0 {
+		// The node itself (kubelet probes) is not a way around the gateway.
+		bypass := slices.DeleteFunc(slices.Clone(r.Bypass), func(s string) bool { return s == "host" })
+		if (mode != v1alpha1.AuthenticationRequired && mode != v1alpha1.AuthenticationOptional) || len(bypass) == 0 {
 			return nil
 		}
 		priority := v1alpha1.PriorityMedium
@@ -64,7 +67,7 @@ func GatewayAuthenticationBypass(m *model.Model) []v1alpha1.Finding {
 		}
 		return &v1alpha1.Finding{Priority: priority,
 			Message: fmt.Sprintf("%s is authenticated at the gateway (%s), but its backend pods also accept connections from %s, which bypass it",
-				endpointSubject(e), e.Authentication.Policy, strings.Join(r.Bypass, ", ")),
+				endpointSubject(e), e.Authentication.Policy, strings.Join(bypass, ", ")),
 			Recommendation: "Restrict the backend pods' ingress to the gateway's proxies (a policy selecting them with only the proxies as peers), and remove LoadBalancer or NodePort Services in front of them."}
 	})
 }
