@@ -87,4 +87,28 @@ func TestReportFromALiveClusterMatchesTheAudit(t *testing.T) {
 		reported.Status.Summary.NotIsolatedNamespaces != audited.Status.Summary.NotIsolatedNamespaces {
 		t.Errorf("summaries differ: %+v vs %+v", reported.Status.Summary, audited.Status.Summary)
 	}
+	liveReach, _ := json.Marshal(reachabilities(reported.Status.Endpoints.Items))
+	auditReach, _ := json.Marshal(reachabilities(audited.Status.Endpoints.Items))
+	if string(liveReach) != string(auditReach) {
+		t.Errorf("endpoint reachability differs:\ncontroller: %s\naudit:      %s", liveReach, auditReach)
+	}
+
+	// reach answers the same from the cluster as from the manifests.
+	for _, args := range [][]string{{"gateway:network/envoy-external", "ai-system/litellm:4000"}, {"cluster", "ai-system/litellm:4000"},
+		{"cluster", "monitoring/grafana:3000"}} {
+		liveOut, liveErr, liveCode := run(t, "", append([]string{"reach", "--kubeconfig", env.Kubeconfig}, args...)...)
+		fileOut, _, fileCode := run(t, "", append([]string{"reach", "-f", homelab}, args...)...)
+		if liveCode != fileCode || liveOut != fileOut || liveOut == "" {
+			t.Errorf("reach %v: live (exit %d) and from manifests (exit %d) differ:\n%s%s\n%s", args, liveCode, fileCode, liveOut, liveErr, fileOut)
+		}
+	}
+}
+
+// reachabilities lists the endpoints' reachability, by hostname.
+func reachabilities(items []v1alpha1.EndpointEntry) map[string]*v1alpha1.EndpointReachability {
+	out := map[string]*v1alpha1.EndpointReachability{}
+	for _, e := range items {
+		out[e.Hostname+"|"+e.Route.Namespace+"/"+e.Route.Name] = e.Reachability
+	}
+	return out
 }
