@@ -9,7 +9,8 @@
 //
 // Without arguments, standard input is JSON lines, one case per line:
 //
-//	{"name": "...", "enablePolicy": "default", "objects": [ {...}, ... ]}
+//	{"name": "...", "enablePolicy": "default", "nonDefaultDenyPolicies": true,
+//	 "objects": [ {...}, ... ], "queries": [...]}
 //
 // where objects are Namespaces, Pods, NetworkPolicies, CiliumNetworkPolicies
 // and CiliumClusterwideNetworkPolicies as the API server serves them. Output
@@ -73,6 +74,9 @@ type Case struct {
 	EnablePolicy string            `json:"enablePolicy,omitempty"`
 	Objects      []json.RawMessage `json:"objects"`
 	Queries      []Query           `json:"queries,omitempty"`
+	// NonDefaultDenyPolicies is cilium-config's
+	// enable-non-default-deny-policies; true unless set.
+	NonDefaultDenyPolicies *bool `json:"nonDefaultDenyPolicies,omitempty"`
 }
 
 // Verdict is Cilium's enforcement of one direction.
@@ -127,10 +131,11 @@ func main() {
 		fail(err)
 	}
 	enablePolicy := flag.String("enable-policy", option.DefaultEnforcement, "Cilium's enable-policy mode for the files' case")
+	nonDefaultDeny := flag.Bool("enable-non-default-deny-policies", true, "Cilium's enable-non-default-deny-policies for the files' case")
 	flag.Parse()
 	out := json.NewEncoder(os.Stdout)
 	if flag.NArg() > 0 {
-		c := &Case{Name: strings.Join(flag.Args(), " "), EnablePolicy: *enablePolicy}
+		c := &Case{Name: strings.Join(flag.Args(), " "), EnablePolicy: *enablePolicy, NonDefaultDenyPolicies: nonDefaultDeny}
 		for _, path := range flag.Args() {
 			objs, err := readManifests(path)
 			if err != nil {
@@ -282,6 +287,7 @@ func evaluate(logger *slog.Logger, c *Case) *Result {
 		mode = option.DefaultEnforcement
 	}
 	policy.SetPolicyEnabled(mode)
+	option.Config.EnableNonDefaultDenyPolicies = c.NonDefaultDenyPolicies == nil || *c.NonDefaultDenyPolicies
 	objs, errs := decode(logger, c.Objects)
 	res.Errors = errs
 

@@ -32,11 +32,10 @@ func readCiliumConfig(ctx context.Context, r client.Reader, namespace string, sn
 		return
 	}
 	state.Available = true
-	mode, err := snapshot.ParseEnforcement(cm.Data["enable-policy"])
+	read, err := snapshot.ApplyCiliumConfig(snap, cm.Data)
 	if err != nil {
 		state.Message = fmt.Sprintf("%v; policy enforcement read as default", err)
 		return
 	}
-	snap.CiliumPolicyEnforcement = mode
-	state.Message = "enable-policy: " + string(mode)
+	state.Message = read
 }

@@ -47,7 +47,7 @@ func TestCiliumEnforcementModeIsRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, 30*time.Second, c, "cluster", func(ni *v1alpha1.NetworkInventory) error {
-		if s := ciliumConfigSource(ni); s == nil || !s.Available || s.Message != "enable-policy: never" {
+		if s := ciliumConfigSource(ni); s == nil || !s.Available || s.Message != "enable-policy: never, enable-non-default-deny-policies: true" {
 			return fmt.Errorf("cilium-config source %+v", s)
 		}
 		for _, f := range ni.Status.Findings.Items {

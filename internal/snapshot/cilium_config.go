@@ -2,6 +2,7 @@ package snapshot
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -62,10 +63,33 @@ func readCiliumConfig(s *Snapshot, u *unstructured.Unstructured) (bool, error) {
 	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &cm); err != nil {
 		return true, err
 	}
-	mode, err := ParseEnforcement(cm.Data["enable-policy"])
-	if err != nil {
+	if _, err := ApplyCiliumConfig(s, cm.Data); err != nil {
 		return true, fmt.Errorf("ConfigMap %s/%s: %w", u.GetNamespace(), CiliumConfigName, err)
 	}
-	s.CiliumPolicyEnforcement = mode
 	return true, nil
 }
+
+// ApplyCiliumConfig takes from cilium-config's data the settings that
+// change how policies are enforced: enable-policy, and
+// enable-non-default-deny-policies (when false, Cilium ignores
+// enableDefaultDeny: false and every rule puts its pods in default deny).
+// It returns what it read, in words; on an error the Snapshot is unchanged.
+func ApplyCiliumConfig(s *Snapshot, data map[string]string) (string, error) {
+	mode, err := ParseEnforcement(data["enable-policy"])
+	if err != nil {
+		return "", err
+	}
+	nonDefaultDeny := true
+	if v, ok := data[nonDefaultDenyKey]; ok && strings.TrimSpace(v) != "" {
+		if nonDefaultDeny, err = strconv.ParseBool(strings.TrimSpace(v)); err != nil {
+			return "", fmt.Errorf("%s %q: want true or false", nonDefaultDenyKey, v)
+		}
+	}
+	s.CiliumPolicyEnforcement = mode
+	s.CiliumIgnoresDefaultDenyFalse = !nonDefaultDeny
+	return fmt.Sprintf("enable-policy: %s, %s: %v", mode, nonDefaultDenyKey, nonDefaultDeny), nil
+}
+
+// nonDefaultDenyKey is the cilium-config key that lets rules opt out of
+// default deny (enableDefaultDeny: false); true unless set.
+const nonDefaultDenyKey = "enable-non-default-deny-policies"

@@ -37,6 +37,10 @@ type Snapshot struct {
 	// CiliumPolicyEnforcement is Cilium's enable-policy mode; empty when
 	// not known, which the engine reads as default.
 	CiliumPolicyEnforcement PolicyEnforcement
+	// CiliumIgnoresDefaultDenyFalse is true when Cilium runs with
+	// enable-non-default-deny-policies false: enableDefaultDeny: false in a
+	// rule is ignored, every rule puts its pods in default deny.
+	CiliumIgnoresDefaultDenyFalse bool
 	// CiliumConfig says whether the cilium-config ConfigMap could be read,
 	// when the Snapshot was built from a cluster; nil otherwise.
 	CiliumConfig *ObjectState

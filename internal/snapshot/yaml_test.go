@@ -349,3 +349,19 @@ func TestLoadFollowsSymlinkedDirectory(t *testing.T) {
 		t.Errorf("a symlinked directory is read through its link: %+v", snap.Namespaces)
 	}
 }
+
+func TestCiliumConfigSettings(t *testing.T) {
+	s := &Snapshot{}
+	read, err := ApplyCiliumConfig(s, map[string]string{"enable-policy": "always", "enable-non-default-deny-policies": "false"})
+	if err != nil || s.CiliumPolicyEnforcement != EnforcementAlways || !s.CiliumIgnoresDefaultDenyFalse ||
+		read != "enable-policy: always, enable-non-default-deny-policies: false" {
+		t.Errorf("both settings are read: %q %v %+v", read, err, s)
+	}
+	s = &Snapshot{}
+	if _, err := ApplyCiliumConfig(s, map[string]string{"enable-non-default-deny-policies": "maybe"}); err == nil || s.CiliumIgnoresDefaultDenyFalse {
+		t.Errorf("a value that is no boolean is an error and changes nothing: %v %+v", err, s)
+	}
+	if read, err := ApplyCiliumConfig(s, nil); err != nil || read != "enable-policy: default, enable-non-default-deny-policies: true" {
+		t.Errorf("absent settings are Cilium's defaults: %q %v", read, err)
+	}
+}

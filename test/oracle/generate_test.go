@@ -57,6 +57,7 @@ func (g *generator) set() *snapshot.Snapshot {
 	case g.chance(0.08):
 		s.CiliumPolicyEnforcement = snapshot.EnforcementNever
 	}
+	s.CiliumIgnoresDefaultDenyFalse = g.chance(0.1)
 	namespaces := []string{"alpha", "beta", "gamma"}[:1+g.r.IntN(3)]
 	for _, ns := range namespaces {
 		n := corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns, Labels: map[string]string{"kubernetes.io/metadata.name": ns}}}

@@ -47,6 +47,9 @@ type oracleCase struct {
 	EnablePolicy string            `json:"enablePolicy,omitempty"`
 	Objects      []json.RawMessage `json:"objects"`
 	Queries      []query           `json:"queries,omitempty"`
+	// NonDefaultDenyPolicies is false when Cilium ignores
+	// enableDefaultDeny: false.
+	NonDefaultDenyPolicies *bool `json:"nonDefaultDenyPolicies,omitempty"`
 }
 
 // verdict is Cilium's enforcement of one direction for a pod.
@@ -127,6 +130,10 @@ func askCilium(t *testing.T, cases []oracleCase) map[string]*oracleResult {
 func caseOf(t *testing.T, name string, snap *snapshot.Snapshot) oracleCase {
 	t.Helper()
 	c := oracleCase{Name: name, EnablePolicy: string(snap.CiliumPolicyEnforcement)}
+	if snap.CiliumIgnoresDefaultDenyFalse {
+		off := false
+		c.NonDefaultDenyPolicies = &off
+	}
 	add := func(gvk schema.GroupVersionKind, obj runtime.Object) {
 		obj.GetObjectKind().SetGroupVersionKind(gvk)
 		b, err := json.Marshal(obj)

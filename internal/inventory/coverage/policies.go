@@ -86,12 +86,14 @@ type compiledPolicies struct {
 	// ignoredKeys are the label keys the rules select by that Cilium
 	// leaves out of identities: they match no pod.
 	ignoredKeys map[string]bool
+	// ignoreDefaultDenyFalse: Cilium ignores enableDefaultDeny: false.
+	ignoreDefaultDenyFalse bool
 }
 
 // compilePolicies compiles the network policies in scope, and every
 // clusterwide one, in catalog order (kind, namespace, name).
 func compilePolicies(sc *scope.Scope) *compiledPolicies {
-	c := &compiledPolicies{}
+	c := &compiledPolicies{ignoreDefaultDenyFalse: sc.Snap.CiliumIgnoresDefaultDenyFalse}
 	for _, p := range scope.Of(sc, sc.Snap.CiliumNetworkPolicies) {
 		c.addCilium(KindCiliumNetworkPolicy, p.Namespace, p.Name, p.Spec, p.Specs, &p.Status)
 	}
@@ -196,8 +198,11 @@ func (c *compiledPolicies) addCilium(kind, namespace, name string, spec *api.Rul
 			namespaceWide: r.EndpointSelector.LabelSelector != nil && sel.Empty(), source: ruleSource{cilium: r}}
 		// A direction with rules (allow or deny) defaults to deny unless
 		// enableDefaultDeny says false for it.
-		pp.deny[model.Ingress] = (len(r.Ingress) > 0 || len(r.IngressDeny) > 0) && !isFalse(r.EnableDefaultDeny.Ingress)
-		pp.deny[model.Egress] = (len(r.Egress) > 0 || len(r.EgressDeny) > 0) && !isFalse(r.EnableDefaultDeny.Egress)
+		// (unless Cilium runs with enable-non-default-deny-policies false,
+		// which ignores it).
+		optOut := func(b *bool) bool { return isFalse(b) && !c.ignoreDefaultDenyFalse }
+		pp.deny[model.Ingress] = (len(r.Ingress) > 0 || len(r.IngressDeny) > 0) && !optOut(r.EnableDefaultDeny.Ingress)
+		pp.deny[model.Egress] = (len(r.Egress) > 0 || len(r.EgressDeny) > 0) && !optOut(r.EnableDefaultDeny.Egress)
 		clusterwide := namespace == ""
 		for i := range r.Ingress {
 			in := &r.Ingress[i]
