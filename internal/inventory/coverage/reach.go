@@ -113,7 +113,7 @@ func (e *Evaluator) itemsOf(rule int) []ruleItem {
 	items, ok := e.items[rule]
 	if !ok {
 		r := &e.policies.rules[rule]
-		items = compileItems(r.source, r.namespace)
+		items = compiledItems.items(r.source, r.namespace)
 		e.items[rule] = items
 	}
 	return items
