@@ -6,6 +6,7 @@ import (
 
 	slimv1 "github.com/cilium/cilium/pkg/k8s/slim/k8s/apis/meta/v1"
 	"github.com/cilium/cilium/pkg/policy/api"
+	networkingv1 "k8s.io/api/networking/v1"
 )
 
 func rule(ingress bool) *api.Rule {
@@ -54,4 +55,27 @@ func TestRuleVerdictsForgetRulesThatAreGone(t *testing.T) {
 	if n := len(v.verdicts); n >= 3*minPrune {
 		t.Errorf("verdicts of collected rules are pruned: %d kept", n)
 	}
+}
+
+func TestCompiledItemsForgetRulesThatAreGone(t *testing.T) {
+	c := &itemCache{pruneAt: minPrune, cilium: map[itemKey[api.Rule]][]ruleItem{},
+		networkPolicy: map[itemKey[networkingv1.NetworkPolicy]][]ruleItem{}}
+	kept := rule(true)
+	first := c.items(ruleSource{cilium: kept}, "a")
+	if len(first) != 1 || first[0].classes != peerWorld {
+		t.Fatalf("an ingress rule from the world compiles to one item naming the world: %+v", first)
+	}
+	if again := c.items(ruleSource{cilium: kept}, "a"); &again[0] != &first[0] {
+		t.Error("a rule's items are compiled once")
+	}
+	for i := range 3 * minPrune {
+		_ = c.items(ruleSource{cilium: rule(true)}, "a")
+		if i == minPrune-2 {
+			runtime.GC()
+		}
+	}
+	if n := len(c.cilium); n >= 3*minPrune {
+		t.Errorf("items of collected rules are pruned: %d kept", n)
+	}
+	runtime.KeepAlive(kept)
 }
