@@ -5,16 +5,14 @@ import (
 	"weak"
 
 	"github.com/cilium/cilium/pkg/policy/api"
-	networkingv1 "k8s.io/api/networking/v1"
 )
 
-// compiledItems remembers the compiled rule items of each rule object.
+// compiledItems remembers the compiled rule items of each Cilium rule.
 // Compiling parses every peer selector; source objects are immutable
 // (informer cache, loaded manifests), so a rule's items hold as long as
 // the rule lives. Keys are weak: a rule that is gone is forgotten at the
 // next prune. The items are shared and never modified.
-var compiledItems = &itemCache{pruneAt: minPrune,
-	cilium: map[itemKey[api.Rule]][]ruleItem{}, networkPolicy: map[itemKey[networkingv1.NetworkPolicy]][]ruleItem{}}
+var compiledItems = &itemCache{pruneAt: minPrune, cilium: map[itemKey[api.Rule]][]ruleItem{}}
 
 // itemKey is a rule object, weakly, and the namespace it was compiled in.
 type itemKey[T any] struct {
@@ -23,22 +21,21 @@ type itemKey[T any] struct {
 }
 
 type itemCache struct {
-	mu            sync.Mutex
-	cilium        map[itemKey[api.Rule]][]ruleItem
-	networkPolicy map[itemKey[networkingv1.NetworkPolicy]][]ruleItem
-	pruneAt       int
+	mu      sync.Mutex
+	cilium  map[itemKey[api.Rule]][]ruleItem
+	pruneAt int
 }
 
-// items returns the compiled items of a rule source.
+// items returns the compiled items of a rule source. NetworkPolicies are
+// copied into each snapshot: keyed by address they would only miss, so
+// they are compiled each time.
 func (c *itemCache) items(src ruleSource, namespace string) []ruleItem {
-	c.mu.Lock()
-	var items []ruleItem
-	var ok bool
-	if src.cilium != nil {
-		items, ok = c.cilium[itemKey[api.Rule]{weak.Make(src.cilium), namespace}]
-	} else {
-		items, ok = c.networkPolicy[itemKey[networkingv1.NetworkPolicy]{weak.Make(src.networkPolicy), namespace}]
+	if src.cilium == nil {
+		return compileItems(src, namespace)
 	}
+	key := itemKey[api.Rule]{weak.Make(src.cilium), namespace}
+	c.mu.Lock()
+	items, ok := c.cilium[key]
 	c.mu.Unlock()
 	if ok {
 		return items
@@ -46,23 +43,14 @@ func (c *itemCache) items(src ruleSource, namespace string) []ruleItem {
 	items = compileItems(src, namespace)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if src.cilium != nil {
-		c.cilium[itemKey[api.Rule]{weak.Make(src.cilium), namespace}] = items
-	} else {
-		c.networkPolicy[itemKey[networkingv1.NetworkPolicy]{weak.Make(src.networkPolicy), namespace}] = items
-	}
-	if len(c.cilium)+len(c.networkPolicy) >= c.pruneAt {
+	c.cilium[key] = items
+	if len(c.cilium) >= c.pruneAt {
 		for k := range c.cilium {
 			if k.rule.Value() == nil {
 				delete(c.cilium, k)
 			}
 		}
-		for k := range c.networkPolicy {
-			if k.rule.Value() == nil {
-				delete(c.networkPolicy, k)
-			}
-		}
-		c.pruneAt = max(minPrune, 2*(len(c.cilium)+len(c.networkPolicy)))
+		c.pruneAt = max(minPrune, 2*len(c.cilium))
 	}
 	return items
 }

@@ -189,7 +189,7 @@ func (c *compiledPolicies) addCilium(kind, namespace, name string, spec *api.Rul
 			continue
 		}
 		selectors = append(selectors, ciliumSelectorString(r.EndpointSelector.LabelSelector))
-		sel, err := ciliumSelector(r.EndpointSelector.LabelSelector)
+		sel, err := compiledSelectors.ciliumEndpoints(r.EndpointSelector.LabelSelector)
 		if err != nil {
 			c.problems = append(c.problems, policyProblem{entry: idx, reason: model.PolicyInvalidSelector, detail: err.Error()})
 			continue

@@ -6,7 +6,6 @@ import (
 
 	slimv1 "github.com/cilium/cilium/pkg/k8s/slim/k8s/apis/meta/v1"
 	"github.com/cilium/cilium/pkg/policy/api"
-	networkingv1 "k8s.io/api/networking/v1"
 )
 
 func rule(ingress bool) *api.Rule {
@@ -58,8 +57,7 @@ func TestRuleVerdictsForgetRulesThatAreGone(t *testing.T) {
 }
 
 func TestCompiledItemsForgetRulesThatAreGone(t *testing.T) {
-	c := &itemCache{pruneAt: minPrune, cilium: map[itemKey[api.Rule]][]ruleItem{},
-		networkPolicy: map[itemKey[networkingv1.NetworkPolicy]][]ruleItem{}}
+	c := &itemCache{pruneAt: minPrune, cilium: map[itemKey[api.Rule]][]ruleItem{}}
 	kept := rule(true)
 	first := c.items(ruleSource{cilium: kept}, "a")
 	if len(first) != 1 || first[0].classes != peerWorld {
