@@ -9,6 +9,7 @@ package reach
 
 import (
 	"cmp"
+	"hash/maphash"
 	"maps"
 	"slices"
 	"sort"
@@ -47,7 +48,7 @@ var worldProbes = []struct {
 func Compute(sc *scope.Scope, endpoints []v1alpha1.EndpointEntry, ev *coverage.Evaluator) []v1alpha1.EndpointEntry {
 	r := &reacher{sc: sc, ev: ev, cache: map[backendKey]*answer{}, proxies: proxiesByGateway(sc),
 		backends: map[*corev1.Service]backendPods{}, namespacePods: map[string]coverage.Peer{}, direct: directServices(sc),
-		podIndex: map[string]map[string][]*corev1.Pod{}, identities: map[*corev1.Pod]string{}, assumed: map[string][]*corev1.Pod{}}
+		podIndex: map[string]map[string][]*corev1.Pod{}, identities: map[*corev1.Pod]identity{}, assumed: map[string][]*corev1.Pod{}}
 	r.anyPod = syntheticPod(anyNamespace, nil)
 	out := make([]v1alpha1.EndpointEntry, len(endpoints))
 	for i, e := range endpoints {
@@ -69,7 +70,7 @@ type reacher struct {
 	podIndex map[string]map[string][]*corev1.Pod
 	// identities caches identityKey per pod; assumed the proxies assumed
 	// per gateway.
-	identities map[*corev1.Pod]string
+	identities map[*corev1.Pod]identity
 	assumed    map[string][]*corev1.Pod
 	// namespacePods stand for any pod of a namespace; anyPod for any pod.
 	namespacePods map[string]coverage.Peer
@@ -93,7 +94,7 @@ type directService struct {
 // backendKey is a backend identity and target port, with the gateway
 // whose proxies are asked.
 type backendKey struct {
-	identity string
+	identity identity
 	port     int32
 	protocol string
 	gateway  string
@@ -306,7 +307,11 @@ func (r *reacher) gatewayProxies(gateway string) ([]*corev1.Pod, bool) {
 // proxiesByGateway finds the proxy pods of every gateway, one per identity.
 func proxiesByGateway(sc *scope.Scope) map[string][]*corev1.Pod {
 	out := map[string][]*corev1.Pod{}
-	seen := map[string]bool{}
+	type proxyKey struct {
+		gateway  string
+		identity identity
+	}
+	seen := map[proxyKey]bool{}
 	for i := range sc.Snap.Pods {
 		p := &sc.Snap.Pods[i]
 		name, ok := p.Labels[ownerNameLabel]
@@ -315,7 +320,7 @@ func proxiesByGateway(sc *scope.Scope) map[string][]*corev1.Pod {
 			continue
 		}
 		key := ns + "/" + name
-		if id := key + "|" + identityKey(p); !seen[id] {
+		if id := (proxyKey{key, identityKey(p)}); !seen[id] {
 			seen[id] = true
 			out[key] = append(out[key], p)
 		}
@@ -336,18 +341,32 @@ func syntheticPod(namespace string, lbls map[string]string) *corev1.Pod {
 	return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: "netinventory-synthetic", Labels: lbls}}
 }
 
-// identityKey tells pods apart as Cilium identities do: namespace,
-// service account and labels.
-func identityKey(p *corev1.Pod) string {
-	keys := slices.Sorted(maps.Keys(p.Labels))
-	var b strings.Builder
-	b.WriteString(p.Namespace + "|" + p.Spec.ServiceAccountName)
-	for _, k := range keys {
-		if !coverage.CiliumIgnoresLabel(k) {
-			b.WriteString("|" + k + "=" + p.Labels[k])
+// identity tells pods apart as Cilium identities do: namespace, service
+// account and the labels Cilium keeps, the labels summed as two
+// independent 64-bit hashes of each key=value (order-free, no sorting).
+type identity struct {
+	namespace, serviceAccount string
+	labels                    [2]uint64
+}
+
+var identitySeeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
+
+func identityKey(p *corev1.Pod) identity {
+	id := identity{namespace: p.Namespace, serviceAccount: cmp.Or(p.Spec.ServiceAccountName, "default")}
+	for k, v := range p.Labels {
+		if coverage.CiliumIgnoresLabel(k) {
+			continue
+		}
+		for i, seed := range identitySeeds {
+			var h maphash.Hash
+			h.SetSeed(seed)
+			h.WriteString(k)
+			h.WriteByte(0)
+			h.WriteString(v)
+			id.labels[i] += h.Sum64()
 		}
 	}
-	return b.String()
+	return id
 }
 
 // servicePort is the Service port a backend names (its only port when it
