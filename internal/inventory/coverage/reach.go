@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -82,8 +83,9 @@ type Evaluator struct {
 	policies *compiledPolicies
 	buckets  map[string]*ruleBucket
 
-	mu    sync.Mutex
-	items map[int][]ruleItem
+	mu sync.Mutex
+	// items holds each rule's compiled items once fetched.
+	items []atomic.Pointer[[]ruleItem]
 	// selected caches the rules selecting each pod asked about, and
 	// byNamespace the namespace-level rules of each namespace.
 	selected    map[*corev1.Pod][]int
@@ -94,7 +96,7 @@ type Evaluator struct {
 func (r *Result) Evaluator() *Evaluator { return r.evaluator }
 
 func newEvaluator(sc *scope.Scope, pols *compiledPolicies, buckets map[string]*ruleBucket) *Evaluator {
-	return &Evaluator{sc: sc, policies: pols, buckets: buckets, items: map[int][]ruleItem{}, selected: map[*corev1.Pod][]int{},
+	return &Evaluator{sc: sc, policies: pols, buckets: buckets, items: make([]atomic.Pointer[[]ruleItem], len(pols.rules)), selected: map[*corev1.Pod][]int{},
 		byNamespace: map[string][]int{}}
 }
 
@@ -108,14 +110,12 @@ func (e *Evaluator) PodPeer(p *corev1.Pod) Peer {
 }
 
 func (e *Evaluator) itemsOf(rule int) []ruleItem {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	items, ok := e.items[rule]
-	if !ok {
-		r := &e.policies.rules[rule]
-		items = compiledItems.items(r.source, r.namespace)
-		e.items[rule] = items
+	if items := e.items[rule].Load(); items != nil {
+		return *items
 	}
+	r := &e.policies.rules[rule]
+	items := compiledItems.items(r.source, r.namespace)
+	e.items[rule].Store(&items)
 	return items
 }
 
@@ -160,6 +160,11 @@ func (e *Evaluator) match(p *corev1.Pod) []int {
 // port and protocol (TCP, UDP or SCTP), and says which rules decide it.
 func (e *Evaluator) Connect(from Peer, to *corev1.Pod, port int32, protocol string) Verdict {
 	return e.connect(from, to, port, protocol, true)
+}
+
+// Brief is Connect's verdict without the rules that decide it.
+func (e *Evaluator) Brief(from Peer, to *corev1.Pod, port int32, protocol string) Verdict {
+	return e.connect(from, to, port, protocol, false)
 }
 
 // Allowed is Connect's answer without the rules that decide it.

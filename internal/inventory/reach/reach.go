@@ -50,6 +50,7 @@ func Compute(sc *scope.Scope, endpoints []v1alpha1.EndpointEntry, ev *coverage.E
 		backends: map[*corev1.Service]backendPods{}, namespacePods: map[string]coverage.Peer{}, direct: directServices(sc),
 		podIndex: map[string]map[string][]*corev1.Pod{}, identities: map[*corev1.Pod]identity{}, assumed: map[string][]*corev1.Pod{}}
 	r.anyPod = syntheticPod(anyNamespace, nil)
+	r.anyNamespace = &corev1.Namespace{ObjectMeta: r.anyPod.ObjectMeta}
 	out := make([]v1alpha1.EndpointEntry, len(endpoints))
 	for i, e := range endpoints {
 		e.Reachability = r.endpoint(&e)
@@ -75,6 +76,7 @@ type reacher struct {
 	// namespacePods stand for any pod of a namespace; anyPod for any pod.
 	namespacePods map[string]coverage.Peer
 	anyPod        *corev1.Pod
+	anyNamespace  *corev1.Namespace
 	// direct are the LoadBalancer and NodePort Services, by namespace.
 	direct map[string][]directService
 }
@@ -192,7 +194,7 @@ func (r *reacher) ask(p *corev1.Pod, port int32, protocol, gateway string, proxi
 	}
 	// The node's own stack, when a rule (or no policy) lets it in; not
 	// the allowance Cilium always gives it where ingress rules apply.
-	if v := r.ev.Connect(coverage.Peer{Class: coverage.PeerHost}, p, port, protocol); v.Allowed && v.Reason != coverage.ReasonLocalhost {
+	if v := r.ev.Brief(coverage.Peer{Class: coverage.PeerHost}, p, port, protocol); v.Allowed && v.Reason != coverage.ReasonLocalhost {
 		a.bypass = append(a.bypass, "host")
 	}
 	anyPod := r.anyPod
@@ -200,7 +202,7 @@ func (r *reacher) ask(p *corev1.Pod, port int32, protocol, gateway string, proxi
 	for _, proxy := range proxies {
 		proxyNamespaces[proxy.Namespace] = true
 	}
-	if r.ev.Allowed(coverage.Peer{Pod: anyPod, Namespace: &corev1.Namespace{ObjectMeta: anyPod.ObjectMeta}}, p, port, protocol) {
+	if r.ev.Allowed(coverage.Peer{Pod: anyPod, Namespace: r.anyNamespace}, p, port, protocol) {
 		a.bypass = append(a.bypass, "cluster")
 	} else {
 		for _, peer := range r.namespacePeers(p) {
