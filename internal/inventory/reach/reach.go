@@ -48,7 +48,7 @@ var worldProbes = []struct {
 func Compute(sc *scope.Scope, endpoints []v1alpha1.EndpointEntry, ev *coverage.Evaluator) []v1alpha1.EndpointEntry {
 	r := &reacher{sc: sc, ev: ev, cache: map[backendKey]*answer{}, proxies: proxiesByGateway(sc),
 		backends: map[*corev1.Service]backendPods{}, namespacePods: map[string]coverage.Peer{}, direct: directServices(sc),
-		podIndex: map[string]map[string][]*corev1.Pod{}, identities: map[*corev1.Pod]identity{}, assumed: map[string][]*corev1.Pod{}}
+		podIndex: map[string]map[string][]*corev1.Pod{}, assumed: map[string][]*corev1.Pod{}}
 	r.anyPod = syntheticPod(anyNamespace, nil)
 	r.anyNamespace = &corev1.Namespace{ObjectMeta: r.anyPod.ObjectMeta}
 	out := make([]v1alpha1.EndpointEntry, len(endpoints))
@@ -69,10 +69,8 @@ type reacher struct {
 	// podIndex indexes the pods of a namespace by the value of one
 	// label key (keyed by namespace and key).
 	podIndex map[string]map[string][]*corev1.Pod
-	// identities caches identityKey per pod; assumed the proxies assumed
-	// per gateway.
-	identities map[*corev1.Pod]identity
-	assumed    map[string][]*corev1.Pod
+	// assumed are the proxies assumed per gateway.
+	assumed map[string][]*corev1.Pod
 	// namespacePods stand for any pod of a namespace; anyPod for any pod.
 	namespacePods map[string]coverage.Peer
 	anyPod        *corev1.Pod
@@ -173,12 +171,7 @@ func (r *reacher) ask(p *corev1.Pod, port int32, protocol, gateway string, proxi
 	if protocol == "" {
 		protocol = string(corev1.ProtocolTCP)
 	}
-	id, ok := r.identities[p]
-	if !ok {
-		id = identityKey(p)
-		r.identities[p] = id
-	}
-	key := backendKey{identity: id, port: port, protocol: protocol, gateway: gateway}
+	key := backendKey{identity: identityKey(p), port: port, protocol: protocol, gateway: gateway}
 	if a, ok := r.cache[key]; ok {
 		return a
 	}
