@@ -94,7 +94,8 @@ func engineAnswers(t *testing.T, snap *snapshot.Snapshot, queries []query) []boo
 	}
 	stranger := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "stranger", Namespace: strangerNamespace,
 		Labels: map[string]string{strangerLabel: "true"}}}
-	strangerNS := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: strangerNamespace}}
+	strangerNS := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: strangerNamespace,
+		Labels: map[string]string{corev1.LabelMetadataName: strangerNamespace}}}
 	out := make([]bool, len(queries))
 	for i, q := range queries {
 		var from coverage.Peer

@@ -50,13 +50,11 @@ type flowMap struct {
 	byApp  map[[2]string]*appGroup
 	// policies name each catalog entry as flows show it.
 	policies []string
-	// items are the compiled items of each rule, fetched once.
-	items [][]ruleItem
 }
 
 func evaluatedFlows(sc *scope.Scope, pols *compiledPolicies, iso *isolation, ev *Evaluator) []v1alpha1.FlowEntry {
 	f := &flowMap{sc: sc, ev: ev, pols: pols, set: flowSet{}, groups: map[string][]*appGroup{}, byApp: map[[2]string]*appGroup{},
-		policies: make([]string, len(pols.entries)), items: make([][]ruleItem, len(pols.rules))}
+		policies: make([]string, len(pols.entries))}
 	for i, e := range pols.entries {
 		f.policies[i] = e.Kind + "/" + e.Namespace + "/" + e.Name
 		if e.Namespace == "" {
@@ -136,11 +134,7 @@ func (f *flowMap) groupsOf(ns string) []*appGroup {
 // addRule adds the flows one rule names for the app it selects.
 func (f *flowMap) addRule(g *appGroup, ri int) {
 	policy := f.policies[f.pols.rules[ri].entry]
-	items := f.items[ri]
-	if items == nil {
-		items = f.ev.itemsOf(ri)
-		f.items[ri] = items
-	}
+	items := f.pols.rules[ri].items
 	for i := range items {
 		it := &items[i]
 		action := v1alpha1.FlowAction("")
@@ -225,7 +219,7 @@ func (f *flowMap) peerGroups(s peerSelector) []*appGroup {
 	var out []*appGroup
 	consider := func(ns string) {
 		namespace := f.sc.Namespaces[ns]
-		if s.namespaces != nil && (namespace == nil || !s.namespaces.Matches(labels.Set(namespaceLabels(namespace)))) {
+		if s.namespaces != nil && (namespace == nil || !s.namespaces.Matches(labels.Set(namespace.Labels))) {
 			return
 		}
 		for _, g := range f.groupsOf(ns) {

@@ -1,11 +1,8 @@
 package coverage
 
 import (
-	"slices"
-
 	slimv1 "github.com/cilium/cilium/pkg/k8s/slim/k8s/apis/meta/v1"
 	"github.com/cilium/cilium/pkg/policy/api"
-	networkingv1 "k8s.io/api/networking/v1"
 )
 
 // peerSet is a set of peer classes a rule decides traffic for, on every
@@ -80,63 +77,4 @@ func selectsAllPods(s *slimv1.LabelSelector, clusterwide bool) bool {
 	}
 	r := s.MatchExpressions[0]
 	return r.Operator == slimv1.LabelSelectorOpExists && podLabelKey(r.Key) == ciliumNamespaceLabel
-}
-
-// ciliumPeers are the classes a Cilium rule's peers cover on every port;
-// none when it restricts ports or protocols.
-func ciliumPeers(entities api.EntitySlice, endpoints []api.EndpointSelector, cidrs api.CIDRSlice, cidrSet api.CIDRRuleSlice,
-	portRules int, clusterwide bool) peerSet {
-	if portRules > 0 {
-		return 0
-	}
-	var out peerSet
-	for _, e := range entities {
-		out |= entityPeers[e]
-	}
-	for _, c := range cidrs {
-		out |= cidrPeers(string(c), 0)
-	}
-	for _, c := range cidrSet {
-		out |= cidrPeers(string(c.Cidr), len(c.ExceptCIDRs))
-	}
-	if slices.ContainsFunc(endpoints, func(s api.EndpointSelector) bool { return selectsAllPods(s.LabelSelector, clusterwide) }) {
-		out |= peerAllPods
-	}
-	return out
-}
-
-func ingressPeers(in *api.IngressCommonRule, portRules int, clusterwide bool) peerSet {
-	return ciliumPeers(in.FromEntities, in.FromEndpoints, in.FromCIDR, in.FromCIDRSet, portRules, clusterwide)
-}
-
-func egressPeers(out *api.EgressCommonRule, portRules int, clusterwide bool) peerSet {
-	return ciliumPeers(out.ToEntities, out.ToEndpoints, out.ToCIDR, out.ToCIDRSet, portRules, clusterwide)
-}
-
-// networkPolicyPeers are the classes a NetworkPolicy rule's peers cover on
-// every port: no peer at all means every peer; a namespaceSelector {}
-// without podSelector (or with an empty one) is every pod; ipBlocks cover
-// the world of their family.
-func networkPolicyPeers(peers []networkingv1.NetworkPolicyPeer, ports int) peerSet {
-	if ports > 0 {
-		return 0
-	}
-	if len(peers) == 0 {
-		return peerAll
-	}
-	var out peerSet
-	for _, p := range peers {
-		switch {
-		case p.IPBlock != nil:
-			out |= cidrPeers(p.IPBlock.CIDR, len(p.IPBlock.Except))
-		case p.NamespaceSelector != nil && isEmptySelector(p.NamespaceSelector.MatchLabels, len(p.NamespaceSelector.MatchExpressions)) &&
-			(p.PodSelector == nil || isEmptySelector(p.PodSelector.MatchLabels, len(p.PodSelector.MatchExpressions))):
-			out |= peerAllPods
-		}
-	}
-	return out
-}
-
-func isEmptySelector(matchLabels map[string]string, expressions int) bool {
-	return len(matchLabels) == 0 && expressions == 0
 }

@@ -41,6 +41,8 @@ type podPolicy struct {
 	// deny is whether the rule puts selected pods into default deny, per
 	// direction.
 	deny model.PerDirection
+	// items are the rule's ingress and egress rules, compiled.
+	items []ruleItem
 	// decides is, per direction, the peer classes the rule allows or
 	// denies on every port: none of them falls to default deny.
 	decides [2]peerSet
@@ -189,7 +191,7 @@ func (c *compiledPolicies) addCilium(kind, namespace, name string, spec *api.Rul
 			continue
 		}
 		selectors = append(selectors, ciliumSelectorString(r.EndpointSelector.LabelSelector))
-		sel, err := compiledSelectors.ciliumEndpoints(r.EndpointSelector.LabelSelector)
+		sel, err := ciliumEndpointSelector(r.EndpointSelector.LabelSelector)
 		if err != nil {
 			c.problems = append(c.problems, policyProblem{entry: idx, reason: model.PolicyInvalidSelector, detail: err.Error()})
 			continue
@@ -203,23 +205,8 @@ func (c *compiledPolicies) addCilium(kind, namespace, name string, spec *api.Rul
 		optOut := func(b *bool) bool { return isFalse(b) && !c.ignoreDefaultDenyFalse }
 		pp.deny[model.Ingress] = (len(r.Ingress) > 0 || len(r.IngressDeny) > 0) && !optOut(r.EnableDefaultDeny.Ingress)
 		pp.deny[model.Egress] = (len(r.Egress) > 0 || len(r.EgressDeny) > 0) && !optOut(r.EnableDefaultDeny.Egress)
-		clusterwide := namespace == ""
-		for i := range r.Ingress {
-			in := &r.Ingress[i]
-			pp.decides[model.Ingress] |= ingressPeers(&in.IngressCommonRule, len(in.ToPorts)+len(in.ICMPs), clusterwide)
-		}
-		for i := range r.IngressDeny {
-			in := &r.IngressDeny[i]
-			pp.decides[model.Ingress] |= ingressPeers(&in.IngressCommonRule, len(in.ToPorts)+len(in.ICMPs), clusterwide)
-		}
-		for i := range r.Egress {
-			out := &r.Egress[i]
-			pp.decides[model.Egress] |= egressPeers(&out.EgressCommonRule, len(out.ToPorts)+len(out.ICMPs), clusterwide)
-		}
-		for i := range r.EgressDeny {
-			out := &r.EgressDeny[i]
-			pp.decides[model.Egress] |= egressPeers(&out.EgressCommonRule, len(out.ToPorts)+len(out.ICMPs), clusterwide)
-		}
+		pp.items = ciliumItems.get(r, namespace, func() []ruleItem { return compileItems(pp.source, namespace) })
+		pp.decides = decidedOnEveryPort(pp.items)
 		pp.indexKey = indexKeyCilium(r.EndpointSelector.LabelSelector)
 		pp.namespaceOnly = namespaceLevel(sel)
 		for _, d := range model.Directions {
@@ -241,6 +228,31 @@ func (c *compiledPolicies) addCilium(kind, namespace, name string, spec *api.Rul
 	e.Selector = joinSelectors(selectors)
 	e.PolicyTypes = policyTypeNames(types)
 	c.entries = append(c.entries, e)
+}
+
+// ciliumEndpointSelector compiles a Cilium rule's endpoint selector, once
+// per selector object.
+func ciliumEndpointSelector(s *slimv1.LabelSelector) (labels.Selector, error) {
+	if s == nil {
+		return ciliumSelector(nil)
+	}
+	c := endpointSelectors.get(s, "", func() compiledSelector {
+		sel, err := ciliumSelector(s)
+		return compiledSelector{sel, err}
+	})
+	return c.selector, c.err
+}
+
+// decidedOnEveryPort are, per direction, the peer classes rule items
+// allow or deny without restricting ports.
+func decidedOnEveryPort(items []ruleItem) [2]peerSet {
+	var out [2]peerSet
+	for _, it := range items {
+		if len(it.ports) == 0 {
+			out[it.direction] |= it.classes
+		}
+	}
+	return out
 }
 
 func ciliumInvalidMessage(st *ciliumv2.CiliumNetworkPolicyStatus) string {
@@ -265,12 +277,8 @@ func (c *compiledPolicies) addNetworkPolicy(p *networkingv1.NetworkPolicy) {
 		e.Selector = sel.String()
 		pp := podPolicy{entry: idx, namespace: p.Namespace, selector: sel, namespaceWide: sel.Empty(), deny: types,
 			indexKey: indexKeyPlain(p.Spec.PodSelector.MatchLabels), source: ruleSource{networkPolicy: p}}
-		for _, in := range p.Spec.Ingress {
-			pp.decides[model.Ingress] |= networkPolicyPeers(in.From, len(in.Ports))
-		}
-		for _, out := range p.Spec.Egress {
-			pp.decides[model.Egress] |= networkPolicyPeers(out.To, len(out.Ports))
-		}
+		pp.items = compileItems(pp.source, p.Namespace)
+		pp.decides = decidedOnEveryPort(pp.items)
 		c.rules = append(c.rules, pp)
 	}
 	c.entries = append(c.entries, e)

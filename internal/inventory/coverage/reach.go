@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -23,7 +22,8 @@ import (
 type Peer struct {
 	// Pod stands for every pod with its identity; nil for other peers.
 	Pod *corev1.Pod
-	// Namespace is the pod's namespace object, for its labels.
+	// Namespace is the pod's namespace object, for its labels (with the
+	// kubernetes.io/metadata.name label the API server always adds).
 	Namespace *corev1.Namespace
 	// Class is a single reserved class, for a peer that is not a pod.
 	Class PeerClass
@@ -84,8 +84,6 @@ type Evaluator struct {
 	buckets  map[string]*ruleBucket
 
 	mu sync.Mutex
-	// items holds each rule's compiled items once fetched.
-	items []atomic.Pointer[[]ruleItem]
 	// selected caches the rules selecting each pod asked about, and
 	// byNamespace the namespace-level rules of each namespace.
 	selected    map[*corev1.Pod][]int
@@ -96,7 +94,7 @@ type Evaluator struct {
 func (r *Result) Evaluator() *Evaluator { return r.evaluator }
 
 func newEvaluator(sc *scope.Scope, pols *compiledPolicies, buckets map[string]*ruleBucket) *Evaluator {
-	return &Evaluator{sc: sc, policies: pols, buckets: buckets, items: make([]atomic.Pointer[[]ruleItem], len(pols.rules)), selected: map[*corev1.Pod][]int{},
+	return &Evaluator{sc: sc, policies: pols, buckets: buckets, selected: map[*corev1.Pod][]int{},
 		byNamespace: map[string][]int{}}
 }
 
@@ -107,16 +105,6 @@ func (e *Evaluator) PodPeer(p *corev1.Pod) Peer {
 		return Peer{Class: peerHost}
 	}
 	return Peer{Pod: p, Namespace: e.sc.Namespaces[p.Namespace]}
-}
-
-func (e *Evaluator) itemsOf(rule int) []ruleItem {
-	if items := e.items[rule].Load(); items != nil {
-		return *items
-	}
-	r := &e.policies.rules[rule]
-	items := compiledItems.items(r.source, r.namespace)
-	e.items[rule].Store(&items)
-	return items
 }
 
 // selecting returns the rules selecting a pod.
@@ -223,7 +211,7 @@ func (e *Evaluator) decide(d model.Direction, subject *corev1.Pod, peer Peer, ds
 				denyDefault = append(denyDefault, r.entry)
 			}
 		}
-		for _, it := range e.itemsOf(ri) {
+		for _, it := range e.policies.rules[ri].items {
 			if it.direction != d {
 				continue
 			}
@@ -287,7 +275,7 @@ func (e *Evaluator) matchesPeer(it *ruleItem, p Peer) bool {
 		if s.namespace != "" && s.namespace != p.Pod.Namespace {
 			continue
 		}
-		if s.namespaces != nil && (p.Namespace == nil || !s.namespaces.Matches(labels.Set(namespaceLabels(p.Namespace)))) {
+		if s.namespaces != nil && (p.Namespace == nil || !s.namespaces.Matches(labels.Set(p.Namespace.Labels))) {
 			continue
 		}
 		if s.pods.Matches(identity) {
@@ -337,17 +325,6 @@ func namedPort(p *corev1.Pod, name, protocol string) int32 {
 	return 0
 }
 
-func namespaceLabels(ns *corev1.Namespace) map[string]string {
-	if _, ok := ns.Labels["kubernetes.io/metadata.name"]; ok {
-		return ns.Labels
-	}
-	out := map[string]string{"kubernetes.io/metadata.name": ns.Name}
-	for k, v := range ns.Labels {
-		out[k] = v
-	}
-	return out
-}
-
 func sortedUnique(v []int) []int {
 	slices.Sort(v)
 	return slices.Compact(v)
@@ -364,7 +341,7 @@ func mergeSorted(a, b []int) []int {
 func (e *Evaluator) PeerNamespaces(dst *corev1.Pod, namespaces map[string]*corev1.Namespace) (names []string, all bool) {
 	set := map[string]bool{}
 	for _, ri := range e.selecting(dst) {
-		for _, it := range e.itemsOf(ri) {
+		for _, it := range e.policies.rules[ri].items {
 			if it.direction != model.Ingress || it.deny {
 				continue
 			}
@@ -374,7 +351,7 @@ func (e *Evaluator) PeerNamespaces(dst *corev1.Pod, namespaces map[string]*corev
 					set[s.namespace] = true
 				case s.namespaces != nil:
 					for name, ns := range namespaces {
-						if s.namespaces.Matches(labels.Set(namespaceLabels(ns))) {
+						if s.namespaces.Matches(labels.Set(ns.Labels)) {
 							set[name] = true
 						}
 					}

@@ -2,10 +2,10 @@ package coverage
 
 import (
 	"errors"
-	"sync"
-	"weak"
 
+	slimv1 "github.com/cilium/cilium/pkg/k8s/slim/k8s/apis/meta/v1"
 	"github.com/cilium/cilium/pkg/policy/api"
+	"k8s.io/apimachinery/pkg/labels"
 )
 
 // ciliumRejects is the error the Cilium agent refuses a policy with, as its
@@ -20,7 +20,7 @@ func ciliumRejects(rules []*api.Rule, clusterwide bool) error {
 		if r == nil {
 			return errors.New("a rule is empty")
 		}
-		if err := sanitized.check(r); err != nil {
+		if err := sanitized.get(r, "", func() error { return r.DeepCopy().Sanitize() }); err != nil {
 			return err
 		}
 		if !clusterwide && r.NodeSelector.LabelSelector != nil {
@@ -30,44 +30,22 @@ func ciliumRejects(rules []*api.Rule, clusterwide bool) error {
 	return nil
 }
 
-// sanitized remembers Cilium's verdict on each rule it has checked.
-var sanitized = &ruleVerdicts{verdicts: map[weakRuleKey]error{}, pruneAt: minPrune}
+// Cilium rules are immutable source objects whose compiled forms are
+// costly to rebuild on every recompute: each is kept per rule object.
+// (NetworkPolicies are copied into each snapshot, so keyed by address they
+// would only miss; they are compiled each time.)
+var (
+	// sanitized is Cilium's verdict on each rule: Sanitize rewrites the
+	// rule, so it runs on a copy.
+	sanitized = newWeakMemo[api.Rule, error]()
+	// endpointSelectors are the compiled endpoint selectors, by selector.
+	endpointSelectors = newWeakMemo[slimv1.LabelSelector, compiledSelector]()
+	// ciliumItems are the compiled ingress and egress rules, by rule and
+	// the namespace of its policy.
+	ciliumItems = newWeakMemo[api.Rule, []ruleItem]()
+)
 
-const minPrune = 1024
-
-// ruleVerdicts memoizes api.Rule.Sanitize per rule object. Sanitize
-// rewrites the rule, so it runs on a copy, which costs allocations on every
-// recompute; source objects are immutable (informer cache, loaded
-// manifests), so a rule's verdict is kept as long as the rule lives. Keys
-// are weak: a rule that is gone is forgotten at the next prune.
-type ruleVerdicts struct {
-	mu       sync.Mutex
-	verdicts map[weakRuleKey]error
-	pruneAt  int
+type compiledSelector struct {
+	selector labels.Selector
+	err      error
 }
-
-func (v *ruleVerdicts) check(r *api.Rule) error {
-	key := weak.Make(r)
-	v.mu.Lock()
-	err, ok := v.verdicts[key]
-	v.mu.Unlock()
-	if ok {
-		return err
-	}
-	err = r.DeepCopy().Sanitize()
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	v.verdicts[key] = err
-	if len(v.verdicts) >= v.pruneAt {
-		for k := range v.verdicts {
-			if k.Value() == nil {
-				delete(v.verdicts, k)
-			}
-		}
-		v.pruneAt = max(minPrune, 2*len(v.verdicts))
-	}
-	return err
-}
-
-// weakRuleKey identifies a rule without keeping it alive.
-type weakRuleKey = weak.Pointer[api.Rule]

@@ -43,37 +43,32 @@ func TestCiliumRejectsAsItsParser(t *testing.T) {
 	}
 }
 
-func TestRuleVerdictsForgetRulesThatAreGone(t *testing.T) {
-	v := &ruleVerdicts{verdicts: map[weakRuleKey]error{}, pruneAt: minPrune}
-	for range 3 * minPrune {
-		_ = v.check(rule(true)) // nothing keeps the rule alive
-		if len(v.verdicts) == minPrune-1 {
-			runtime.GC()
-		}
-	}
-	if n := len(v.verdicts); n >= 3*minPrune {
-		t.Errorf("verdicts of collected rules are pruned: %d kept", n)
-	}
-}
-
-func TestCompiledItemsForgetRulesThatAreGone(t *testing.T) {
-	c := &itemCache{pruneAt: minPrune, cilium: map[itemKey[api.Rule]][]ruleItem{}}
+func TestWeakMemoComputesOnceAndForgetsRulesThatAreGone(t *testing.T) {
+	m := newWeakMemo[api.Rule, []ruleItem]()
 	kept := rule(true)
-	first := c.items(ruleSource{cilium: kept}, "a")
+	calls := 0
+	compile := func(r *api.Rule) func() []ruleItem {
+		return func() []ruleItem { calls++; return compileItems(ruleSource{cilium: r}, "a") }
+	}
+	first := m.get(kept, "a", compile(kept))
 	if len(first) != 1 || first[0].classes != peerWorld {
 		t.Fatalf("an ingress rule from the world compiles to one item naming the world: %+v", first)
 	}
-	if again := c.items(ruleSource{cilium: kept}, "a"); &again[0] != &first[0] {
-		t.Error("a rule's items are compiled once")
+	if again := m.get(kept, "a", compile(kept)); &again[0] != &first[0] || calls != 1 {
+		t.Errorf("a rule's items are compiled once (%d compilations)", calls)
+	}
+	if m.get(kept, "b", compile(kept)); calls != 2 {
+		t.Error("another variant (namespace) is compiled apart")
 	}
 	for i := range 3 * minPrune {
-		_ = c.items(ruleSource{cilium: rule(true)}, "a")
-		if i == minPrune-2 {
+		r := rule(true) // nothing keeps the rule alive
+		_ = m.get(r, "a", compile(r))
+		if i == minPrune-3 {
 			runtime.GC()
 		}
 	}
-	if n := len(c.cilium); n >= 3*minPrune {
-		t.Errorf("items of collected rules are pruned: %d kept", n)
+	if n := len(m.entries); n >= 3*minPrune {
+		t.Errorf("entries of collected rules are pruned: %d kept", n)
 	}
 	runtime.KeepAlive(kept)
 }

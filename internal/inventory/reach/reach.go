@@ -50,7 +50,7 @@ func Compute(sc *scope.Scope, endpoints []v1alpha1.EndpointEntry, ev *coverage.E
 		backends: map[*corev1.Service]backendPods{}, namespacePods: map[string]coverage.Peer{}, direct: directServices(sc),
 		podIndex: map[string]map[string][]*corev1.Pod{}, assumed: map[string][]*corev1.Pod{}}
 	r.anyPod = syntheticPod(anyNamespace, nil)
-	r.anyNamespace = &corev1.Namespace{ObjectMeta: r.anyPod.ObjectMeta}
+	r.anyNamespace = syntheticNamespace(anyNamespace)
 	out := make([]v1alpha1.EndpointEntry, len(endpoints))
 	for i, e := range endpoints {
 		e.Reachability = r.endpoint(&e)
@@ -330,6 +330,12 @@ func describeProxies(pods []*corev1.Pod, found bool) string {
 		return "assumed: Envoy Gateway proxy in " + s
 	}
 	return s
+}
+
+// syntheticNamespace is a namespace no object names, labelled as the API
+// server labels every namespace.
+func syntheticNamespace(name string) *corev1.Namespace {
+	return &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{corev1.LabelMetadataName: name}}}
 }
 
 func syntheticPod(namespace string, lbls map[string]string) *corev1.Pod {

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"netinventory.io/netinventory/internal/inventory/coverage"
 )
@@ -33,7 +32,7 @@ func ResolveSources(ev *coverage.Evaluator, arg string) ([]Source, error) {
 	}
 	if arg == "cluster" {
 		p := syntheticPod(anyNamespace, nil)
-		return []Source{{Name: "any pod", Peer: coverage.Peer{Pod: p, Namespace: &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: anyNamespace}}}}}, nil
+		return []Source{{Name: "any pod", Peer: coverage.Peer{Pod: p, Namespace: syntheticNamespace(anyNamespace)}}}, nil
 	}
 	if gw, ok := strings.CutPrefix(arg, "gateway:"); ok {
 		r := &reacher{sc: ev.Scope(), proxies: proxiesByGateway(ev.Scope()), assumed: map[string][]*corev1.Pod{}}
