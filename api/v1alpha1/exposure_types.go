@@ -26,10 +26,18 @@ type GatewayEntry struct {
 	Addresses []string `json:"addresses,omitempty"`
 	// Exposure of the Gateway, and so of its endpoints.
 	Exposure Exposure `json:"exposure"`
-	// ExposureSource says what decided the exposure: Rule, Annotation or
-	// Default.
+	// ExposureSource says what decided the exposure: Rule, Annotation,
+	// Evidence or Default.
 	// +optional
 	ExposureSource string `json:"exposureSource,omitempty"`
+	// ExposureEvidence is the evidence read about the Gateway's exposure,
+	// in words, the deciding item first, e.g. "cloudflared tunnel ingress
+	// *.example.com -> envoy-external (ConfigMap network/cloudflared)".
+	// Listed whatever decided, so a rule that contradicts it shows.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=16
+	ExposureEvidence []string `json:"exposureEvidence,omitempty"`
 	// Programmed is the status of the Gateway's Programmed condition: True,
 	// False, or Unknown when the controller has not reported it.
 	Programmed string `json:"programmed"`
@@ -91,8 +99,14 @@ type EndpointEntry struct {
 	Gateway string `json:"gateway"`
 	// Listener is the listener's name.
 	Listener string `json:"listener"`
-	// Exposure of the gateway.
+	// Exposure of the endpoint: the gateway's, unless the authorization
+	// that applies admits only private client addresses, which makes the
+	// endpoint Internal (ExposureNote says so).
 	Exposure Exposure `json:"exposure"`
+	// ExposureNote says why the endpoint's exposure differs from its
+	// gateway's.
+	// +optional
+	ExposureNote string `json:"exposureNote,omitempty"`
 	// Route that exposes the hostname.
 	Route ObjectRef `json:"route"`
 	// Backends the route forwards to.
@@ -186,7 +200,7 @@ type BackendEntry struct {
 }
 
 // AuthenticationMode says whether a request must authenticate.
-// +kubebuilder:validation:Enum=None;Required;Optional;Declared
+// +kubebuilder:validation:Enum=None;Unknown;Required;Optional;Declared
 type AuthenticationMode string
 
 const (
@@ -200,6 +214,9 @@ const (
 	// AuthenticationDeclared means only an annotation says the backend
 	// authenticates (the cluster cannot see it).
 	AuthenticationDeclared AuthenticationMode = "Declared"
+	// AuthenticationUnknown means the gateway cannot see the requests
+	// (TLS passthrough): only the backend can authenticate them.
+	AuthenticationUnknown AuthenticationMode = "Unknown"
 )
 
 // Authentication is the authentication that applies to an endpoint.
@@ -207,7 +224,10 @@ type Authentication struct {
 	// Mode is the strongest guarantee that applies.
 	Mode AuthenticationMode `json:"mode"`
 	// Methods, e.g. JWT, OIDC, BasicAuth, APIKeyAuth, ExtAuth,
-	// Authorization, or declared ones such as native or hmac.
+	// Authorization (SecurityPolicy), mTLS (ClientTrafficPolicy client
+	// certificate validation), Proxy (an authenticating proxy in the
+	// backend pods), WebhookToken (Flux Receivers), or declared ones such
+	// as native or hmac.
 	// +optional
 	// +listType=atomic
 	Methods []string `json:"methods,omitempty"`
@@ -226,6 +246,40 @@ type Authentication struct {
 	// annotation of the route or backend Service, if any.
 	// +optional
 	Declared string `json:"declared,omitempty"`
+	// Source says what gives the guarantee when it is not a
+	// SecurityPolicy, in words: "proxy oauth2-proxy in the pods of
+	// Service auth/oauth2-proxy", "Flux Receivers (token/HMAC)",
+	// "client certificates (ClientTrafficPolicy network/mtls)", "TLS
+	// passthrough".
+	// +optional
+	Source string `json:"source,omitempty"`
+	// Rules is the authentication of each forwarding rule of the route,
+	// listed when the rules differ: which paths are guarded and which are
+	// open.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=64
+	Rules []RuleAuthentication `json:"rules,omitempty"`
+}
+
+// RuleAuthentication is the authentication of one rule of a route.
+type RuleAuthentication struct {
+	// Rule is the rule's name, or `rule N` (its index) when unnamed.
+	Rule string `json:"rule"`
+	// Paths the rule matches, e.g. `/api` (prefix) or `= /login` (exact);
+	// `/` when it matches every path.
+	// +optional
+	// +listType=atomic
+	Paths []string `json:"paths,omitempty"`
+	// Mode of the rule's authentication.
+	Mode AuthenticationMode `json:"mode"`
+	// Methods of the rule's authentication.
+	// +optional
+	// +listType=atomic
+	Methods []string `json:"methods,omitempty"`
+	// Policy that applies to the rule, as namespace/name.
+	// +optional
+	Policy string `json:"policy,omitempty"`
 }
 
 // ServiceList is the bounded list of LoadBalancer and NodePort Services.
@@ -260,6 +314,17 @@ type ServiceEntry struct {
 	SourceRanges []string `json:"sourceRanges,omitempty"`
 	// Exposure of the Service.
 	Exposure Exposure `json:"exposure"`
+	// ExposureSource says what decided the exposure: Rule, Annotation,
+	// Gateway (a gateway proxy Service has its gateway's), Evidence or
+	// Default.
+	// +optional
+	ExposureSource string `json:"exposureSource,omitempty"`
+	// ExposureEvidence is the evidence read about the Service's exposure,
+	// in words, the deciding item first.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=16
+	ExposureEvidence []string `json:"exposureEvidence,omitempty"`
 	// Purpose from the `netinventory.io/purpose` annotation.
 	// +optional
 	Purpose string `json:"purpose,omitempty"`

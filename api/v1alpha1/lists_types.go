@@ -31,7 +31,7 @@ var CoverageStates = []CoverageState{CoverageCovered, CoverageDefaultDeny, Cover
 
 // AuthenticationModes are the authentication modes, from the weakest to
 // the strongest.
-var AuthenticationModes = []AuthenticationMode{AuthenticationNone, AuthenticationOptional, AuthenticationDeclared,
+var AuthenticationModes = []AuthenticationMode{AuthenticationNone, AuthenticationUnknown, AuthenticationOptional, AuthenticationDeclared,
 	AuthenticationRequired}
 
 // Rank orders authentication modes from the weakest (0); -1 when unknown.

@@ -61,7 +61,9 @@ const (
 // ExposureSpec classifies gateways and Services as public or internal. The
 // first rule that matches decides; without a matching rule the annotation
 // `netinventory.io/exposure: public|internal` on the Gateway or Service
-// decides; without it, Default does.
+// decides; without it, the evidence the cluster shows (addresses,
+// external-dns records, tunnel configurations) decides, public evidence
+// winning; without evidence, Default does.
 type ExposureSpec struct {
 	// Rules are tried in order; the first that matches an object decides its
 	// exposure.
@@ -76,7 +78,32 @@ type ExposureSpec struct {
 	// +optional
 	// +kubebuilder:default=Public
 	Default Exposure `json:"default,omitempty"`
+
+	// Evidence says whether the exposure of what no rule and no annotation
+	// classifies is decided from the evidence the objects carry: the
+	// addresses of gateways and LoadBalancer Services (private, CGNAT, ULA
+	// and link-local ones are internal), external-dns `target` and
+	// `hostname` annotations followed through DNSEndpoint records (a CNAME
+	// to `*.cfargotunnel.com` is a Cloudflare tunnel), and cloudflared
+	// tunnel ingress rules in ConfigMaps and HelmRelease values. Public
+	// evidence wins over internal evidence. Default Enabled.
+	// +optional
+	// +kubebuilder:default=Enabled
+	Evidence EvidenceMode `json:"evidence,omitempty"`
 }
+
+// EvidenceMode turns exposure evidence on or off.
+// +kubebuilder:validation:Enum=Enabled;Disabled
+type EvidenceMode string
+
+// Evidence modes.
+const (
+	// EvidenceEnabled decides exposure from evidence before the default.
+	EvidenceEnabled EvidenceMode = "Enabled"
+	// EvidenceDisabled leaves what no rule or annotation classifies to
+	// the default.
+	EvidenceDisabled EvidenceMode = "Disabled"
+)
 
 // ExposureRule gives an exposure to the Gateways and Services it matches:
 // those named in Gateways or Services, or those whose labels match Selector.

@@ -4,8 +4,10 @@ package controller
 // write only the status of NetworkInventories, review the tokens and the
 // access of whoever scrapes /metrics, take part in leader election and record
 // Events, and read Cilium's cilium-config ConfigMap by name. It never reads
-// Secrets nor any other ConfigMap, and nothing but the reviews and its own
-// status is writable cluster-wide.
+// Secrets nor any other ConfigMap (but the cloudflared tunnel
+// configurations the chart's rbac.tunnelConfigMaps names, by name, one Role
+// each), and nothing but the reviews and its own status is writable
+// cluster-wide.
 //
 // controller-gen writes one ClusterRole (netinventory-manager) and three Roles
 // to config/rbac/role.yaml; the chart's templates/clusterrole.yaml and
@@ -17,7 +19,10 @@ package controller
 // +kubebuilder:rbac:groups="",resources=namespaces;pods;services,verbs=get;list;watch
 // +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies,verbs=get;list;watch
 // +kubebuilder:rbac:groups=gateway.networking.k8s.io,resources=gateways;httproutes;grpcroutes;tlsroutes;tcproutes;udproutes;referencegrants,verbs=get;list;watch
-// +kubebuilder:rbac:groups=gateway.envoyproxy.io,resources=securitypolicies,verbs=get;list;watch
+// +kubebuilder:rbac:groups=gateway.envoyproxy.io,resources=securitypolicies;clienttrafficpolicies,verbs=get;list;watch
+// +kubebuilder:rbac:groups=externaldns.k8s.io,resources=dnsendpoints,verbs=get;list;watch
+// +kubebuilder:rbac:groups=helm.toolkit.fluxcd.io,resources=helmreleases,verbs=get;list;watch
+// +kubebuilder:rbac:groups=notification.toolkit.fluxcd.io,resources=receivers,verbs=get;list;watch
 // +kubebuilder:rbac:groups=cilium.io,resources=ciliumnetworkpolicies;ciliumclusterwidenetworkpolicies,verbs=get;list;watch
 // +kubebuilder:rbac:groups=apiextensions.k8s.io,resources=customresourcedefinitions,verbs=get;list;watch
 

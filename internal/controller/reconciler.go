@@ -209,6 +209,7 @@ func (r *Reconciler) compute(ctx context.Context, ni *v1alpha1.NetworkInventory)
 	}
 	if r.APIReader != nil {
 		readCiliumConfig(ctx, r.APIReader, cmp.Or(r.CiliumNamespace, DefaultCiliumNamespace), snap)
+		readTunnelConfigs(ctx, r.APIReader, snap)
 	}
 	res, err := inventory.Compute(snap, &ni.Spec, r.Now())
 	if err != nil {

@@ -102,11 +102,12 @@ func TestMissingSourcesCondition(t *testing.T) {
 	if c.Type != v1alpha1.ConditionSourcesAvailable || c.Status != metav1.ConditionFalse || c.Reason != ReasonSourcesMissing {
 		t.Fatalf("got %+v", c)
 	}
-	if want := "Gateway.gateway.networking.k8s.io, HTTPRoute.gateway.networking.k8s.io"; !strings.Contains(c.Message, want) || !strings.Contains(c.Message, "and 5 more") {
+	if want := "Gateway.gateway.networking.k8s.io, HTTPRoute.gateway.networking.k8s.io"; !strings.Contains(c.Message, want) || !strings.Contains(c.Message, "and 6 more") {
 		t.Errorf("the message names the first missing sources and counts the rest: %q", c.Message)
 	}
 	for _, s := range res.Status.Sources {
-		if s.Available == (s.Group == "gateway.networking.k8s.io" || s.Group == "cilium.io" || s.Group == "gateway.envoyproxy.io") {
+		if s.Available == (s.Group == "gateway.networking.k8s.io" || s.Group == "cilium.io" || s.Group == "gateway.envoyproxy.io" ||
+			s.Group == "externaldns.k8s.io" || s.Group == "helm.toolkit.fluxcd.io" || s.Group == "notification.toolkit.fluxcd.io") {
 			t.Errorf("source %s available=%v", s.Kind, s.Available)
 		}
 	}

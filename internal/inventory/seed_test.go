@@ -309,3 +309,64 @@ func TestSeedNetworkPolicyTables(t *testing.T) {
 		t.Errorf("NetworkPolicies:\n%s", strings.Join(nps, "\n"))
 	}
 }
+
+// Without its exposure rules, the homelab fixture gets the same exposure
+// for every gateway, endpoint and Service from the evidence its objects
+// carry, and says which evidence decided. (Its spec's default, Internal,
+// still decides the NodePort Service, for which no evidence is read.)
+func TestHomelabExposureByEvidence(t *testing.T) {
+	snap, spec := loadFixture(t, "../../test/fixtures/homelab")
+	withRules, err := Compute(snap, spec, goldenNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bare := spec.DeepCopy()
+	bare.Exposure.Rules = nil
+	byEvidence, err := Compute(snap, bare, goldenNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]v1alpha1.GatewayEntry{}
+	for _, g := range withRules.Status.Gateways.Items {
+		want[g.Namespace+"/"+g.Name] = g
+	}
+	if len(byEvidence.Status.Gateways.Items) != 2 {
+		t.Fatalf("want the 2 gateways, got %d", len(byEvidence.Status.Gateways.Items))
+	}
+	for _, g := range byEvidence.Status.Gateways.Items {
+		w := want[g.Namespace+"/"+g.Name]
+		if g.Exposure != w.Exposure || g.ExposureSource != "Evidence" || w.ExposureSource != "Rule" {
+			t.Errorf("gateway %s/%s: by evidence %s (%s), with rules %s (%s)", g.Namespace, g.Name, g.Exposure, g.ExposureSource, w.Exposure, w.ExposureSource)
+		}
+		if len(g.ExposureEvidence) == 0 {
+			t.Errorf("gateway %s/%s: no evidence shown", g.Namespace, g.Name)
+		}
+	}
+	evidence := map[string]string{
+		"network/envoy-external": "cloudflared tunnel ingress *.matherly.net -> https://envoy-external.network.svc.cluster.local:443",
+		"network/envoy-internal": "external-dns target internal.matherly.net (Service network/envoy-internal at 192.168.22.80) is a private address",
+	}
+	for _, g := range byEvidence.Status.Gateways.Items {
+		if !slices.ContainsFunc(g.ExposureEvidence, func(e string) bool { return strings.HasPrefix(e, evidence[g.Namespace+"/"+g.Name]) }) {
+			t.Errorf("gateway %s/%s: evidence %q lacks %q", g.Namespace, g.Name, g.ExposureEvidence, evidence[g.Namespace+"/"+g.Name])
+		}
+	}
+	services := map[string]v1alpha1.Exposure{}
+	for _, s := range withRules.Status.Services.Items {
+		services[s.Namespace+"/"+s.Name] = s.Exposure
+	}
+	for _, s := range byEvidence.Status.Services.Items {
+		if s.Exposure != services[s.Namespace+"/"+s.Name] {
+			t.Errorf("Service %s/%s: by evidence %s (%s), with rules %s", s.Namespace, s.Name, s.Exposure, s.ExposureSource, services[s.Namespace+"/"+s.Name])
+		}
+	}
+	endpoints := map[string]v1alpha1.Exposure{}
+	for _, e := range withRules.Status.Endpoints.Items {
+		endpoints[e.Hostname+" "+e.Gateway] = e.Exposure
+	}
+	for _, e := range byEvidence.Status.Endpoints.Items {
+		if e.Exposure != endpoints[e.Hostname+" "+e.Gateway] {
+			t.Errorf("endpoint %s on %s: by evidence %s, with rules %s", e.Hostname, e.Gateway, e.Exposure, endpoints[e.Hostname+" "+e.Gateway])
+		}
+	}
+}

@@ -7,9 +7,13 @@ import (
 
 	ciliumv2 "github.com/cilium/cilium/pkg/k8s/apis/cilium.io/v2"
 	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
+	helmv2 "github.com/fluxcd/helm-controller/api/v2"
+	notificationv1 "github.com/fluxcd/notification-controller/api/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	externaldnsv1a1 "netinventory.io/netinventory/internal/externaldns/v1alpha1"
 )
 
 // Snapshot is a plain, point-in-time set of the objects the inventory reads.
@@ -29,7 +33,18 @@ type Snapshot struct {
 	UDPRoutes       []gwv1.UDPRoute
 	ReferenceGrants []gwv1.ReferenceGrant
 
-	SecurityPolicies []egv1a1.SecurityPolicy
+	SecurityPolicies      []egv1a1.SecurityPolicy
+	ClientTrafficPolicies []egv1a1.ClientTrafficPolicy
+
+	// DNSEndpoints are external-dns's records, HelmReleases Flux's
+	// releases (their values may configure a tunnel) and Receivers Flux's
+	// webhook receivers: evidence of exposure and authentication.
+	DNSEndpoints []externaldnsv1a1.DNSEndpoint
+	HelmReleases []helmv2.HelmRelease
+	Receivers    []notificationv1.Receiver
+	// Tunnels are the cloudflared tunnel configurations read from
+	// ConfigMaps (a cluster's: those cloudflared pods mount).
+	Tunnels []Tunnel
 
 	CiliumNetworkPolicies            []ciliumv2.CiliumNetworkPolicy
 	CiliumClusterwideNetworkPolicies []ciliumv2.CiliumClusterwideNetworkPolicy
@@ -60,11 +75,12 @@ type SourceState struct {
 	Version string
 }
 
-// Missing returns the source kinds that were not available.
+// Missing returns the source kinds that were not available, evidence
+// kinds aside.
 func (s *Snapshot) Missing() []*Source {
 	var out []*Source
 	for _, st := range s.Sources {
-		if !st.Available {
+		if !st.Available && !st.Source.Evidence {
 			out = append(out, st.Source)
 		}
 	}

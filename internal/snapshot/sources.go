@@ -6,6 +6,8 @@ import (
 
 	ciliumv2 "github.com/cilium/cilium/pkg/k8s/apis/cilium.io/v2"
 	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
+	helmv2 "github.com/fluxcd/helm-controller/api/v2"
+	notificationv1 "github.com/fluxcd/notification-controller/api/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -14,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	externaldnsv1a1 "netinventory.io/netinventory/internal/externaldns/v1alpha1"
 	"netinventory.io/netinventory/internal/scheme"
 )
 
@@ -32,6 +35,10 @@ type Source struct {
 	Optional bool
 	// Namespaced is false for cluster-scoped kinds.
 	Namespaced bool
+	// Evidence kinds (external-dns's, Flux's) are read for what they tell
+	// about exposure and authentication; few clusters serve all of them,
+	// so one that is missing does not count as a missing source.
+	Evidence bool
 
 	add   func(s *Snapshot, obj runtime.Object) error
 	count func(s *Snapshot) int
@@ -109,12 +116,26 @@ var Sources = []*Source{
 		func(s *Snapshot) *[]gwv1.ReferenceGrant { return &s.ReferenceGrants }),
 	source(egv1a1.GroupName, "SecurityPolicy", "securitypolicies", []string{"v1alpha1"}, true, true,
 		func(s *Snapshot) *[]egv1a1.SecurityPolicy { return &s.SecurityPolicies }),
+	source(egv1a1.GroupName, "ClientTrafficPolicy", "clienttrafficpolicies", []string{"v1alpha1"}, true, true,
+		func(s *Snapshot) *[]egv1a1.ClientTrafficPolicy { return &s.ClientTrafficPolicies }),
 	source(ciliumv2.CustomResourceDefinitionGroup, "CiliumNetworkPolicy", "ciliumnetworkpolicies", []string{"v2"}, true, true,
 		func(s *Snapshot) *[]ciliumv2.CiliumNetworkPolicy { return &s.CiliumNetworkPolicies }),
 	source(ciliumv2.CustomResourceDefinitionGroup, "CiliumClusterwideNetworkPolicy", "ciliumclusterwidenetworkpolicies", []string{"v2"}, true, false,
 		func(s *Snapshot) *[]ciliumv2.CiliumClusterwideNetworkPolicy {
 			return &s.CiliumClusterwideNetworkPolicies
 		}),
+	evidence(source(externaldnsv1a1.GroupVersion.Group, "DNSEndpoint", "dnsendpoints", []string{"v1alpha1"}, true, true,
+		func(s *Snapshot) *[]externaldnsv1a1.DNSEndpoint { return &s.DNSEndpoints })),
+	evidence(source(helmv2.GroupVersion.Group, "HelmRelease", "helmreleases", []string{"v2"}, true, true,
+		func(s *Snapshot) *[]helmv2.HelmRelease { return &s.HelmReleases })),
+	evidence(source(notificationv1.GroupVersion.Group, "Receiver", "receivers", []string{"v1"}, true, true,
+		func(s *Snapshot) *[]notificationv1.Receiver { return &s.Receivers })),
+}
+
+// evidence marks a source as an evidence kind.
+func evidence(src *Source) *Source {
+	src.Evidence = true
+	return src
 }
 
 // SourceFor returns the source of a group and kind, or nil.

@@ -263,6 +263,9 @@ func (l *Loader) readObject(u *unstructured.Unstructured) error {
 		if took, err := readCiliumConfig(&l.snap, u); took || err != nil {
 			return err
 		}
+		if took, err := readTunnelConfig(&l.snap, u); took || err != nil {
+			return err
+		}
 		if l.Other != nil {
 			if took, err := l.Other(&l.snap, u); took || err != nil {
 				return err

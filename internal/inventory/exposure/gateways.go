@@ -25,16 +25,17 @@ func gatewayEntries(sc *scope.Scope, atts []attachment) []v1alpha1.GatewayEntry 
 	}
 	var out []v1alpha1.GatewayEntry
 	for _, gw := range scope.Of(sc, sc.Snap.Gateways) {
-		exposure, from := sc.Exposure.Classify(scope.KindGateway, gw)
+		d := sc.Exposure.Decide(scope.KindGateway, gw)
 		e := v1alpha1.GatewayEntry{
-			Namespace:      gw.Namespace,
-			Name:           gw.Name,
-			Class:          string(gw.Spec.GatewayClassName),
-			Addresses:      gatewayAddresses(gw),
-			Exposure:       exposure,
-			ExposureSource: from,
-			Programmed:     conditionStatus(gw.Status.Conditions, string(gwv1.GatewayConditionProgrammed)),
-			Purpose:        scope.PurposeOf(gw),
+			Namespace:        gw.Namespace,
+			Name:             gw.Name,
+			Class:            string(gw.Spec.GatewayClassName),
+			Addresses:        scope.GatewayAddresses(gw),
+			Exposure:         d.Exposure,
+			ExposureSource:   d.Source,
+			ExposureEvidence: d.Evidence,
+			Programmed:       conditionStatus(gw.Status.Conditions, string(gwv1.GatewayConditionProgrammed)),
+			Purpose:          scope.PurposeOf(gw),
 		}
 		for _, l := range gw.Spec.Listeners {
 			le := listenerEntry(l)
@@ -46,23 +47,6 @@ func gatewayEntries(sc *scope.Scope, atts []attachment) []v1alpha1.GatewayEntry 
 	slices.SortFunc(out, func(a, b v1alpha1.GatewayEntry) int {
 		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
 	})
-	return out
-}
-
-// gatewayAddresses returns the addresses a Gateway reports in its status,
-// else those its spec requests.
-func gatewayAddresses(gw *gwv1.Gateway) []string {
-	var out []string
-	for _, a := range gw.Status.Addresses {
-		out = append(out, a.Value)
-	}
-	if len(out) == 0 {
-		for _, a := range gw.Spec.Addresses {
-			if a.Value != "" {
-				out = append(out, a.Value)
-			}
-		}
-	}
 	return out
 }
 

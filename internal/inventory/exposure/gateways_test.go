@@ -7,6 +7,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"netinventory.io/netinventory/internal/inventory/scope"
 )
 
 func TestGatewayAddressesStatusFirst(t *testing.T) {
@@ -14,11 +16,11 @@ func TestGatewayAddressesStatusFirst(t *testing.T) {
 		Spec:   gwv1.GatewaySpec{Addresses: []gwv1.GatewaySpecAddress{{Value: "10.0.0.1"}}},
 		Status: gwv1.GatewayStatus{Addresses: []gwv1.GatewayStatusAddress{{Value: "203.0.113.7"}}},
 	}
-	if got := gatewayAddresses(gw); len(got) != 1 || got[0] != "203.0.113.7" {
+	if got := scope.GatewayAddresses(gw); len(got) != 1 || got[0] != "203.0.113.7" {
 		t.Errorf("status addresses come first: %v", got)
 	}
 	gw.Status.Addresses = nil
-	if got := gatewayAddresses(gw); len(got) != 1 || got[0] != "10.0.0.1" {
+	if got := scope.GatewayAddresses(gw); len(got) != 1 || got[0] != "10.0.0.1" {
 		t.Errorf("spec addresses without status: %v", got)
 	}
 }

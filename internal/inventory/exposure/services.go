@@ -5,16 +5,9 @@ import (
 	"slices"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/types"
 
 	"netinventory.io/netinventory/api/v1alpha1"
 	"netinventory.io/netinventory/internal/inventory/scope"
-)
-
-// Labels Envoy Gateway puts on the Services of the proxies of a Gateway.
-const (
-	labelOwningGatewayName      = "gateway.envoyproxy.io/owning-gateway-name"
-	labelOwningGatewayNamespace = "gateway.envoyproxy.io/owning-gateway-namespace"
 )
 
 // serviceEntries describes the Services reachable from outside the
@@ -31,7 +24,8 @@ func serviceEntries(sc *scope.Scope) []v1alpha1.ServiceEntry {
 			Namespace: svc.Namespace, Name: svc.Name, Type: string(svc.Spec.Type),
 			SourceRanges: svc.Spec.LoadBalancerSourceRanges, Purpose: scope.PurposeOf(svc),
 		}
-		e.Exposure = serviceExposure(sc, svc)
+		d := sc.Exposure.Decide(scope.KindService, svc)
+		e.Exposure, e.ExposureSource, e.ExposureEvidence = d.Exposure, d.Source, d.Evidence
 		for _, ing := range svc.Status.LoadBalancer.Ingress {
 			if ing.IP != "" {
 				e.ExternalAddresses = append(e.ExternalAddresses, ing.IP)
@@ -69,19 +63,4 @@ func opensNodePorts(svc *corev1.Service) bool {
 		return svc.Spec.AllocateLoadBalancerNodePorts == nil || *svc.Spec.AllocateLoadBalancerNodePorts
 	}
 	return false
-}
-
-// serviceExposure classifies a Service. A proxy Service Envoy Gateway made
-// for a Gateway has that Gateway's exposure unless a rule or annotation
-// classifies the Service itself.
-func serviceExposure(sc *scope.Scope, svc *corev1.Service) v1alpha1.Exposure {
-	exposure, from := sc.Exposure.Classify(scope.KindService, svc)
-	if from != scope.ExposureFromDefault {
-		return exposure
-	}
-	name, ns := svc.Labels[labelOwningGatewayName], svc.Labels[labelOwningGatewayNamespace]
-	if gw := sc.Gateways[types.NamespacedName{Namespace: ns, Name: name}]; name != "" && gw != nil {
-		exposure, _ = sc.Exposure.Classify(scope.KindGateway, gw)
-	}
-	return exposure
 }

@@ -250,3 +250,74 @@ func named(names []string, n int) string {
 	}
 	return fmt.Sprintf("%s and %d more", strings.Join(names[:n], ", "), len(names)-n)
 }
+
+// ExposureNotExplicit: gateways and LoadBalancer Services whose exposure
+// no spec rule or annotation sets, judged by evidence or by the default.
+// One finding lists them all, with the rules that would make the
+// judgement explicit.
+func ExposureNotExplicit(m *model.Model) []v1alpha1.Finding {
+	var judged []string
+	byExposure := map[v1alpha1.Exposure][]string{}
+	for _, g := range m.Gateways {
+		if g.ExposureSource == "Evidence" || g.ExposureSource == "Default" {
+			judged = append(judged, fmt.Sprintf("Gateway %s/%s (%s, by %s)", g.Namespace, g.Name, g.Exposure, strings.ToLower(g.ExposureSource)))
+			byExposure[g.Exposure] = append(byExposure[g.Exposure], fmt.Sprintf("{namespace: %s, name: %s}", g.Namespace, g.Name))
+		}
+	}
+	services := map[v1alpha1.Exposure][]string{}
+	for _, s := range m.Services {
+		if s.Type == "LoadBalancer" && (s.ExposureSource == "Evidence" || s.ExposureSource == "Default") {
+			judged = append(judged, fmt.Sprintf("Service %s/%s (%s, by %s)", s.Namespace, s.Name, s.Exposure, strings.ToLower(s.ExposureSource)))
+			services[s.Exposure] = append(services[s.Exposure], fmt.Sprintf("{namespace: %s, name: %s}", s.Namespace, s.Name))
+		}
+	}
+	if len(judged) == 0 {
+		return nil
+	}
+	var rules []string
+	for _, e := range v1alpha1.Exposures {
+		if len(byExposure[e]) == 0 && len(services[e]) == 0 {
+			continue
+		}
+		rule := "{exposure: " + string(e)
+		if len(byExposure[e]) > 0 {
+			rule += ", gateways: [" + strings.Join(byExposure[e], ", ") + "]"
+		}
+		if len(services[e]) > 0 {
+			rule += ", services: [" + strings.Join(services[e], ", ") + "]"
+		}
+		rules = append(rules, rule+"}")
+	}
+	return []v1alpha1.Finding{{
+		Priority: v1alpha1.PriorityLow, Subject: "spec.exposure",
+		Message: fmt.Sprintf("%d exposures are judged, not declared: %s; their exposureEvidence says why",
+			len(judged), named(judged, 8)),
+		Recommendation: "Declare them once checked: spec.exposure.rules: [" + strings.Join(rules, ", ") + "]",
+	}}
+}
+
+// PublicLoadBalancerService: a LoadBalancer Service judged public, other
+// than the one a gateway's proxies run behind (its endpoints are judged
+// one by one): its ports are open to the internet with no gateway
+// authentication in front. High; Medium when source ranges restrict the
+// clients. Judged the same live and offline: the node ports a manifest
+// does not list play no part.
+func PublicLoadBalancerService(m *model.Model) []v1alpha1.Finding {
+	return where(m.Services, func(s v1alpha1.ServiceEntry) (v1alpha1.Finding, bool) {
+		if s.Type != "LoadBalancer" || s.Exposure != v1alpha1.ExposurePublic || s.ExposureSource == "Gateway" {
+			return v1alpha1.Finding{}, false
+		}
+		var ports []string
+		for _, p := range s.Ports {
+			ports = append(ports, fmt.Sprintf("%d/%s", p.Port, p.Protocol))
+		}
+		priority, clients := v1alpha1.PriorityHigh, "any client"
+		if len(s.SourceRanges) > 0 {
+			priority, clients = v1alpha1.PriorityMedium, "clients in "+strings.Join(s.SourceRanges, ", ")
+		}
+		return objectFinding(priority, "Service", s.Namespace, s.Name,
+			fmt.Sprintf("is a public load balancer (exposure decided by %s): ports %s are open to %s, with no gateway authentication in front",
+				strings.ToLower(s.ExposureSource), strings.Join(ports, ", "), clients),
+			"Put the service behind a gateway with authentication, restrict loadBalancerSourceRanges, or classify it Internal (spec.exposure.rules or the netinventory.io/exposure annotation) if it is not reachable from the internet."), true
+	})
+}

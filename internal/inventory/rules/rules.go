@@ -76,6 +76,8 @@ var All = []Rule{
 	{"SecurityPolicyTargetsNothing", FamilyExposure, []Feed{exposureGaps}, SecurityPolicyTargetsNothing},
 	{"SecurityPolicyOverridden", FamilyExposure, []Feed{exposureGaps}, SecurityPolicyOverridden},
 	{"NodePortExposure", FamilyExposure, []Feed{exposureGaps}, NodePortExposure},
+	{"PublicLoadBalancerService", FamilyExposure, []Feed{exposureGaps}, PublicLoadBalancerService},
+	{"ExposureNotExplicit", FamilyExposure, nil, ExposureNotExplicit},
 	{"RouteBackendDeniesGateway", FamilyReachability, []Feed{exposureGaps}, RouteBackendDeniesGateway},
 	{"GatewayAuthenticationBypass", FamilyReachability, []Feed{exposureGaps}, GatewayAuthenticationBypass},
 	{"PublicBackendEgressToWorld", FamilyReachability, nil, PublicBackendEgressToWorld},

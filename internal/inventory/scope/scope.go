@@ -89,6 +89,7 @@ func New(snap *snapshot.Snapshot, spec *v1alpha1.NetworkInventorySpec, now time.
 	var problems []model.SpecProblem
 	sc.Exposure, problems = compileExposure(&spec.Exposure)
 	sc.Problems = append(sc.Problems, problems...)
+	sc.Exposure.decideAll(snap, sc.Gateways, sc.Services, spec.Exposure.Evidence != v1alpha1.EvidenceDisabled)
 	sc.Priorities, problems = compilePriorities(&spec.Priorities)
 	sc.Problems = append(sc.Problems, problems...)
 	return sc, nil
