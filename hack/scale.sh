@@ -20,7 +20,7 @@ cleanup() {
 }
 trap cleanup EXIT
 go build -o bin/manager ./cmd
-go run ./hack/fixture -crds project,gateway-api,envoy-gateway,cilium
+go run ./hack/fixture -crds project,gateway-api,envoy-gateway,cilium,external-dns,flux
 go run ./hack/scale -pods "$pods" -policies "$policies"
 "$bin/kubectl" apply -f - <<YAML
 apiVersion: netinventory.io/v1alpha1

@@ -42,7 +42,7 @@ func findingKeys(fs []v1alpha1.Finding) []string {
 // server with the homelab fixture, renders `report` from it, and checks the
 // offline audit of the same manifests finds the same gaps.
 func TestReportFromALiveClusterMatchesTheAudit(t *testing.T) {
-	env := testenv.Start(t, "../..", fixture.GatewayAPI, fixture.EnvoyGateway, fixture.Cilium)
+	env := testenv.Start(t, "../..", fixture.GatewayAPI, fixture.EnvoyGateway, fixture.Cilium, fixture.ExternalDNS, fixture.Flux)
 	runManager(t, env)
 	env.Apply(t, homelab)
 

@@ -18,7 +18,7 @@ import (
 // TestCoverageFollowsPolicies: a namespace's coverage state and the
 // UncoveredNamespaces condition change as a policy is added and removed.
 func TestCoverageFollowsPolicies(t *testing.T) {
-	cfg, c := startAPIServer(t, fixture.GatewayAPI, fixture.EnvoyGateway, fixture.Cilium)
+	cfg, c := startAPIServer(t, fixture.GatewayAPI, fixture.EnvoyGateway, fixture.Cilium, fixture.ExternalDNS, fixture.Flux)
 	startManager(t, cfg, ManagerOptions{})
 	ctx := context.Background()
 	applyFixture(t, c, homelab)

@@ -38,7 +38,7 @@ func hasFinding(ni *v1alpha1.NetworkInventory, rule, subject string) bool {
 // UnauthenticatedPublicEndpoints condition follow SecurityPolicies and
 // route labels as they change.
 func TestEndpointsFollowPolicies(t *testing.T) {
-	cfg, c := startAPIServer(t, fixture.GatewayAPI, fixture.EnvoyGateway, fixture.Cilium)
+	cfg, c := startAPIServer(t, fixture.GatewayAPI, fixture.EnvoyGateway, fixture.Cilium, fixture.ExternalDNS, fixture.Flux)
 	startManager(t, cfg, ManagerOptions{})
 	ctx := context.Background()
 	applyFixture(t, c, homelab)

@@ -48,7 +48,7 @@ func parentsPatch(list, ref string, round int) client.Patch {
 // status all the time); none crashes the manager or its handlers, and the
 // inventory still follows the cluster afterwards.
 func TestStatusOnlyUpdatesOfEveryWatchedKind(t *testing.T) {
-	cfg, c := startAPIServer(t, fixture.GatewayAPI, fixture.EnvoyGateway, fixture.Cilium)
+	cfg, c := startAPIServer(t, fixture.GatewayAPI, fixture.EnvoyGateway, fixture.Cilium, fixture.ExternalDNS, fixture.Flux)
 	startManager(t, cfg, ManagerOptions{})
 	ctx := context.Background()
 	panics := testutil.CollectAndCount(metrics.HandlerPanics)
@@ -154,7 +154,7 @@ func TestStatusOnlyUpdatesOfEveryWatchedKind(t *testing.T) {
 // back within a debounce window; the manager's own writes do not make it
 // recompute again.
 func TestForeignStatusWriteIsRestored(t *testing.T) {
-	cfg, c := startAPIServer(t, fixture.GatewayAPI, fixture.EnvoyGateway, fixture.Cilium)
+	cfg, c := startAPIServer(t, fixture.GatewayAPI, fixture.EnvoyGateway, fixture.Cilium, fixture.ExternalDNS, fixture.Flux)
 	startManager(t, cfg, ManagerOptions{Debounce: time.Second})
 	ctx := context.Background()
 	applyFixture(t, c, homelab)

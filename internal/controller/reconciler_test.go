@@ -34,7 +34,7 @@ func namespaceEntry(ni *v1alpha1.NetworkInventory, name string) *v1alpha1.Namesp
 // TestStatusFollowsTheCluster: the status appears once objects exist and
 // follows their changes.
 func TestStatusFollowsTheCluster(t *testing.T) {
-	cfg, c := startAPIServer(t, fixture.GatewayAPI, fixture.EnvoyGateway, fixture.Cilium)
+	cfg, c := startAPIServer(t, fixture.GatewayAPI, fixture.EnvoyGateway, fixture.Cilium, fixture.ExternalDNS, fixture.Flux)
 	startManager(t, cfg, ManagerOptions{})
 	ctx := context.Background()
 	applyFixture(t, c, homelab) // includes the NetworkInventory "cluster"
@@ -120,7 +120,7 @@ func TestStatusFollowsTheCluster(t *testing.T) {
 // from resyncs or from changes the inventory does not show, leave the
 // object as it is.
 func TestStatusNotRewrittenWhenUnchanged(t *testing.T) {
-	cfg, c := startAPIServer(t, fixture.GatewayAPI, fixture.EnvoyGateway, fixture.Cilium)
+	cfg, c := startAPIServer(t, fixture.GatewayAPI, fixture.EnvoyGateway, fixture.Cilium, fixture.ExternalDNS, fixture.Flux)
 	startManager(t, cfg, ManagerOptions{MinResync: time.Second, Resync: time.Second})
 	ctx := context.Background()
 	applyFixture(t, c, homelab)

@@ -58,7 +58,7 @@ func TestOptionalSourcesAppearWithoutRestart(t *testing.T) {
 		return nil
 	})
 
-	paths, err := fixture.CRDPaths(moduleRoot, fixture.GatewayAPI, fixture.EnvoyGateway, fixture.Cilium)
+	paths, err := fixture.CRDPaths(moduleRoot, fixture.GatewayAPI, fixture.EnvoyGateway, fixture.Cilium, fixture.ExternalDNS, fixture.Flux)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,7 @@ var (
 	acknowledgedDesc = prometheus.NewDesc("netinventory_findings_acknowledged",
 		"Acknowledged findings, by priority and rule.", []string{"inventory", "priority", "rule"}, nil)
 	endpointsDesc = prometheus.NewDesc("netinventory_endpoints",
-		"Exposed endpoints, by exposure (Public, Internal) and authentication (None, Required, Optional, Declared).",
+		"Exposed endpoints, by exposure (Public, Internal) and authentication (None, Unknown, Required, Optional, Declared).",
 		[]string{"inventory", "exposure", "authentication"}, nil)
 	namespacesDesc = prometheus.NewDesc("netinventory_namespaces",
 		"Namespaces, by policy coverage state.", []string{"inventory", "coverage"}, nil)

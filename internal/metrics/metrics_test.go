@@ -35,7 +35,7 @@ func result() *inventory.Result {
 // exposition is what a scrape of the collector shows after result() was
 // observed for inventory test 90 seconds ago: every series, zeros included.
 const exposition = `
-# HELP netinventory_endpoints Exposed endpoints, by exposure (Public, Internal) and authentication (None, Required, Optional, Declared).
+# HELP netinventory_endpoints Exposed endpoints, by exposure (Public, Internal) and authentication (None, Unknown, Required, Optional, Declared).
 # TYPE netinventory_endpoints gauge
 netinventory_endpoints{authentication="Declared",exposure="Internal",inventory="test"} 0
 netinventory_endpoints{authentication="Declared",exposure="Public",inventory="test"} 0
@@ -45,6 +45,8 @@ netinventory_endpoints{authentication="Optional",exposure="Internal",inventory="
 netinventory_endpoints{authentication="Optional",exposure="Public",inventory="test"} 0
 netinventory_endpoints{authentication="Required",exposure="Internal",inventory="test"} 0
 netinventory_endpoints{authentication="Required",exposure="Public",inventory="test"} 1
+netinventory_endpoints{authentication="Unknown",exposure="Internal",inventory="test"} 0
+netinventory_endpoints{authentication="Unknown",exposure="Public",inventory="test"} 0
 # HELP netinventory_findings Open (not acknowledged) findings, by priority and rule.
 # TYPE netinventory_findings gauge
 netinventory_findings{inventory="test",priority="Critical",rule="PublicEndpointWithoutAuthentication"} 1
@@ -125,9 +127,10 @@ func TestTheManagerServesTheInventoryGauges(t *testing.T) {
 		return n
 	}
 	Observe("served", result())
-	// 2 findings, 1 acknowledged, 8 endpoints, 7 namespaces, 2 pods, 1 age.
-	if n := count(); n != 22 {
-		t.Errorf("the manager's registry serves %d series of the inventory, want 22", n)
+	// 2 findings, 1 acknowledged, 10 endpoints (2 exposures x 5
+	// authentication modes), 7 namespaces, 2 pods, 1 age.
+	if n := count(); n != 24 {
+		t.Errorf("the manager's registry serves %d series of the inventory, want 24", n)
 	}
 	Forget("served")
 	if n := count(); n != 0 {
@@ -175,7 +178,7 @@ func TestAScrapeDuringARecomputeSeesEverySeries(t *testing.T) {
 		for _, f := range families {
 			series[f.GetName()] = len(f.GetMetric())
 		}
-		if series["netinventory_endpoints"] != 8 || series["netinventory_namespaces"] != 7 ||
+		if series["netinventory_endpoints"] != 10 || series["netinventory_namespaces"] != 7 ||
 			series["netinventory_seconds_since_last_successful_recompute"] != 1 || series["netinventory_findings"] < 1 {
 			t.Fatalf("a scrape during a recompute saw %v", series)
 		}

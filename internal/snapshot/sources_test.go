@@ -15,7 +15,7 @@ import (
 // group and kind are those of the real CRD that serves it (read from the
 // module cache), so its CRDName and watches find it.
 func TestOptionalSourcesNameTheirCRDs(t *testing.T) {
-	paths, err := fixture.CRDPaths("../..", fixture.GatewayAPI, fixture.EnvoyGateway, fixture.Cilium)
+	paths, err := fixture.CRDPaths("../..", fixture.GatewayAPI, fixture.EnvoyGateway, fixture.Cilium, fixture.ExternalDNS, fixture.Flux)
 	if err != nil {
 		t.Fatal(err)
 	}

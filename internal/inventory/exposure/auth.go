@@ -1,6 +1,7 @@
 package exposure
 
 import (
+	"fmt"
 	"cmp"
 	"slices"
 	"strings"
@@ -246,28 +247,63 @@ func effectivePolicies(idx *policyIndex, a attachment, rule routeRule) (applied 
 	return applied, replaced
 }
 
-// authenticationOf is the authentication of an endpoint as its
-// SecurityPolicies give it: that of its weakest forwarding rules (an open
-// path leaves the hostname open); when rules at that level differ, their
-// methods and policies are listed together. It also returns how each
-// policy took part.
-func authenticationOf(a attachment, idx *policyIndex) (v1alpha1.Authentication, []policyUse) {
+// authSources are what decides authentication besides SecurityPolicies.
+type authSources struct {
+	sc          *scope.Scope
+	policies    *policyIndex
+	clientCerts clientCertPolicies
+}
+
+// endpointAuth is the authentication of an endpoint and what decided it.
+type endpointAuth struct {
+	auth v1alpha1.Authentication
+	uses []policyUse
+	// privateOnly is true when every forwarding rule admits only private
+	// client addresses (SecurityPolicy authorization).
+	privateOnly string
+}
+
+// authenticationOf is the authentication of an endpoint: that of its
+// weakest forwarding rules (an open path leaves the hostname open); when
+// rules at that level differ, their methods and policies are listed
+// together, and when the rules differ at all, each is listed. A rule's
+// authentication is the strongest of its SecurityPolicies', the client
+// certificates its listener requires, and an authenticating proxy or
+// Flux Receivers in its backend pods. HTTP authentication does not apply
+// to TLS, TCP and UDP routes; behind TLS passthrough the gateway cannot
+// see requests at all, so their authentication is Unknown, not None.
+func authenticationOf(src authSources, a attachment) endpointAuth {
 	at := model.EndpointRef{Gateway: v1alpha1.ObjectRef{Kind: scope.KindGateway, Namespace: a.gateway.Namespace, Name: a.gateway.Name},
 		Listener: string(a.listener.Name), Route: a.route.ref()}
+	var out endpointAuth
 	var weakest []v1alpha1.Authentication
-	var uses []policyUse
-	for _, rule := range a.route.rules {
+	var rules []v1alpha1.RuleAuthentication
+	private := []string{}
+	for i, rule := range a.route.rules {
 		if len(rule.backends) == 0 {
 			continue
 		}
-		applied, replaced := effectivePolicies(idx, a, rule)
+		applied, replaced := effectivePolicies(src.policies, a, rule)
 		for _, lp := range applied {
-			uses = append(uses, policyUse{policy: lp.policy, at: at})
+			out.uses = append(out.uses, policyUse{policy: lp.policy, at: at})
 		}
 		for _, sp := range replaced {
-			uses = append(uses, policyUse{policy: sp, at: at, overridden: true})
+			out.uses = append(out.uses, policyUse{policy: sp, at: at, overridden: true})
 		}
-		auth := authenticationFrom(applied)
+		auth, privateOnly := authenticationFrom(applied, a.route.kind == "HTTPRoute" || a.route.kind == "GRPCRoute")
+		if privateOnly != "" {
+			private = append(private, privateOnly)
+		}
+		if certs, ok := src.clientCerts.clientCertificates(a); ok {
+			auth = stronger(auth, certs)
+		}
+		if backend, ok := backendAuthentication(src.sc, a.route, rule); ok {
+			auth = stronger(auth, backend)
+		}
+		if a.route.kind == "TLSRoute" && auth.Mode == v1alpha1.AuthenticationNone {
+			auth.Mode, auth.Source = v1alpha1.AuthenticationUnknown, "TLS passthrough: the gateway cannot see requests, only the backend can authenticate them"
+		}
+		rules = append(rules, v1alpha1.RuleAuthentication{Rule: rule.label(i), Paths: rule.matches, Mode: auth.Mode, Methods: auth.Methods, Policy: auth.Policy})
 		switch {
 		case len(weakest) == 0 || auth.Mode.Rank() < weakest[0].Mode.Rank():
 			weakest = []v1alpha1.Authentication{auth}
@@ -276,9 +312,52 @@ func authenticationOf(a attachment, idx *policyIndex) (v1alpha1.Authentication, 
 		}
 	}
 	if len(weakest) == 0 {
-		return v1alpha1.Authentication{Mode: v1alpha1.AuthenticationNone}, uses
+		out.auth = v1alpha1.Authentication{Mode: v1alpha1.AuthenticationNone}
+		return out
 	}
-	return combine(weakest), uses
+	out.auth = combine(weakest)
+	if rulesDiffer(rules) {
+		out.auth.Rules = rules
+		if len(out.auth.Rules) > maxRuleAuthentications {
+			out.auth.Rules = out.auth.Rules[:maxRuleAuthentications]
+		}
+	}
+	if len(private) == len(rules) {
+		for _, p := range private {
+			out.privateOnly = scope.JoinDistinct(out.privateOnly, p)
+		}
+	}
+	return out
+}
+
+// maxRuleAuthentications bounds the rules listed per endpoint.
+const maxRuleAuthentications = 64
+
+// rulesDiffer says whether the rules of a route are not all guarded alike.
+func rulesDiffer(rules []v1alpha1.RuleAuthentication) bool {
+	for _, r := range rules[1:] {
+		if r.Mode != rules[0].Mode || r.Policy != rules[0].Policy || !slices.Equal(r.Methods, rules[0].Methods) {
+			return true
+		}
+	}
+	return false
+}
+
+// stronger returns the stronger of two authentications, the methods of
+// both when they are equally strong.
+func stronger(a, b v1alpha1.Authentication) v1alpha1.Authentication {
+	switch {
+	case b.Mode.Rank() > a.Mode.Rank():
+		if a.Policy != "" && b.Policy == "" {
+			b.Policy, b.AttachedAt, b.MergedWith = a.Policy, a.AttachedAt, a.MergedWith
+			b.Methods = append(slices.Clone(a.Methods), b.Methods...)
+		}
+		return b
+	case b.Mode.Rank() == a.Mode.Rank() && b.Mode != v1alpha1.AuthenticationNone:
+		a.Methods = append(slices.Clone(a.Methods), b.Methods...)
+		a.Source = scope.JoinDistinct(a.Source, b.Source)
+	}
+	return a
 }
 
 // combine joins the authentications of rules of equal strength.
@@ -300,13 +379,15 @@ func combine(auths []v1alpha1.Authentication) v1alpha1.Authentication {
 
 // authenticationFrom computes what the applying policies enforce. With a
 // merge, the route-side policy's settings replace the gateway-side ones
-// field by field.
-func authenticationFrom(lps []levelPolicy) v1alpha1.Authentication {
+// field by field. On routes other than HTTP and gRPC only authorization
+// applies (Envoy Gateway applies the rest as HTTP filters). privateOnly
+// names the policy when its authorization admits only private clients.
+func authenticationFrom(lps []levelPolicy, http bool) (auth v1alpha1.Authentication, privateOnly string) {
 	if len(lps) == 0 {
-		return v1alpha1.Authentication{Mode: v1alpha1.AuthenticationNone}
+		return v1alpha1.Authentication{Mode: v1alpha1.AuthenticationNone}, ""
 	}
 	spec := lps[0].policy.Spec
-	auth := v1alpha1.Authentication{Policy: lps[0].policy.Namespace + "/" + lps[0].policy.Name, AttachedAt: lps[0].level}
+	auth = v1alpha1.Authentication{Policy: lps[0].policy.Namespace + "/" + lps[0].policy.Name, AttachedAt: lps[0].level}
 	if len(lps) > 1 {
 		parent := lps[1].policy.Spec
 		auth.MergedWith = lps[1].policy.Namespace + "/" + lps[1].policy.Name
@@ -317,8 +398,39 @@ func authenticationFrom(lps []levelPolicy) v1alpha1.Authentication {
 		spec.ExtAuth = cmp.Or(spec.ExtAuth, parent.ExtAuth)
 		spec.Authorization = cmp.Or(spec.Authorization, parent.Authorization)
 	}
+	if !http {
+		spec = egv1a1.SecurityPolicySpec{Authorization: spec.Authorization}
+	}
 	auth.Methods, auth.Mode = methodsOf(&spec)
-	return auth
+	if cidrs := privateClientsOnly(spec.Authorization); cidrs != "" {
+		privateOnly = fmt.Sprintf("SecurityPolicy %s admits only private client addresses (%s)", auth.Policy, cidrs)
+	}
+	return auth, privateOnly
+}
+
+// privateClientsOnly returns the client ranges an authorization admits
+// when, refusing by default, it allows only clients in private ranges;
+// "" otherwise.
+func privateClientsOnly(authz *egv1a1.Authorization) string {
+	if authz == nil || (authz.DefaultAction != nil && *authz.DefaultAction != egv1a1.AuthorizationActionDeny) {
+		return ""
+	}
+	var cidrs []string
+	for _, r := range authz.Rules {
+		if r.Action != egv1a1.AuthorizationActionAllow {
+			continue
+		}
+		if r.Principal == nil || len(r.Principal.ClientCIDRs) == 0 {
+			return ""
+		}
+		for _, c := range r.Principal.ClientCIDRs {
+			if !scope.RangeIsPrivate(string(c)) {
+				return ""
+			}
+			cidrs = append(cidrs, string(c))
+		}
+	}
+	return strings.Join(slices.Compact(cidrs), ", ")
 }
 
 // methodsOf lists the methods a SecurityPolicy spec configures and the

@@ -27,6 +27,7 @@ type endpoints struct {
 // ReferenceGrant neither, and become problems.
 func buildEndpoints(sc *scope.Scope, atts []attachment, resolved *backends, policies *policyIndex) *endpoints {
 	out := &endpoints{}
+	src := authSources{sc: sc, policies: policies, clientCerts: indexClientCertPolicies(sc)}
 	reported := map[string]bool{}
 	for _, a := range atts {
 		if !a.route.exposesBackends() {
@@ -42,18 +43,23 @@ func buildEndpoints(sc *scope.Scope, atts []attachment, resolved *backends, poli
 			continue
 		}
 		exposure, _ := sc.Exposure.Classify(scope.KindGateway, a.gateway)
-		auth, uses := authenticationOf(a, policies)
-		out.uses = append(out.uses, uses...)
+		ea := authenticationOf(src, a)
+		out.uses = append(out.uses, ea.uses...)
+		auth := ea.auth
 		auth.Declared = declaredAuthentication(sc, a.route, backends)
-		if auth.Mode == v1alpha1.AuthenticationNone && auth.Declared != "" {
+		if (auth.Mode == v1alpha1.AuthenticationNone || auth.Mode == v1alpha1.AuthenticationUnknown) && auth.Declared != "" {
 			auth.Mode = v1alpha1.AuthenticationDeclared
+		}
+		note := ""
+		if exposure == v1alpha1.ExposurePublic && ea.privateOnly != "" {
+			exposure, note = v1alpha1.ExposureInternal, "the gateway is public, but "+ea.privateOnly
 		}
 		purpose := endpointPurpose(sc, a.route, backends)
 		for _, h := range a.hostnames {
 			out.entries = append(out.entries, v1alpha1.EndpointEntry{
 				Hostname: h, Port: int32(a.listener.Port), Protocol: string(a.listener.Protocol),
 				Gateway: a.gateway.Namespace + "/" + a.gateway.Name, Listener: string(a.listener.Name),
-				Exposure: exposure, Route: a.route.ref(), Backends: backends, Authentication: auth, Purpose: purpose,
+				Exposure: exposure, ExposureNote: note, Route: a.route.ref(), Backends: backends, Authentication: auth, Purpose: purpose,
 			})
 		}
 	}

@@ -1,6 +1,7 @@
 package exposure
 
 import (
+	"fmt"
 	"slices"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -31,6 +32,69 @@ type routeRule struct {
 	// redirect is true when the rule answers with a redirect and forwards
 	// nowhere.
 	redirect bool
+	// matches are what requests the rule takes, in words (HTTP paths,
+	// gRPC methods); empty for kinds without matches.
+	matches []string
+}
+
+// label names a rule: its name, else its index.
+func (r routeRule) label(index int) string {
+	if r.name != "" {
+		return r.name
+	}
+	return fmt.Sprintf("rule %d", index)
+}
+
+// httpMatches renders the paths an HTTPRoute rule matches: `/x` for a
+// prefix (the default, `/`), `= /x` exact, `~ re` a regular expression.
+func httpMatches(rule gwv1.HTTPRouteRule) []string {
+	if len(rule.Matches) == 0 {
+		return []string{"/"}
+	}
+	var out []string
+	for _, m := range rule.Matches {
+		path := "/"
+		if m.Path != nil {
+			v := "/"
+			if m.Path.Value != nil {
+				v = *m.Path.Value
+			}
+			switch {
+			case m.Path.Type != nil && *m.Path.Type == gwv1.PathMatchExact:
+				path = "= " + v
+			case m.Path.Type != nil && *m.Path.Type == gwv1.PathMatchRegularExpression:
+				path = "~ " + v
+			default:
+				path = v
+			}
+		}
+		if !slices.Contains(out, path) {
+			out = append(out, path)
+		}
+	}
+	return out
+}
+
+// grpcMatches renders the methods a GRPCRoute rule matches, `*` for all.
+func grpcMatches(rule gwv1.GRPCRouteRule) []string {
+	var out []string
+	for _, m := range rule.Matches {
+		if m.Method == nil {
+			continue
+		}
+		svc, method := "*", "*"
+		if m.Method.Service != nil {
+			svc = *m.Method.Service
+		}
+		if m.Method.Method != nil {
+			method = *m.Method.Method
+		}
+		out = append(out, svc+"/"+method)
+	}
+	if len(out) == 0 {
+		return []string{"*"}
+	}
+	return out
 }
 
 func (r *route) ref() v1alpha1.ObjectRef {
@@ -68,17 +132,21 @@ func routesOf(s *snapshot.Snapshot) []*route {
 			rules[j].redirect = slices.ContainsFunc(rule.Filters, func(f gwv1.HTTPRouteFilter) bool {
 				return f.Type == gwv1.HTTPRouteFilterRequestRedirect
 			})
+			rules[j].matches = httpMatches(rule)
 		}
 		out = append(out, &route{kind: "HTTPRoute", meta: &r.ObjectMeta, parents: r.Spec.ParentRefs, hostnames: r.Spec.Hostnames,
 			hasHostnames: true, status: r.Status.Parents, rules: rules})
 	}
 	for i := range s.GRPCRoutes {
 		r := &s.GRPCRoutes[i]
+		rules := forwardingRules(r.Spec.Rules, func(x gwv1.GRPCRouteRule) (*gwv1.SectionName, []gwv1.BackendRef) {
+			return x.Name, backendRefs(x.BackendRefs, func(b gwv1.GRPCBackendRef) gwv1.BackendRef { return b.BackendRef })
+		})
+		for j, rule := range r.Spec.Rules {
+			rules[j].matches = grpcMatches(rule)
+		}
 		out = append(out, &route{kind: "GRPCRoute", meta: &r.ObjectMeta, parents: r.Spec.ParentRefs, hostnames: r.Spec.Hostnames,
-			hasHostnames: true, status: r.Status.Parents,
-			rules: forwardingRules(r.Spec.Rules, func(x gwv1.GRPCRouteRule) (*gwv1.SectionName, []gwv1.BackendRef) {
-				return x.Name, backendRefs(x.BackendRefs, func(b gwv1.GRPCBackendRef) gwv1.BackendRef { return b.BackendRef })
-			})})
+			hasHostnames: true, status: r.Status.Parents, rules: rules})
 	}
 	for i := range s.TLSRoutes {
 		r := &s.TLSRoutes[i]

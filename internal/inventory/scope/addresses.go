@@ -33,9 +33,9 @@ func addressKind(text string) (desc string, public, ok bool) {
 	return "a public address", true, true
 }
 
-// rangeIsPrivate says whether a CIDR admits only addresses that are not
+// RangeIsPrivate says whether a CIDR admits only addresses that are not
 // reachable from the internet.
-func rangeIsPrivate(text string) bool {
+func RangeIsPrivate(text string) bool {
 	p, err := netip.ParsePrefix(text)
 	if err != nil {
 		return false

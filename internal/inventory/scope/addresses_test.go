@@ -24,8 +24,8 @@ func TestRangeIsPrivate(t *testing.T) {
 		"192.168.1.0/24": true, "fd00::/8": true, "::/0": false, "203.0.113.0/24": false, "not-a-cidr": false,
 		"172.16.0.0/11": false,
 	} {
-		if got := rangeIsPrivate(text); got != want {
-			t.Errorf("rangeIsPrivate(%s) = %v, want %v", text, got, want)
+		if got := RangeIsPrivate(text); got != want {
+			t.Errorf("RangeIsPrivate(%s) = %v, want %v", text, got, want)
 		}
 	}
 }

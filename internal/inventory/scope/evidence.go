@@ -178,7 +178,7 @@ func (ix *evidenceIndex) addresses(ev *evidence, addresses []string, services []
 	restricted := len(services) > 0
 	for _, svc := range services {
 		ranges := svc.Spec.LoadBalancerSourceRanges
-		if len(ranges) == 0 || slices.ContainsFunc(ranges, func(r string) bool { return !rangeIsPrivate(r) }) {
+		if len(ranges) == 0 || slices.ContainsFunc(ranges, func(r string) bool { return !RangeIsPrivate(r) }) {
 			restricted = false
 		}
 	}
