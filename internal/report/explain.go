@@ -72,6 +72,9 @@ func (e *explainer) hostname(host string) {
 		e.printf("%s is exposed on port %d (%s) of gateway %s, listener %s.\n", host, ep.Port, ep.Protocol, ep.Gateway, ep.Listener)
 		if g := e.gateway(ep.Gateway); g != nil {
 			e.printf("  The gateway is %s (decided by %s), addresses %s.\n", g.Exposure, g.ExposureSource, strings.Join(g.Addresses, ", "))
+			for _, ev := range g.ExposureEvidence {
+				e.printf("    evidence: %s\n", ev)
+			}
 			for _, l := range g.Listeners {
 				if l.Name == ep.Listener {
 					e.printf("  Listener %s: hostname %q, routes allowed from %s namespaces, kinds %s.\n", l.Name, l.Hostname,
@@ -83,8 +86,13 @@ func (e *explainer) hostname(host string) {
 		for _, b := range ep.Backends {
 			e.printf("    %s %s/%s port %d (exists: %v, permitted: %v)\n", b.Kind, b.Namespace, b.Name, b.Port, b.Exists, b.Permitted)
 		}
+		if ep.ExposureNote != "" {
+			e.printf("  The endpoint is %s: %s.\n", ep.Exposure, ep.ExposureNote)
+		}
 		a := ep.Authentication
 		switch {
+		case a.Source != "" && a.Policy == "":
+			e.printf("  Authentication %s: %s from %s.\n", a.Mode, strings.Join(a.Methods, ", "), a.Source)
 		case a.Policy != "":
 			e.printf("  Authentication %s: %s from SecurityPolicy %s attached at the %s level", a.Mode, strings.Join(a.Methods, ", "), a.Policy, a.AttachedAt)
 			if a.MergedWith != "" {
@@ -93,6 +101,20 @@ func (e *explainer) hostname(host string) {
 			e.printf(" (route rule > route > listener > gateway; the most specific replaces the rest; the oldest wins a tie).\n")
 		default:
 			e.printf("  Authentication %s: no SecurityPolicy applies at the route rule, route, listener or gateway level.\n", a.Mode)
+		}
+		if a.Source != "" && a.Policy != "" {
+			e.printf("  Also: %s.\n", a.Source)
+		}
+		for _, r := range a.Rules {
+			guard := "open"
+			if r.Mode != v1alpha1.AuthenticationNone {
+				guard = string(r.Mode) + " (" + strings.Join(r.Methods, ", ")
+				if r.Policy != "" {
+					guard += " from " + r.Policy
+				}
+				guard += ")"
+			}
+			e.printf("    %s, paths %s: %s\n", r.Rule, strings.Join(r.Paths, ", "), guard)
 		}
 		if a.Declared != "" {
 			e.printf("  The route or its Service declares %q (netinventory.io/authentication).\n", a.Declared)

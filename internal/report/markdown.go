@@ -176,7 +176,12 @@ func authText(a v1alpha1.Authentication) string {
 		if len(a.Methods) > 0 {
 			return "None (" + strings.Join(a.Methods, ", ") + " does not authenticate)"
 		}
+		if len(a.Rules) > 0 {
+			return "**None** on some rules"
+		}
 		return "**None**"
+	case v1alpha1.AuthenticationUnknown:
+		parts = append(parts, "Unknown (TLS passthrough)")
 	case v1alpha1.AuthenticationOptional:
 		parts = append(parts, strings.Join(a.Methods, "+")+" (optional)")
 	case v1alpha1.AuthenticationRequired:
@@ -188,6 +193,9 @@ func authText(a v1alpha1.Authentication) string {
 	s := strings.Join(parts, ", ")
 	if a.Policy != "" {
 		s += " via " + code(a.Policy)
+	}
+	if a.Source != "" && a.Mode != v1alpha1.AuthenticationUnknown {
+		s += " (" + a.Source + ")"
 	}
 	return s
 }

@@ -32,14 +32,53 @@ func unauthenticated(m *model.Model, exposure v1alpha1.Exposure, priority v1alph
 			continue
 		}
 		seen[key] = true
+		why := "no SecurityPolicy applies and none is declared"
+		if guarded := guardedRules(e.Authentication); guarded != "" {
+			why = guarded
+		}
 		out = append(out, v1alpha1.Finding{
 			Priority: priority, Subject: endpointSubject(e), Object: routeObject(e.Route),
-			Message: fmt.Sprintf("%s endpoint %s (port %d on %s, %s %s/%s) has no authentication: no SecurityPolicy applies and none is declared",
-				strings.ToLower(string(exposure)), endpointSubject(e), e.Port, e.Gateway, e.Route.Kind, e.Route.Namespace, e.Route.Name),
+			Message: fmt.Sprintf("%s endpoint %s (port %d on %s, %s %s/%s) has no authentication: %s",
+				strings.ToLower(string(exposure)), endpointSubject(e), e.Port, e.Gateway, e.Route.Kind, e.Route.Namespace, e.Route.Name, why),
 			Recommendation: recommendation,
 		})
 	}
 	return out
+}
+
+// guardedRules says which rules of an endpoint are guarded and which are
+// open, e.g. "SecurityPolicy web/app-oidc guards rule web (/), not rule 1
+// (/api)"; "" when its rules are guarded alike.
+func guardedRules(a v1alpha1.Authentication) string {
+	var guarded, open []string
+	policies := map[string]bool{}
+	for _, r := range a.Rules {
+		name := r.Rule
+		if len(r.Paths) > 0 {
+			name += " (" + strings.Join(r.Paths, ", ") + ")"
+		}
+		if r.Mode == v1alpha1.AuthenticationNone {
+			open = append(open, name)
+			continue
+		}
+		guarded = append(guarded, name)
+		if r.Policy != "" {
+			policies[r.Policy] = true
+		}
+	}
+	if len(guarded) == 0 || len(open) == 0 {
+		return ""
+	}
+	by := "authentication"
+	if len(policies) > 0 {
+		names := make([]string, 0, len(policies))
+		for p := range policies {
+			names = append(names, p)
+		}
+		slices.Sort(names)
+		by = "SecurityPolicy " + strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s guards %s, not %s", by, strings.Join(guarded, ", "), strings.Join(open, ", "))
 }
 
 // PublicEndpointWithoutAuthentication: a hostname reachable from the
