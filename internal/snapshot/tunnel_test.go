@@ -10,7 +10,7 @@ func TestTunnelIngressIn(t *testing.T) {
 		text string
 		want int // rule lists found
 	}{
-		"cloudflared config": {"tunnel: abc\ningress:\n  - hostname: a.example.com\n    service: https://gw.net.svc:443\n  - service: http_status:404\n", 1},
+		"cloudflared config":                      {"tunnel: abc\ningress:\n  - hostname: a.example.com\n    service: https://gw.net.svc:443\n  - service: http_status:404\n", 1},
 		"app-template values, config as a string": {"configMaps:\n  config:\n    data:\n      config.yaml: |\n        ingress:\n          - service: http://x:80\n", 1},
 		"an Ingress-like list without services":   {"ingress:\n  - host: a\n    path: /\n", 0},
 		"ingress that is not a list":              {"ingress: {enabled: true, service: x}\n", 0},

@@ -1,8 +1,8 @@
 package exposure
 
 import (
-	"fmt"
 	"cmp"
+	"fmt"
 	"slices"
 	"strings"
 

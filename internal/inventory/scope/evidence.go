@@ -301,4 +301,3 @@ func dedupe(items []string) []string {
 	}
 	return out
 }
-
