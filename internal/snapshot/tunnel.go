@@ -2,6 +2,7 @@ package snapshot
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 	"strings"
 
@@ -40,12 +41,7 @@ type TunnelIngress struct {
 // `ingress` rules.
 func TunnelsInConfigMap(namespace, name string, data map[string]string) []Tunnel {
 	var out []Tunnel
-	keys := make([]string, 0, len(data))
-	for k := range data {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(data)) {
 		for _, ing := range TunnelIngressIn(data[k]) {
 			out = append(out, Tunnel{Origin: "ConfigMap " + namespace + "/" + name + ", key " + k, Namespace: namespace, ConfigMap: name, Ingress: ing})
 		}
@@ -85,12 +81,7 @@ func TunnelIngressInValue(v any) [][]TunnelIngress {
 			if rules, ok := ingressRules(t["ingress"]); ok {
 				out = append(out, rules)
 			}
-			keys := make([]string, 0, len(t))
-			for k := range t {
-				keys = append(keys, k)
-			}
-			slices.Sort(keys)
-			for _, k := range keys {
+			for _, k := range slices.Sorted(maps.Keys(t)) {
 				if k != "ingress" {
 					walk(t[k], depth+1)
 				}
