@@ -73,7 +73,7 @@ const chartNamespace = "netinventory-system"
 // returns a kubeconfig that authenticates as the chart's ServiceAccount.
 func (c *cluster) installChart(t *testing.T, sets ...string) string {
 	t.Helper()
-	run(t, c.env, "go", "run", "./hack/fixture", "-crds", "gateway-api,envoy-gateway,cilium")
+	run(t, c.env, "go", "run", "./hack/fixture", "-crds", "gateway-api,envoy-gateway,cilium,external-dns,flux")
 	args := []string{"tool", "-modfile=hack/tools/go.mod", "helm", "template", "netinventory", "charts/netinventory",
 		"-n", chartNamespace, "--include-crds", "--api-versions", "cilium.io/v2/CiliumNetworkPolicy"}
 	for _, s := range sets {
