@@ -135,3 +135,39 @@ func TestOutputFormatsComeFromTheRegistry(t *testing.T) {
 		}
 	}
 }
+
+// TestExplainTellsRulesEvidenceAndNotes: explain says which rules of a
+// route are guarded, why an endpoint of a public gateway is internal, and
+// the evidence that decided a gateway's exposure.
+func TestExplainTellsRulesEvidenceAndNotes(t *testing.T) {
+	for _, tc := range []struct {
+		input, host string
+		want        []string
+	}{
+		{"../../test/scenarios/auth-guarded-on-one-rule-only/input.yaml", "app.example.com", []string{
+			"Authentication None: the route's rules are guarded differently, and the weakest decides; per rule:",
+			"web, paths /: Required (OIDC from web/app-oidc)",
+			"rule 1, paths /api, = /healthz: open",
+		}},
+		{"../../test/scenarios/auth-authorization-private-clients-makes-endpoint-internal/input.yaml", "nas.example.com", []string{
+			"The endpoint is Internal: the gateway is public, but SecurityPolicy net/lan-only admits only private client addresses (192.168.0.0/16, 10.0.0.0/8).",
+		}},
+		{"../../test/scenarios/exposure-evidence-tunnel-and-dns/input.yaml", "blog.example.com", []string{
+			"The gateway is Public (decided by Evidence), addresses 192.168.22.90.",
+			"evidence: cloudflared tunnel ingress *.example.com -> https://envoy-external.network.svc.cluster.local:443 (ConfigMap network/cloudflared, key config.yaml)",
+		}},
+		{"../../test/scenarios/auth-proxy-in-backend-pods/input.yaml", "prometheus.example.com", []string{
+			"Authentication Required: Proxy from proxy oauth2-proxy in the pods of Service web/prometheus-auth.",
+		}},
+	} {
+		out, errOut, code := run(t, "", "explain", tc.host, "-f", tc.input)
+		if code != 0 {
+			t.Fatalf("%s: exit %d\n%s", tc.host, code, errOut)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(out, w) {
+				t.Errorf("%s: explain lacks %q:\n%s", tc.host, w, out)
+			}
+		}
+	}
+}

@@ -91,6 +91,8 @@ func (e *explainer) hostname(host string) {
 		}
 		a := ep.Authentication
 		switch {
+		case len(a.Rules) > 0 && a.Policy == "" && a.Source == "":
+			e.printf("  Authentication %s: the route's rules are guarded differently, and the weakest decides; per rule:\n", a.Mode)
 		case a.Source != "" && a.Policy == "":
 			e.printf("  Authentication %s: %s from %s.\n", a.Mode, strings.Join(a.Methods, ", "), a.Source)
 		case a.Policy != "":
