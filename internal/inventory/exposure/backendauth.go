@@ -2,6 +2,7 @@ package exposure
 
 import (
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 
@@ -30,6 +31,23 @@ var authProxies = []struct{ image, name string }{
 	{"goauthentik/proxy", "authentik outpost"},
 	{"authentik-proxy", "authentik outpost"},
 	{"pomerium/pomerium", "Pomerium"},
+}
+
+// authProxyOf returns the index in authProxies of the proxy a container
+// runs, by its image, else by the program its command or first argument
+// starts (a proxy built into another image); -1 when none.
+func authProxyOf(c *corev1.Container) int {
+	image := strings.ToLower(c.Image)
+	program := ""
+	if len(c.Command) > 0 {
+		program = c.Command[0]
+	} else if len(c.Args) > 0 {
+		program = c.Args[0]
+	}
+	program = strings.ToLower(path.Base(program))
+	return slices.IndexFunc(authProxies, func(ap struct{ image, name string }) bool {
+		return strings.Contains(image, ap.image) || (program != "" && program == path.Base(ap.image))
+	})
 }
 
 // fluxNotificationImage names Flux's notification-controller, whose
@@ -70,12 +88,11 @@ func backendAuthentication(sc *scope.Scope, r *route, rule routeRule) (v1alpha1.
 			if c == nil {
 				return v1alpha1.Authentication{}, false
 			}
-			image := strings.ToLower(c.Image)
-			proxy := slices.IndexFunc(authProxies, func(ap struct{ image, name string }) bool { return strings.Contains(image, ap.image) })
+			proxy := authProxyOf(c)
 			switch {
 			case proxy >= 0:
 				proxies = appendNew(proxies, authProxies[proxy].name)
-			case strings.Contains(image, fluxNotificationImage) && servesWebhooks(c, target):
+			case strings.Contains(strings.ToLower(c.Image), fluxNotificationImage) && servesWebhooks(c, target):
 				receivers++
 			default:
 				return v1alpha1.Authentication{}, false
