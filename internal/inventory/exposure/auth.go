@@ -249,9 +249,9 @@ func effectivePolicies(idx *policyIndex, a attachment, rule routeRule) (applied 
 
 // authSources are what decides authentication besides SecurityPolicies.
 type authSources struct {
-	sc          *scope.Scope
 	policies    *policyIndex
 	clientCerts clientCertPolicies
+	backends    *backendGuards
 }
 
 // endpointAuth is the authentication of an endpoint and what decided it.
@@ -297,7 +297,7 @@ func authenticationOf(src authSources, a attachment) endpointAuth {
 		if certs, ok := src.clientCerts.clientCertificates(a); ok {
 			auth = stronger(auth, certs)
 		}
-		if backend, ok := backendAuthentication(src.sc, a.route, rule); ok {
+		if backend, ok := backendAuthentication(src.backends, a.route, rule); ok {
 			auth = stronger(auth, backend)
 		}
 		if a.route.kind == "TLSRoute" && auth.Mode == v1alpha1.AuthenticationNone {

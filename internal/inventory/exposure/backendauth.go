@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -37,6 +36,9 @@ var authProxies = []struct{ image, name string }{
 // runs, by its image, else by the program its command or first argument
 // starts (a proxy built into another image); -1 when none.
 func authProxyOf(c *corev1.Container) int {
+	if c == nil {
+		return -1
+	}
 	image := strings.ToLower(c.Image)
 	program := ""
 	if len(c.Command) > 0 {
@@ -54,63 +56,117 @@ func authProxyOf(c *corev1.Container) int {
 // webhook receiver port (9292, http-webhook) serves Receivers.
 const fluxNotificationImage = "fluxcd/notification-controller"
 
+// backendGuard is what guards one backend (a Service and port): the
+// authenticating proxies its pods serve the target port from, or Flux's
+// webhook receiver.
+type backendGuard struct {
+	// pods is the number of backend pods.
+	pods int
+	// proxies names the proxies, when every pod serves the port from one.
+	proxies []string
+	// receivers is true when every pod is Flux's webhook receiver.
+	receivers bool
+}
+
+// backendKey names a backend: a Service and the port a route uses.
+type backendKey struct {
+	service types.NamespacedName
+	port    gwv1.PortNumber
+	anyPort bool
+}
+
+// backendGuards memoizes the guard of each backend: the pods of a Service
+// are matched once per recompute, however many endpoints forward to it.
+type backendGuards struct {
+	sc   *scope.Scope
+	memo map[backendKey]*backendGuard
+}
+
+// of returns the guard of a backend reference of a route in namespace ns;
+// nil when nothing guards it (not a Service, no pods, a pod serving the
+// port from anything else).
+func (g *backendGuards) of(ns string, b gwv1.BackendRef) *backendGuard {
+	if (b.Group != nil && *b.Group != "") || (b.Kind != nil && *b.Kind != scope.KindService) {
+		return nil
+	}
+	if b.Namespace != nil {
+		ns = string(*b.Namespace)
+	}
+	key := backendKey{service: types.NamespacedName{Namespace: ns, Name: string(b.Name)}, anyPort: b.Port == nil}
+	if b.Port != nil {
+		key.port = *b.Port
+	}
+	guard, done := g.memo[key]
+	if !done {
+		guard = guardOf(g.sc, g.sc.Services[key.service], b.Port)
+		g.memo[key] = guard
+	}
+	return guard
+}
+
+// guardOf classifies the pods behind a Service port.
+func guardOf(sc *scope.Scope, svc *corev1.Service, port *gwv1.PortNumber) *backendGuard {
+	if svc == nil || len(svc.Spec.Selector) == 0 {
+		return nil
+	}
+	target, ok := targetPort(svc, port)
+	if !ok {
+		return nil
+	}
+	guard := &backendGuard{}
+	receivers := 0
+	for _, p := range sc.ServicePods(svc) {
+		guard.pods++
+		c := servingContainer(p, target)
+		switch proxy := authProxyOf(c); {
+		case c == nil:
+			return nil
+		case proxy >= 0:
+			guard.proxies = appendNew(guard.proxies, authProxies[proxy].name)
+		case strings.Contains(strings.ToLower(c.Image), fluxNotificationImage) && servesWebhooks(c, target):
+			receivers++
+		default:
+			return nil
+		}
+	}
+	if guard.pods == 0 || (len(guard.proxies) > 0 && receivers > 0) {
+		return nil // no pod, or a mix: judged by what the gateway enforces
+	}
+	guard.receivers = receivers > 0
+	return guard
+}
+
 // backendAuthentication is the authentication a rule's backend pods
 // enforce themselves, when the cluster shows it: every pod behind every
 // backend Service runs a known authenticating proxy on the target port,
 // or every one is Flux's webhook receiver and every Receiver needs a
 // token. ok is false otherwise.
-func backendAuthentication(sc *scope.Scope, r *route, rule routeRule) (v1alpha1.Authentication, bool) {
+func backendAuthentication(g *backendGuards, r *route, rule routeRule) (v1alpha1.Authentication, bool) {
 	var proxies, services []string
-	pods, receivers := 0, 0
+	receivers := false
 	for _, b := range rule.backends {
-		if (b.Group != nil && *b.Group != "") || (b.Kind != nil && *b.Kind != scope.KindService) {
+		guard := g.of(r.meta.Namespace, b)
+		if guard == nil {
 			return v1alpha1.Authentication{}, false
 		}
+		for _, p := range guard.proxies {
+			proxies = appendNew(proxies, p)
+		}
+		receivers = receivers || guard.receivers
 		ns := r.meta.Namespace
 		if b.Namespace != nil {
 			ns = string(*b.Namespace)
 		}
-		svc := sc.Services[types.NamespacedName{Namespace: ns, Name: string(b.Name)}]
-		if svc == nil || len(svc.Spec.Selector) == 0 {
-			return v1alpha1.Authentication{}, false
-		}
-		target, ok := targetPort(svc, b.Port)
-		if !ok {
-			return v1alpha1.Authentication{}, false
-		}
-		selector := labels.SelectorFromSet(svc.Spec.Selector)
-		for _, p := range sc.Pods[ns] {
-			if !selector.Matches(labels.Set(p.Labels)) {
-				continue
-			}
-			pods++
-			c := servingContainer(p, target)
-			if c == nil {
-				return v1alpha1.Authentication{}, false
-			}
-			proxy := authProxyOf(c)
-			switch {
-			case proxy >= 0:
-				proxies = appendNew(proxies, authProxies[proxy].name)
-			case strings.Contains(strings.ToLower(c.Image), fluxNotificationImage) && servesWebhooks(c, target):
-				receivers++
-			default:
-				return v1alpha1.Authentication{}, false
-			}
-		}
-		services = appendNew(services, ns+"/"+svc.Name)
+		services = appendNew(services, ns+"/"+string(b.Name))
 	}
-	if pods == 0 {
+	switch {
+	case len(proxies) > 0 && receivers, len(services) == 0:
 		return v1alpha1.Authentication{}, false
-	}
-	if len(proxies) > 0 {
-		if receivers > 0 {
-			return v1alpha1.Authentication{}, false // a mix: judged by what the gateway enforces
-		}
+	case len(proxies) > 0:
 		return v1alpha1.Authentication{Mode: v1alpha1.AuthenticationRequired, Methods: []string{MethodProxy},
 			Source: fmt.Sprintf("proxy %s in the pods of Service %s", strings.Join(proxies, ", "), strings.Join(services, ", "))}, true
 	}
-	return receiverAuthentication(sc)
+	return receiverAuthentication(g.sc)
 }
 
 // receiverAuthentication is the authentication of Flux's webhook receiver:

@@ -27,7 +27,8 @@ type endpoints struct {
 // ReferenceGrant neither, and become problems.
 func buildEndpoints(sc *scope.Scope, atts []attachment, resolved *backends, policies *policyIndex) *endpoints {
 	out := &endpoints{}
-	src := authSources{sc: sc, policies: policies, clientCerts: indexClientCertPolicies(sc)}
+	src := authSources{policies: policies, clientCerts: indexClientCertPolicies(sc),
+		backends: &backendGuards{sc: sc, memo: map[backendKey]*backendGuard{}}}
 	reported := map[string]bool{}
 	for _, a := range atts {
 		if !a.route.exposesBackends() {

@@ -47,8 +47,8 @@ var worldProbes = []struct {
 // Compute returns the endpoints with their reachability.
 func Compute(sc *scope.Scope, endpoints []v1alpha1.EndpointEntry, ev *coverage.Evaluator) []v1alpha1.EndpointEntry {
 	r := &reacher{sc: sc, ev: ev, cache: map[backendKey]*answer{}, proxies: proxiesByGateway(sc),
-		backends: map[*corev1.Service]backendPods{}, namespacePods: map[string]coverage.Peer{}, direct: directServices(sc),
-		podIndex: map[string]map[string][]*corev1.Pod{}, assumed: map[string][]*corev1.Pod{}}
+		backends: map[servicePortKey]backendPods{}, namespacePods: map[string]coverage.Peer{}, direct: directServices(sc),
+		assumed: map[string][]*corev1.Pod{}}
 	r.anyPod = syntheticPod(anyNamespace, nil)
 	r.anyNamespace = syntheticNamespace(anyNamespace)
 	out := make([]v1alpha1.EndpointEntry, len(endpoints))
@@ -64,11 +64,8 @@ type reacher struct {
 	ev      *coverage.Evaluator
 	cache   map[backendKey]*answer
 	proxies map[string][]*corev1.Pod
-	// backends caches the pods and target ports of each Service.
-	backends map[*corev1.Service]backendPods
-	// podIndex indexes the pods of a namespace by the value of one
-	// label key (keyed by namespace and key).
-	podIndex map[string]map[string][]*corev1.Pod
+	// backends caches the pods and target ports of each Service port.
+	backends map[servicePortKey]backendPods
 	// assumed are the proxies assumed per gateway.
 	assumed map[string][]*corev1.Pod
 	// namespacePods stand for any pod of a namespace; anyPod for any pod.
@@ -241,30 +238,25 @@ func (r *reacher) namespacePeers(dst *corev1.Pod) []coverage.Peer {
 // backendPods returns the running pods a Service port sends to, not on
 // the host network, with their target ports.
 func (r *reacher) backendPods(svc *corev1.Service, port *corev1.ServicePort) backendPods {
-	if bp, ok := r.backends[svc]; ok {
+	key := servicePortKey{svc, port.Port}
+	if bp, ok := r.backends[key]; ok {
 		return bp
 	}
-	key := slices.Min(slices.Collect(maps.Keys(svc.Spec.Selector)))
-	index := r.podIndex[svc.Namespace+"/"+key]
-	if index == nil {
-		index = map[string][]*corev1.Pod{}
-		for _, p := range r.sc.Pods[svc.Namespace] {
-			if v, ok := p.Labels[key]; ok {
-				index[v] = append(index[v], p)
-			}
-		}
-		r.podIndex[svc.Namespace+"/"+key] = index
-	}
-	selector := labels.SelectorFromSet(svc.Spec.Selector)
 	var bp backendPods
-	for _, p := range index[svc.Spec.Selector[key]] {
-		if !p.Spec.HostNetwork && selector.Matches(labels.Set(p.Labels)) {
+	for _, p := range r.sc.ServicePods(svc) {
+		if !p.Spec.HostNetwork {
 			bp.pods = append(bp.pods, p)
 			bp.targets = append(bp.targets, targetPort(p, port))
 		}
 	}
-	r.backends[svc] = bp
+	r.backends[key] = bp
 	return bp
+}
+
+// servicePortKey is one port of a Service.
+type servicePortKey struct {
+	svc  *corev1.Service
+	port int32
 }
 
 // directServices indexes the LoadBalancer and NodePort Services by

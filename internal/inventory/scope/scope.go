@@ -49,7 +49,8 @@ type Scope struct {
 	// Problems are the parts of the spec that could not be applied.
 	Problems []model.SpecProblem
 
-	inScope map[string]bool
+	inScope     map[string]bool
+	servicePods servicePods
 }
 
 // New builds the scope. It fails only for a spec that leaves nothing to
