@@ -86,9 +86,9 @@ type evidenceIndex struct {
 	gateways map[types.NamespacedName]*gwv1.Gateway
 	records  map[string][]dnsRecord
 	owners   map[string][]addressed
-	// tunnelTargets maps a Gateway or Service key (kind/namespace/name) to
+	// forwardedTo maps a Gateway or Service key (kind/namespace/name) to
 	// the tunnel ingress rules that forward to it, in words.
-	tunnelTargets  map[string][]string
+	forwardedTo    map[string][]string
 	unknownTunnels []string
 }
 
@@ -96,7 +96,7 @@ func newEvidenceIndex(snap *snapshot.Snapshot, gateways map[types.NamespacedName
 	services map[types.NamespacedName]*corev1.Service) *evidenceIndex {
 	ix := &evidenceIndex{snap: snap, gateways: gateways, services: services,
 		proxies: map[types.NamespacedName][]*corev1.Service{}, records: map[string][]dnsRecord{},
-		owners: map[string][]addressed{}, tunnelTargets: map[string][]string{}}
+		owners: map[string][]addressed{}, forwardedTo: map[string][]string{}}
 	for i := range snap.Services {
 		svc := &snap.Services[i]
 		if name := svc.Labels[LabelOwningGatewayName]; name != "" {
@@ -129,6 +129,16 @@ func newEvidenceIndex(snap *snapshot.Snapshot, gateways map[types.NamespacedName
 		}
 	}
 	ix.indexTunnels()
+	// The objects come in no particular order; the evidence must not.
+	for _, rs := range ix.records {
+		slices.SortStableFunc(rs, func(a, b dnsRecord) int { return cmp.Compare(a.origin, b.origin) })
+	}
+	for _, os := range ix.owners {
+		slices.SortStableFunc(os, func(a, b addressed) int { return cmp.Compare(a.what, b.what) })
+	}
+	for _, texts := range ix.forwardedTo {
+		slices.Sort(texts)
+	}
 	return ix
 }
 
@@ -136,7 +146,7 @@ func newEvidenceIndex(snap *snapshot.Snapshot, gateways map[types.NamespacedName
 func (ix *evidenceIndex) gatewayEvidence(gw *gwv1.Gateway) *evidence {
 	ev := &evidence{}
 	key := types.NamespacedName{Namespace: gw.Namespace, Name: gw.Name}
-	for _, t := range ix.tunnelTargets["Gateway/"+key.String()] {
+	for _, t := range ix.forwardedTo["Gateway/"+key.String()] {
 		ev.add(true, t)
 	}
 	targets := splitList(gw.Annotations[annotationDNSTarget])
@@ -162,7 +172,7 @@ func (ix *evidenceIndex) gatewayEvidence(gw *gwv1.Gateway) *evidence {
 // Service's exposure.
 func (ix *evidenceIndex) serviceEvidence(svc *corev1.Service) *evidence {
 	ev := &evidence{}
-	for _, t := range ix.tunnelTargets["Service/"+svc.Namespace+"/"+svc.Name] {
+	for _, t := range ix.forwardedTo["Service/"+svc.Namespace+"/"+svc.Name] {
 		ev.add(true, t)
 	}
 	for _, t := range splitList(svc.Annotations[annotationDNSTarget]) {

@@ -27,13 +27,11 @@ func (ix *evidenceIndex) indexTunnels() {
 	}
 	for _, t := range tunnels {
 		for _, rule := range t.Ingress {
-			key := ix.tunnelTarget(t.Namespace, rule.Service)
-			if key == "" {
-				continue
-			}
 			text := fmt.Sprintf("cloudflared tunnel ingress %s -> %s (%s)", cmp.Or(rule.Hostname, "*"), rule.Service, t.Origin)
-			if !slices.Contains(ix.tunnelTargets[key], text) {
-				ix.tunnelTargets[key] = append(ix.tunnelTargets[key], text)
+			for _, key := range ix.tunnelTargets(t.Namespace, rule.Service) {
+				if !slices.Contains(ix.forwardedTo[key], text) {
+					ix.forwardedTo[key] = append(ix.forwardedTo[key], text)
+				}
 			}
 		}
 	}
@@ -48,21 +46,31 @@ func (ix *evidenceIndex) indexTunnels() {
 				p.Namespace, p.Name))
 		}
 	}
+	slices.Sort(ix.unknownTunnels)
 }
 
-// tunnelTarget returns the key (Gateway/ns/name or Service/ns/name) of what
-// a tunnel ingress service URL forwards to, or "" when it is not an object
-// the inventory knows. A Service a gateway's proxies run behind stands for
-// the gateway.
-func (ix *evidenceIndex) tunnelTarget(namespace, service string) string {
+// tunnelTargets returns the keys (Gateway/ns/name or Service/ns/name) of
+// what a tunnel ingress service URL forwards to: none when it is not an
+// object the inventory knows, every object that has the address when it
+// is one. A Service a gateway's proxies run behind stands for the gateway.
+func (ix *evidenceIndex) tunnelTargets(namespace, service string) []string {
 	u, err := url.Parse(strings.TrimSpace(service))
 	if err != nil || u.Host == "" {
-		return "" // http_status:404, hello_world, unix sockets
+		return nil // http_status:404, hello_world, unix sockets
 	}
 	host := strings.ToLower(u.Hostname())
 	if _, _, ok := addressKind(host); ok {
 		return ix.byAddress(host)
 	}
+	if key := ix.byName(namespace, host); key != "" {
+		return []string{key}
+	}
+	return nil
+}
+
+// byName finds the Gateway or Service a Service DNS name (name,
+// name.namespace, name.namespace.svc[.cluster.local]) names.
+func (ix *evidenceIndex) byName(namespace, host string) string {
 	host = strings.TrimSuffix(strings.TrimSuffix(host, ".cluster.local"), ".svc")
 	parts := strings.Split(host, ".")
 	var key types.NamespacedName
@@ -86,22 +94,26 @@ func (ix *evidenceIndex) tunnelTarget(namespace, service string) string {
 	return ""
 }
 
-// byAddress finds the Gateway or Service an address belongs to.
-func (ix *evidenceIndex) byAddress(addr string) string {
+// byAddress finds the Gateways and Services an address belongs to,
+// sorted.
+func (ix *evidenceIndex) byAddress(addr string) []string {
+	var out []string
 	for key, gw := range ix.gateways {
 		if slices.Contains(GatewayAddresses(gw), addr) {
-			return "Gateway/" + key.String()
+			out = append(out, "Gateway/"+key.String())
 		}
 	}
 	for key, svc := range ix.services {
 		if svc.Spec.ClusterIP == addr || slices.Contains(serviceAddresses(svc), addr) {
 			if gw := svc.Labels[LabelOwningGatewayName]; gw != "" {
-				return "Gateway/" + svc.Labels[LabelOwningGatewayNamespace] + "/" + gw
+				out = append(out, "Gateway/"+svc.Labels[LabelOwningGatewayNamespace]+"/"+gw)
+			} else {
+				out = append(out, "Service/"+key.String())
 			}
-			return "Service/" + key.String()
 		}
 	}
-	return ""
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // configured says whether a cloudflared pod's tunnel configuration was

@@ -1,6 +1,7 @@
 package scope
 
 import (
+	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -15,7 +16,9 @@ func TestTunnelTarget(t *testing.T) {
 		Gateways: []gwv1.Gateway{
 			{ObjectMeta: metav1.ObjectMeta{Namespace: "network", Name: "envoy-external"}},
 			{ObjectMeta: metav1.ObjectMeta{Namespace: "network", Name: "lan"},
-				Status: gwv1.GatewayStatus{Addresses: []gwv1.GatewayStatusAddress{{Value: "192.168.1.5"}}}},
+				Status: gwv1.GatewayStatus{Addresses: []gwv1.GatewayStatusAddress{{Value: "192.168.1.5"}, {Value: "192.168.1.6"}}}},
+			{ObjectMeta: metav1.ObjectMeta{Namespace: "network", Name: "other"},
+				Status: gwv1.GatewayStatus{Addresses: []gwv1.GatewayStatusAddress{{Value: "192.168.1.6"}}}},
 		},
 		Services: []corev1.Service{
 			{ObjectMeta: metav1.ObjectMeta{Namespace: "network", Name: "envoy-network-external-1234", Labels: map[string]string{
@@ -32,14 +35,15 @@ func TestTunnelTarget(t *testing.T) {
 		"http://blog.apps.svc.cluster.local":                                "Service/apps/blog",
 		"https://10.43.0.9:443":                                             "Gateway/network/envoy-external",
 		"https://192.168.1.5":                                               "Gateway/network/lan",
+		"https://192.168.1.6":                                               "Gateway/network/lan Gateway/network/other", // a shared address: both
 		"http_status:404":                                                   "",
 		"hello_world":                                                       "",
 		"https://grafana.example.com":                                       "",
 		"tcp://unknown.other:22":                                            "",
 		"%%not a url":                                                       "",
 	} {
-		if got := ix.tunnelTarget("network", service); got != want {
-			t.Errorf("tunnelTarget(%q) = %q, want %q", service, got, want)
+		if got := strings.Join(ix.tunnelTargets("network", service), " "); got != want {
+			t.Errorf("tunnelTargets(%q) = %q, want %q", service, got, want)
 		}
 	}
 }
