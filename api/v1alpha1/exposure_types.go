@@ -10,6 +10,20 @@ type GatewayList struct {
 	Items []GatewayEntry `json:"items,omitempty"`
 }
 
+// What decides an exposure: the values of ExposureSource.
+const (
+	// ExposureSourceRule: a spec.exposure rule.
+	ExposureSourceRule = "Rule"
+	// ExposureSourceAnnotation: the netinventory.io/exposure annotation.
+	ExposureSourceAnnotation = "Annotation"
+	// ExposureSourceGateway: a gateway proxy Service has its gateway's.
+	ExposureSourceGateway = "Gateway"
+	// ExposureSourceEvidence: the evidence the objects carry.
+	ExposureSourceEvidence = "Evidence"
+	// ExposureSourceDefault: spec.exposure.default.
+	ExposureSourceDefault = "Default"
+)
+
 // GatewayEntry describes one Gateway.
 type GatewayEntry struct {
 	// Namespace of the Gateway.

@@ -2,7 +2,6 @@ package inventory
 
 import (
 	"fmt"
-	"strings"
 	"unicode/utf8"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -10,6 +9,7 @@ import (
 	"netinventory.io/netinventory/api/v1alpha1"
 	"netinventory.io/netinventory/internal/inventory/model"
 	"netinventory.io/netinventory/internal/inventory/rules"
+	"netinventory.io/netinventory/internal/inventory/scope"
 	"netinventory.io/netinventory/internal/snapshot"
 )
 
@@ -89,7 +89,7 @@ func conditions(snap *snapshot.Snapshot, md *model.Model, findings []v1alpha1.Fi
 			continue
 		}
 		out = append(out, metav1.Condition{Type: gc.Type, Status: metav1.ConditionTrue, Reason: reason,
-			Message: bounded(fmt.Sprintf("%s (%d): %s", gc.FoundText, len(subjects), namedList(subjects, conditionNames)))})
+			Message: bounded(fmt.Sprintf("%s (%d): %s", gc.FoundText, len(subjects), scope.Named(subjects, conditionNames)))})
 	}
 	return out
 }
@@ -118,16 +118,8 @@ func sourcesCondition(snap *snapshot.Snapshot) metav1.Condition {
 	}
 	return metav1.Condition{
 		Type: v1alpha1.ConditionSourcesAvailable, Status: metav1.ConditionFalse, Reason: ReasonSourcesMissing,
-		Message: bounded(fmt.Sprintf("not served by the cluster (CRDs not installed), inventoried without them: %s", namedList(names, conditionNames))),
+		Message: bounded(fmt.Sprintf("not served by the cluster (CRDs not installed), inventoried without them: %s", scope.Named(names, conditionNames))),
 	}
-}
-
-// namedList joins the first n names and says how many more there are.
-func namedList(names []string, n int) string {
-	if len(names) <= n {
-		return strings.Join(names, ", ")
-	}
-	return fmt.Sprintf("%s and %d more", strings.Join(names[:n], ", "), len(names)-n)
 }
 
 // BoundedMessage cuts a condition message to MaxConditionMessage bytes, as

@@ -187,7 +187,7 @@ func receiverAuthentication(sc *scope.Scope) (v1alpha1.Authentication, bool) {
 	}
 	slices.Sort(names)
 	return v1alpha1.Authentication{Mode: v1alpha1.AuthenticationRequired, Methods: []string{MethodWebhookToken},
-		Source: fmt.Sprintf("Flux webhook receiver: Receivers %s, each with a token secret (token/HMAC)", named(names, 3))}, true
+		Source: fmt.Sprintf("Flux webhook receiver: Receivers %s, each with a token secret (token/HMAC)", scope.Named(names, 3))}, true
 }
 
 // targetPort is the target port of the Service port a backend reference
@@ -237,12 +237,4 @@ func appendNew(list []string, s string) []string {
 		return list
 	}
 	return append(list, s)
-}
-
-// named joins the first n names and says how many more there are.
-func named(names []string, n int) string {
-	if len(names) <= n {
-		return strings.Join(names, ", ")
-	}
-	return fmt.Sprintf("%s and %d more", strings.Join(names[:n], ", "), len(names)-n)
 }

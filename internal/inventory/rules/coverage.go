@@ -6,6 +6,7 @@ import (
 
 	"netinventory.io/netinventory/api/v1alpha1"
 	"netinventory.io/netinventory/internal/inventory/model"
+	"netinventory.io/netinventory/internal/inventory/scope"
 	"netinventory.io/netinventory/internal/snapshot"
 )
 
@@ -76,7 +77,7 @@ func PodsNotIsolated(m *model.Model) []v1alpha1.Finding {
 			}
 			out = append(out, v1alpha1.Finding{Priority: lower(ns.Priority), Subject: ns.Name, Object: namespaceObject(ns.Name),
 				Message: fmt.Sprintf("namespace %s: %d of %d pods not isolated for %s: %s", ns.Name, subject-isolated[d], subject,
-					d, named(open[ns.Name][d], 3)),
+					d, scope.Named(open[ns.Name][d], 3)),
 				Recommendation: fmt.Sprintf("Add %s rules (or a namespace-wide default deny) that select these pods.", d)})
 		}
 	}
@@ -159,10 +160,10 @@ func PolicyKindsDisagree(m *model.Model) []v1alpha1.Finding {
 	for _, d := range m.Disagreements {
 		var parts []string
 		if len(d.OnlyCilium) > 0 {
-			parts = append(parts, "only Cilium policies select "+named(d.OnlyCilium, 3))
+			parts = append(parts, "only Cilium policies select "+scope.Named(d.OnlyCilium, 3))
 		}
 		if len(d.OnlyNetworkPolicy) > 0 {
-			parts = append(parts, "only NetworkPolicies select "+named(d.OnlyNetworkPolicy, 3))
+			parts = append(parts, "only NetworkPolicies select "+scope.Named(d.OnlyNetworkPolicy, 3))
 		}
 		out = append(out, v1alpha1.Finding{Priority: v1alpha1.PriorityLow, Subject: d.Namespace, Object: namespaceObject(d.Namespace),
 			Message:        fmt.Sprintf("namespace %s: its CiliumNetworkPolicies and NetworkPolicies select different pods: %s", d.Namespace, strings.Join(parts, "; ")),

@@ -7,6 +7,7 @@ import (
 
 	"netinventory.io/netinventory/api/v1alpha1"
 	"netinventory.io/netinventory/internal/inventory/model"
+	"netinventory.io/netinventory/internal/inventory/scope"
 )
 
 func endpointSubject(e v1alpha1.EndpointEntry) string {
@@ -219,7 +220,7 @@ func SecurityPolicyTargetsNothing(m *model.Model) []v1alpha1.Finding {
 func SecurityPolicyOverridden(m *model.Model) []v1alpha1.Finding {
 	return where(m.SecurityPolicies, func(p model.SecurityPolicy) (v1alpha1.Finding, bool) {
 		return objectFinding(v1alpha1.PriorityLow, "SecurityPolicy", p.Namespace, p.Name,
-			"is replaced by a more specific policy on "+named(endpointNames(p.OverriddenFor), 3),
+			"is replaced by a more specific policy on "+scope.Named(endpointNames(p.OverriddenFor), 3),
 			"Check the more specific policy enforces at least as much; set mergeType on it to merge instead of replace."), len(p.OverriddenFor) > 0
 	})
 }
@@ -282,12 +283,9 @@ func endpointNames(refs []model.EndpointRef) []string {
 	return out
 }
 
-// named joins the first n names and says how many more there are.
-func named(names []string, n int) string {
-	if len(names) <= n {
-		return strings.Join(names, ", ")
-	}
-	return fmt.Sprintf("%s and %d more", strings.Join(names[:n], ", "), len(names)-n)
+// isJudged says whether an exposure was judged rather than declared.
+func isJudged(source string) bool {
+	return source == v1alpha1.ExposureSourceEvidence || source == v1alpha1.ExposureSourceDefault
 }
 
 // ExposureNotExplicit: gateways and LoadBalancer Services whose exposure
@@ -298,14 +296,14 @@ func ExposureNotExplicit(m *model.Model) []v1alpha1.Finding {
 	var judged []string
 	byExposure := map[v1alpha1.Exposure][]string{}
 	for _, g := range m.Gateways {
-		if g.ExposureSource == "Evidence" || g.ExposureSource == "Default" {
+		if isJudged(g.ExposureSource) {
 			judged = append(judged, fmt.Sprintf("Gateway %s/%s (%s, by %s)", g.Namespace, g.Name, g.Exposure, strings.ToLower(g.ExposureSource)))
 			byExposure[g.Exposure] = append(byExposure[g.Exposure], fmt.Sprintf("{namespace: %s, name: %s}", g.Namespace, g.Name))
 		}
 	}
 	services := map[v1alpha1.Exposure][]string{}
 	for _, s := range m.Services {
-		if s.Type == "LoadBalancer" && (s.ExposureSource == "Evidence" || s.ExposureSource == "Default") {
+		if s.Type == "LoadBalancer" && isJudged(s.ExposureSource) {
 			judged = append(judged, fmt.Sprintf("Service %s/%s (%s, by %s)", s.Namespace, s.Name, s.Exposure, strings.ToLower(s.ExposureSource)))
 			services[s.Exposure] = append(services[s.Exposure], fmt.Sprintf("{namespace: %s, name: %s}", s.Namespace, s.Name))
 		}
@@ -330,7 +328,7 @@ func ExposureNotExplicit(m *model.Model) []v1alpha1.Finding {
 	return []v1alpha1.Finding{{
 		Priority: v1alpha1.PriorityLow, Subject: "spec.exposure",
 		Message: fmt.Sprintf("%d exposures are judged, not declared: %s; their exposureEvidence says why",
-			len(judged), named(judged, 8)),
+			len(judged), scope.Named(judged, 8)),
 		Recommendation: "Declare them once checked: spec.exposure.rules: [" + strings.Join(rules, ", ") + "]",
 	}}
 }
@@ -343,7 +341,7 @@ func ExposureNotExplicit(m *model.Model) []v1alpha1.Finding {
 // does not list play no part.
 func PublicLoadBalancerService(m *model.Model) []v1alpha1.Finding {
 	return where(m.Services, func(s v1alpha1.ServiceEntry) (v1alpha1.Finding, bool) {
-		if s.Type != "LoadBalancer" || s.Exposure != v1alpha1.ExposurePublic || s.ExposureSource == "Gateway" {
+		if s.Type != "LoadBalancer" || s.Exposure != v1alpha1.ExposurePublic || s.ExposureSource == v1alpha1.ExposureSourceGateway {
 			return v1alpha1.Finding{}, false
 		}
 		var ports []string

@@ -15,15 +15,13 @@ import (
 	"netinventory.io/netinventory/internal/snapshot"
 )
 
-// Where an exposure came from.
+// Where an exposure came from, as the status says it.
 const (
-	ExposureFromRule       = "Rule"
-	ExposureFromAnnotation = "Annotation"
-	ExposureFromDefault    = "Default"
-	ExposureFromEvidence   = "Evidence"
-	// ExposureFromGateway: a Service a gateway's proxies run behind has
-	// the gateway's exposure.
-	ExposureFromGateway = "Gateway"
+	ExposureFromRule       = v1alpha1.ExposureSourceRule
+	ExposureFromAnnotation = v1alpha1.ExposureSourceAnnotation
+	ExposureFromDefault    = v1alpha1.ExposureSourceDefault
+	ExposureFromEvidence   = v1alpha1.ExposureSourceEvidence
+	ExposureFromGateway    = v1alpha1.ExposureSourceGateway
 )
 
 // Decision is how the exposure of a Gateway or Service was decided.

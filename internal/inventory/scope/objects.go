@@ -2,6 +2,7 @@ package scope
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -68,4 +69,12 @@ func JoinDistinct(a, b string) string {
 		return b
 	}
 	return a + ", " + b
+}
+
+// Named joins the first n names and says how many more there are.
+func Named(names []string, n int) string {
+	if len(names) <= n {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:n], ", "), len(names)-n)
 }
