@@ -10,9 +10,13 @@ import (
 	ciliumv2 "github.com/cilium/cilium/pkg/k8s/apis/cilium.io/v2"
 	"github.com/cilium/cilium/pkg/policy/api"
 	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
+	helmv2 "github.com/fluxcd/helm-controller/api/v2"
+	notificationv1 "github.com/fluxcd/notification-controller/api/v1"
+	fluxmeta "github.com/fluxcd/pkg/apis/meta"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -21,6 +25,7 @@ import (
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"netinventory.io/netinventory/api/v1alpha1"
+	externaldnsv1a1 "netinventory.io/netinventory/internal/externaldns/v1alpha1"
 	"netinventory.io/netinventory/internal/fixture"
 	"netinventory.io/netinventory/internal/metrics"
 	"netinventory.io/netinventory/internal/snapshot"
@@ -80,7 +85,20 @@ func TestStatusOnlyUpdatesOfEveryWatchedKind(t *testing.T) {
 	ccnp := &ciliumv2.CiliumClusterwideNetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: "world"},
 		Spec: &api.Rule{EndpointSelector: api.WildcardEndpointSelector, Egress: []api.EgressRule{{EgressCommonRule: api.EgressCommonRule{
 			ToEntities: api.EntitySlice{api.EntityWorld}}}}}}
-	objects := []client.Object{ns, pod, svc, np, gw, route, grant, sp, cnp, ccnp}
+	ctp := &egv1a1.ClientTrafficPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: "app", Name: "mtls"},
+		Spec: egv1a1.ClientTrafficPolicySpec{PolicyTargetReferences: egv1a1.PolicyTargetReferences{TargetRefs: []gwv1.LocalPolicyTargetReferenceWithSectionName{
+			{LocalPolicyTargetReference: gwv1.LocalPolicyTargetReference{Group: gwv1.GroupName, Kind: "Gateway", Name: "edge"}}}},
+			TLS: &egv1a1.ClientTLSSettings{ClientValidation: &egv1a1.ClientValidationContext{}}}}
+	dns := &externaldnsv1a1.DNSEndpoint{ObjectMeta: metav1.ObjectMeta{Namespace: "app", Name: "web"},
+		Spec: externaldnsv1a1.DNSEndpointSpec{Endpoints: []*externaldnsv1a1.Endpoint{{DNSName: "web.example.com", RecordType: "A", Targets: []string{"192.0.2.9"}}}}}
+	hr := &helmv2.HelmRelease{ObjectMeta: metav1.ObjectMeta{Namespace: "app", Name: "tunnel"},
+		Spec: helmv2.HelmReleaseSpec{Interval: metav1.Duration{Duration: time.Hour}, Chart: &helmv2.HelmChartTemplate{Spec: helmv2.HelmChartTemplateSpec{
+			Chart: "cloudflare-tunnel", SourceRef: helmv2.CrossNamespaceObjectReference{Kind: "HelmRepository", Name: "cloudflare"}}},
+			Values: &apiextensionsv1.JSON{Raw: []byte(`{"cloudflare":{"ingress":[{"hostname":"*.example.com","service":"http://web.app:80"}]}}`)}}}
+	receiver := &notificationv1.Receiver{ObjectMeta: metav1.ObjectMeta{Namespace: "app", Name: "github"},
+		Spec: notificationv1.ReceiverSpec{Type: "github", SecretRef: fluxmeta.LocalObjectReference{Name: "token"},
+			Resources: []notificationv1.CrossNamespaceObjectReference{{Kind: "GitRepository", Name: "repo"}}}}
+	objects := []client.Object{ns, pod, svc, np, gw, route, grant, sp, cnp, ccnp, ctp, dns, hr, receiver}
 	for _, obj := range objects {
 		if err := c.Create(ctx, obj); err != nil {
 			t.Fatalf("creating %T: %v", obj, err)
@@ -119,8 +137,10 @@ func TestStatusOnlyUpdatesOfEveryWatchedKind(t *testing.T) {
 				err = c.Update(ctx, o) // no status subresource: an unchanged update
 			case *gwv1.HTTPRoute:
 				err = c.Status().Patch(ctx, o, parentsPatch("parents", "parentRef", round))
-			case *egv1a1.SecurityPolicy:
+			case *egv1a1.SecurityPolicy, *egv1a1.ClientTrafficPolicy:
 				err = c.Status().Patch(ctx, o, parentsPatch("ancestors", "ancestorRef", round))
+			case *externaldnsv1a1.DNSEndpoint:
+				err = c.Status().Patch(ctx, o, client.RawPatch(types.MergePatchType, []byte(fmt.Sprintf(`{"status":{"observedGeneration":%d}}`, round+1))))
 			default:
 				err = c.Status().Patch(ctx, o, statusPatch("Accepted"))
 			}
@@ -129,7 +149,7 @@ func TestStatusOnlyUpdatesOfEveryWatchedKind(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("30 status updates written in %s", time.Since(start).Round(time.Millisecond))
+	t.Logf("%d status updates written in %s", 3*len(objects), time.Since(start).Round(time.Millisecond))
 
 	// The manager is alive (a panic in a handler would have ended this test
 	// binary) and still follows the cluster.
@@ -142,6 +162,14 @@ func TestStatusOnlyUpdatesOfEveryWatchedKind(t *testing.T) {
 		}
 		if e := namespaceEntry(ni, "app"); e == nil || e.Pods != 1 {
 			return fmt.Errorf("app %+v: the running pod is counted", e)
+		}
+		for _, kind := range []string{"ClientTrafficPolicy", "DNSEndpoint", "HelmRelease", "Receiver"} {
+			if s := sourceStatus(ni, kind); s == nil || s.Count != 1 {
+				return fmt.Errorf("%s source %+v", kind, s)
+			}
+		}
+		if svc := serviceEntry(ni, "app", "web"); svc == nil || svc.Exposure != v1alpha1.ExposurePublic || svc.ExposureSource != v1alpha1.ExposureSourceEvidence {
+			return fmt.Errorf("the tunnel in the HelmRelease's values makes Service app/web public: %+v", svc)
 		}
 		return nil
 	})

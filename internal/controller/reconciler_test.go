@@ -31,6 +31,15 @@ func namespaceEntry(ni *v1alpha1.NetworkInventory, name string) *v1alpha1.Namesp
 	return nil
 }
 
+func serviceEntry(ni *v1alpha1.NetworkInventory, namespace, name string) *v1alpha1.ServiceEntry {
+	for i := range ni.Status.Services.Items {
+		if s := &ni.Status.Services.Items[i]; s.Namespace == namespace && s.Name == name {
+			return s
+		}
+	}
+	return nil
+}
+
 // TestStatusFollowsTheCluster: the status appears once objects exist and
 // follows their changes.
 func TestStatusFollowsTheCluster(t *testing.T) {

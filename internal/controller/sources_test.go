@@ -99,11 +99,18 @@ func TestOptionalSourcesAppearWithoutRestart(t *testing.T) {
 		if ns := namespaceEntry(ni, "network"); ns == nil || ns.CiliumPolicies != 1 {
 			return fmt.Errorf("network namespace %+v", ns)
 		}
+		for _, kind := range []string{"DNSEndpoint", "HelmRelease", "Receiver", "ClientTrafficPolicy"} {
+			if s := sourceStatus(ni, kind); s == nil || !s.Available {
+				return fmt.Errorf("%s source %+v", kind, s)
+			}
+		}
 		return nil
 	})
 
-	// The Cilium CRDs are removed: their kinds are missing again, the rest goes on.
-	for _, name := range []string{"ciliumnetworkpolicies.cilium.io", "ciliumclusterwidenetworkpolicies.cilium.io"} {
+	// The Cilium CRDs and external-dns's are removed: their kinds are
+	// missing again (an evidence kind without making SourcesAvailable
+	// False), the rest goes on.
+	for _, name := range []string{"ciliumnetworkpolicies.cilium.io", "ciliumclusterwidenetworkpolicies.cilium.io", "dnsendpoints.externaldns.k8s.io"} {
 		crd := &unstructured.Unstructured{}
 		crd.SetGroupVersionKind(crdMetadata().GroupVersionKind())
 		crd.SetName(name)
@@ -119,6 +126,12 @@ func TestOptionalSourcesAppearWithoutRestart(t *testing.T) {
 		}
 		if ns := namespaceEntry(ni, "network"); ns == nil || ns.CiliumPolicies != 0 || ni.Status.Summary.Gateways != 1 {
 			return fmt.Errorf("network namespace %+v, gateways %d", ns, ni.Status.Summary.Gateways)
+		}
+		if strings.Contains(cond.Message, "DNSEndpoint") {
+			return fmt.Errorf("an evidence kind counts as a missing source: %s", cond.Message)
+		}
+		if s := sourceStatus(ni, "DNSEndpoint"); s == nil || s.Available {
+			return fmt.Errorf("DNSEndpoint source %+v", s)
 		}
 		return nil
 	})
