@@ -1,6 +1,7 @@
 package scope
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -8,6 +9,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"netinventory.io/netinventory/api/v1alpha1"
+	externaldnsv1a1 "netinventory.io/netinventory/internal/externaldns/v1alpha1"
 	"netinventory.io/netinventory/internal/snapshot"
 )
 
@@ -44,6 +47,35 @@ func TestTunnelTarget(t *testing.T) {
 	} {
 		if got := strings.Join(ix.tunnelTargets("network", service), " "); got != want {
 			t.Errorf("tunnelTargets(%q) = %q, want %q", service, got, want)
+		}
+	}
+}
+
+// CNAME loops, long chains and empty records end the walk; the gateway
+// keeps the default.
+func TestDNSEvidenceEndsOnLoopsAndChains(t *testing.T) {
+	records := []*externaldnsv1a1.Endpoint{nil,
+		{DNSName: "a.example.com", RecordType: "CNAME", Targets: []string{"b.example.com."}},
+		{DNSName: "B.example.com", RecordType: "CNAME", Targets: []string{"a.example.com"}},
+	}
+	for i := range 50 {
+		records = append(records, &externaldnsv1a1.Endpoint{DNSName: fmt.Sprintf("c%d.example.com", i), RecordType: "CNAME",
+			Targets: []string{fmt.Sprintf("c%d.example.com", i+1)}})
+	}
+	records = append(records, &externaldnsv1a1.Endpoint{DNSName: "c50.example.com", RecordType: "A", Targets: []string{"203.0.113.9"}})
+	snap := &snapshot.Snapshot{
+		DNSEndpoints: []externaldnsv1a1.DNSEndpoint{{ObjectMeta: metav1.ObjectMeta{Namespace: "net", Name: "loop"},
+			Spec: externaldnsv1a1.DNSEndpointSpec{Endpoints: records}}},
+		Gateways: []gwv1.Gateway{
+			{ObjectMeta: metav1.ObjectMeta{Namespace: "net", Name: "loop", Annotations: map[string]string{annotationDNSTarget: "a.example.com"}}},
+			{ObjectMeta: metav1.ObjectMeta{Namespace: "net", Name: "chain", Annotations: map[string]string{annotationDNSTarget: "c0.example.com"}}},
+		},
+	}
+	c := &Classifier{def: v1alpha1.ExposurePublic, decisions: map[string]Decision{}}
+	c.decideAll(snap, index(snap.Gateways), index(snap.Services), true)
+	for _, gw := range snap.Gateways {
+		if d := c.Decide(KindGateway, &gw); d.Source != ExposureFromDefault {
+			t.Errorf("%s: %+v, want the default: a loop and a chain beyond %d CNAMEs decide nothing", gw.Name, d, maxDNSDepth)
 		}
 	}
 }
