@@ -19,13 +19,9 @@ var failLevels = []string{"critical", "high", "medium", "low", "none"}
 
 func newAuditCommand(streams Streams) *cobra.Command {
 	var (
-		files  []string
+		in     inputFlags
 		output string
 		failOn string
-		sets   []string
-		name   string
-		skip   bool
-		policy string
 	)
 	cmd := &cobra.Command{
 		Use:   "audit -f PATH...",
@@ -41,22 +37,14 @@ func newAuditCommand(streams Streams) *cobra.Command {
 			if !slices.Contains(failLevels, failOn) {
 				return errorf(2, "--fail-on must be one of %s", strings.Join(failLevels, ", "))
 			}
-			if len(files) == 0 {
+			if len(in.files) == 0 {
 				return errorf(2, "audit needs -f PATH (a file, a directory, or - for standard input)")
 			}
-			vars, err := parseSets(sets)
+			opts, err := in.options()
 			if err != nil {
 				return err
 			}
-			opts := loadOptions{vars: vars, name: name, skipUnreadable: skip}
-			if policy != "" {
-				mode, err := snapshot.ParseEnforcement(policy)
-				if err != nil {
-					return errorf(2, "--cilium-enable-policy: %v", err)
-				}
-				opts.enforcement = mode
-			}
-			res, ni, err := audit(streams, files, opts)
+			res, ni, err := audit(streams, in.files, opts)
 			if err != nil {
 				return err
 			}
@@ -70,15 +58,49 @@ func newAuditCommand(streams Streams) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringArrayVarP(&files, "filename", "f", nil, "manifests: a file, a directory (recursively), or - for standard input; repeatable")
+	in.register(cmd, true)
 	cmd.Flags().StringVar(&failOn, "fail-on", "critical", "exit 1 when an open finding has this priority or a more urgent one: "+strings.Join(failLevels, ", "))
-	cmd.Flags().StringArrayVar(&sets, "set", nil, "VAR=value for a ${VAR} placeholder; repeatable")
-	cmd.Flags().StringVar(&name, "inventory", "", "name of the NetworkInventory among the manifests whose spec to use (default: the first)")
-	cmd.Flags().StringVar(&policy, "cilium-enable-policy", "",
-		"Cilium's policy enforcement mode (default, always, never) when the manifests hold no cilium-config ConfigMap, or to override it")
-	skipUnreadableFlag(cmd, &skip)
 	outputFlag(cmd, &output, "markdown", report.InventoryFormats())
 	return cmd
+}
+
+// inputFlags are the flags that say what manifests to read and how, shared
+// by every command that audits manifests.
+type inputFlags struct {
+	files  []string
+	sets   []string
+	name   string
+	skip   bool
+	policy string
+}
+
+// register adds the flags to cmd; withFiles adds -f too.
+func (in *inputFlags) register(cmd *cobra.Command, withFiles bool) {
+	if withFiles {
+		cmd.Flags().StringArrayVarP(&in.files, "filename", "f", nil, "manifests: a file, a directory (recursively), or - for standard input; repeatable")
+	}
+	cmd.Flags().StringArrayVar(&in.sets, "set", nil, "VAR=value for a ${VAR} placeholder; repeatable")
+	cmd.Flags().StringVar(&in.name, "inventory", "", "name of the NetworkInventory among the manifests whose spec to use (default: the first)")
+	cmd.Flags().StringVar(&in.policy, "cilium-enable-policy", "",
+		"Cilium's policy enforcement mode (default, always, never) when the manifests hold no cilium-config ConfigMap, or to override it")
+	skipUnreadableFlag(cmd, &in.skip)
+}
+
+// options checks the flags and returns the load options they give.
+func (in *inputFlags) options() (loadOptions, error) {
+	vars, err := parseSets(in.sets)
+	if err != nil {
+		return loadOptions{}, err
+	}
+	opts := loadOptions{vars: vars, name: in.name, skipUnreadable: in.skip}
+	if in.policy != "" {
+		mode, err := snapshot.ParseEnforcement(in.policy)
+		if err != nil {
+			return loadOptions{}, errorf(2, "--cilium-enable-policy: %v", err)
+		}
+		opts.enforcement = mode
+	}
+	return opts, nil
 }
 
 func parseSets(sets []string) (map[string]string, error) {
