@@ -67,11 +67,13 @@ func newAuditCommand(streams Streams) *cobra.Command {
 // inputFlags are the flags that say what manifests to read and how, shared
 // by every command that audits manifests.
 type inputFlags struct {
-	files  []string
-	sets   []string
-	name   string
-	skip   bool
-	policy string
+	files   []string
+	sets    []string
+	name    string
+	skip    bool
+	policy  string
+	build   string
+	cluster string
 }
 
 // register adds the flags to cmd; withFiles adds -f too.
@@ -84,6 +86,10 @@ func (in *inputFlags) register(cmd *cobra.Command, withFiles bool) {
 	cmd.Flags().StringVar(&in.policy, "cilium-enable-policy", "",
 		"Cilium's policy enforcement mode (default, always, never) when the manifests hold no cilium-config ConfigMap, or to override it")
 	skipUnreadableFlag(cmd, &in.skip)
+	cmd.Flags().StringVar(&in.build, "build", buildAuto, "how a directory is read: auto (as Flux builds it when it holds Flux Kustomizations, "+
+		"as kustomize when it has a kustomization file, else every manifest in it), flux, kustomize, none (every manifest)")
+	cmd.Flags().StringVar(&in.cluster, "cluster", "", "where a Flux build starts when the repository holds several clusters: "+
+		"a directory (clusters/prod) or a Flux Kustomization (NAMESPACE/NAME)")
 }
 
 // options checks the flags and returns the load options they give.
@@ -92,7 +98,10 @@ func (in *inputFlags) options() (loadOptions, error) {
 	if err != nil {
 		return loadOptions{}, err
 	}
-	opts := loadOptions{vars: vars, name: in.name, skipUnreadable: in.skip}
+	if !slices.Contains(buildModes, in.build) {
+		return loadOptions{}, errorf(2, "--build must be one of %s", strings.Join(buildModes, ", "))
+	}
+	opts := loadOptions{vars: vars, name: in.name, skipUnreadable: in.skip, build: in.build, cluster: in.cluster}
 	if in.policy != "" {
 		mode, err := snapshot.ParseEnforcement(in.policy)
 		if err != nil {

@@ -27,6 +27,12 @@ type loadOptions struct {
 	// enforcement, when set, is Cilium's enable-policy mode, whatever the
 	// manifests say.
 	enforcement snapshot.PolicyEnforcement
+	// build says how a directory is read: auto (Flux when it holds Flux
+	// Kustomizations, kustomize when it has a kustomization file, else file
+	// by file), flux, kustomize or none.
+	build string
+	// cluster chooses where a Flux build starts (see chooseCluster).
+	cluster string
 }
 
 func skipUnreadableFlag(cmd *cobra.Command, target *bool) {
@@ -47,16 +53,29 @@ var errRefused = errors.New("refused by the CRD's schema")
 func load(streams Streams, paths []string, opts loadOptions) (*snapshot.Snapshot, []v1alpha1.NetworkInventory, error) {
 	l := &snapshot.Loader{Other: snapshot.WorkloadPods, Stdin: streams.In, ValidateInventory: validateInventory,
 		Preprocess: func(data []byte) []byte { return substitute(data, opts.vars) }}
+	unbuilt := 0
 	for _, p := range paths {
 		if p != "-" {
-			if _, err := os.Stat(p); err != nil {
+			info, err := os.Stat(p)
+			if err != nil {
 				return nil, nil, errorf(2, "%v", err)
+			}
+			if info.IsDir() {
+				b, ok, err := buildDirectory(p, opts)
+				if err != nil {
+					return nil, nil, err
+				}
+				if ok {
+					unbuilt += addBuilt(streams.ErrOut, l, b, opts.skipUnreadable)
+					continue
+				}
 			}
 		}
 		l.AddPath(p)
 	}
 	snap, err := l.Snapshot()
 	refused, unreadable := printProblems(streams.ErrOut, err, opts.skipUnreadable)
+	unreadable += unbuilt
 	switch {
 	case refused > 0:
 		return nil, nil, errorf(2, "%s refused by the CRD's schema, as the API server would", plural(refused, "NetworkInventory", "NetworkInventories"))

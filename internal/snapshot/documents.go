@@ -34,6 +34,24 @@ func (e *DocumentError) Error() string {
 
 func (e *DocumentError) Unwrap() error { return e.Err }
 
+// ObjectError is an object of a build that could not be read.
+type ObjectError struct {
+	// Origin says where the object came from (a Kustomization, a
+	// HelmRelease).
+	Origin string
+	// Kind, Namespace and Name identify the object.
+	Kind, Namespace, Name string
+	// Err says what is wrong.
+	Err error
+}
+
+// Error is one line, as DocumentError's.
+func (e *ObjectError) Error() string {
+	return OneLine(fmt.Sprintf("%s: %s %s/%s: %s", e.Origin, e.Kind, e.Namespace, e.Name, e.Err))
+}
+
+func (e *ObjectError) Unwrap() error { return e.Err }
+
 // ErrUnknownKind is wrapped by the error of a document whose kind is not a
 // source kind.
 var ErrUnknownKind = errors.New("not a kind the inventory reads")

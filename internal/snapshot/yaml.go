@@ -152,6 +152,15 @@ func (l *Loader) AddReader(name string, r io.Reader) {
 	}
 }
 
+// AddObject reads one object that did not come from a file of its own (a
+// build's output, a rendered chart); origin names where it came from in
+// its error.
+func (l *Loader) AddObject(origin string, u *unstructured.Unstructured) {
+	if err := l.addObject(u); err != nil {
+		l.errs = append(l.errs, &ObjectError{Origin: origin, Kind: u.GetKind(), Namespace: u.GetNamespace(), Name: u.GetName(), Err: err})
+	}
+}
+
 // Count is the number of Kubernetes objects read so far, of every kind,
 // the items of a List one by one; unreadable documents do not count.
 func (l *Loader) Count() int { return l.objects }
