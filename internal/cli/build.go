@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"netinventory.io/netinventory/internal/gitops/flux"
@@ -51,7 +50,7 @@ func buildDirectory(dir string, opts loadOptions) (b *built, ok bool, err error)
 			if err != nil {
 				return nil, false, err
 			}
-			res := flux.Build(flux.Options{Root: root, Vars: opts.vars}, roots)
+			res := flux.Build(flux.Options{Root: root, Known: found, Vars: opts.vars}, roots)
 			return &built{objects: res.Objects, problems: res.Problems}, true, nil
 		case mode == buildFlux:
 			return nil, false, errorf(2, "--build flux: no Flux Kustomization (%s) under %s", flux.Group, dir)
@@ -138,7 +137,7 @@ func existingDir(root, choice string) (string, bool) {
 // addBuilt feeds a build's objects to the loader and prints its problems,
 // one line each; it returns how many things could not be built.
 func addBuilt(w io.Writer, l *snapshot.Loader, b *built, skip bool) (failed int) {
-	missing := flux.Namespaces(b.objects)
+	flux.Namespaces(b.objects)
 	for _, o := range b.objects {
 		l.AddObject(o.By, o.Unstructured)
 	}
@@ -154,15 +153,6 @@ func addBuilt(w io.Writer, l *snapshot.Loader, b *built, skip bool) (failed int)
 			failed++
 			fmt.Fprintf(w, "error: %s\n", msg)
 		}
-	}
-	if len(missing) > 0 {
-		list := make([]string, 0, len(missing))
-		for _, o := range missing {
-			list = append(list, fmt.Sprintf("%s %s (%s)", o.GetKind(), o.GetName(), o.By))
-		}
-		slices.Sort(list)
-		fmt.Fprintf(w, "warning: %d objects have no namespace after the build (audited in default, as kubectl would apply them): %s\n",
-			len(missing), snapshot.OneLine(strings.Join(list, ", ")))
 	}
 	return failed
 }

@@ -76,11 +76,15 @@ func load(streams Streams, paths []string, opts loadOptions) (*snapshot.Snapshot
 	snap, err := l.Snapshot()
 	refused, unreadable := printProblems(streams.ErrOut, err, opts.skipUnreadable)
 	unreadable += unbuilt
+	if len(l.NoNamespace) > 0 {
+		fmt.Fprintf(streams.ErrOut, "warning: %s no namespace (audited in default, as kubectl would apply them): %s\n",
+			plural(len(l.NoNamespace), "object has", "objects have"), snapshot.OneLine(strings.Join(l.NoNamespace, ", ")))
+	}
 	switch {
 	case refused > 0:
 		return nil, nil, errorf(2, "%s refused by the CRD's schema, as the API server would", plural(refused, "NetworkInventory", "NetworkInventories"))
 	case unreadable > 0 && !opts.skipUnreadable:
-		return nil, nil, errorf(2, "%s (above): pass --skip-unreadable to audit the rest", plural(unreadable, "unreadable document or file", "unreadable documents or files"))
+		return nil, nil, errorf(2, "%s (above): pass --skip-unreadable to audit the rest", plural(unreadable, "unreadable document, file or build", "unreadable documents, files or builds"))
 	case l.Count() == 0:
 		return nil, nil, errorf(2, "no Kubernetes object in %s: nothing to audit", strings.Join(paths, ", "))
 	}

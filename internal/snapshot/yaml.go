@@ -48,9 +48,16 @@ type Loader struct {
 	// error is the document's.
 	ValidateInventory func(u *unstructured.Unstructured) error
 
+	// NoNamespace lists the objects of namespaced kinds the inventory
+	// reads that name no namespace ("Kind name (origin)"): they are read
+	// in default, as kubectl would apply them, which is seldom what a
+	// repository means.
+	NoNamespace []string
+
 	snap    Snapshot
 	errs    []error
 	objects int
+	origin  string // the file or build the object being read comes from
 }
 
 // The decoders are built once: a codec factory over the whole scheme is
@@ -141,6 +148,7 @@ func (l *Loader) AddReader(name string, r io.Reader) {
 		r = bytes.NewReader(l.Preprocess(data))
 	}
 	i := 0
+	l.origin = name
 	err := readDocuments(r, func(body []byte, line int) {
 		i++
 		if err := l.addDocument(body, line); err != nil {
@@ -156,6 +164,7 @@ func (l *Loader) AddReader(name string, r io.Reader) {
 // build's output, a rendered chart); origin names where it came from in
 // its error.
 func (l *Loader) AddObject(origin string, u *unstructured.Unstructured) {
+	l.origin = origin
 	if err := l.addObject(u); err != nil {
 		l.errs = append(l.errs, &ObjectError{Origin: origin, Kind: u.GetKind(), Namespace: u.GetNamespace(), Name: u.GetName(), Err: err})
 	}
@@ -252,6 +261,10 @@ func (l *Loader) addObject(u *unstructured.Unstructured) error {
 	return nil
 }
 
+func (l *Loader) noNamespace(u *unstructured.Unstructured) {
+	l.NoNamespace = append(l.NoNamespace, fmt.Sprintf("%s %s (%s)", u.GetKind(), u.GetName(), l.origin))
+}
+
 func (l *Loader) readObject(u *unstructured.Unstructured) error {
 	gvk := u.GroupVersionKind()
 	if gvk.GroupKind() == v1alpha1.GroupVersion.WithKind("NetworkInventory").GroupKind() {
@@ -276,7 +289,11 @@ func (l *Loader) readObject(u *unstructured.Unstructured) error {
 			return err
 		}
 		if l.Other != nil {
+			noNamespace := u.GetNamespace() == ""
 			if took, err := l.Other(&l.snap, u); took || err != nil {
+				if took && err == nil && noNamespace {
+					l.noNamespace(u)
+				}
 				return err
 			}
 		}
@@ -286,6 +303,7 @@ func (l *Loader) readObject(u *unstructured.Unstructured) error {
 		return nil
 	}
 	if src.Namespaced && u.GetNamespace() == "" {
+		l.noNamespace(u)
 		u.SetNamespace("default") // as kubectl applies it
 	}
 	data, err := u.MarshalJSON()

@@ -57,12 +57,17 @@ type Result struct {
 	Built []string
 	// Problems are what could not be built, or was built with a caveat.
 	Problems []Problem
+
+	built []Kustomization
 }
 
 // Options say what to build.
 type Options struct {
 	// Root is the repository root Kustomization paths are relative to.
 	Root string
+	// Known are the Kustomizations written in the repository's files
+	// (FindKustomizations): one a build produces is named by its file.
+	Known []Kustomization
 	// Vars are values for post-build variables, set by the user: they fill
 	// the variables a Kustomization's substitutions leave without a value
 	// (those of its Secrets, say); the repository's own values win.
@@ -71,14 +76,14 @@ type Options struct {
 
 // builder carries the state of one build.
 type builder struct {
-	opts    Options
-	res     Result
-	source  *kustomizev1.CrossNamespaceSourceReference // the source the roots build from: this repository
-	seen    map[string]bool                            // Kustomizations queued or built
-	objects map[string]string                          // object identity -> the Kustomization that produced it
-	configs map[string]map[string]string               // namespace/name -> data of ConfigMaps built so far
-	secrets map[string]map[string]string               // namespace/name -> data of Secrets built so far (nil: encrypted)
-	queue   []Kustomization
+	opts     Options
+	res      Result
+	source   *kustomizev1.CrossNamespaceSourceReference // the source the roots build from: this repository
+	seen     map[string]bool                            // Kustomizations queued or built
+	objects  map[string]string                          // object identity -> the Kustomization that produced it
+	configs  map[string]map[string]string               // namespace/name -> data of ConfigMaps built so far
+	secrets  map[string]map[string]string               // namespace/name -> data of Secrets built so far (nil: encrypted)
+	queue    []Kustomization
 	dups     map[[2]string][]string // objects two Kustomizations both apply
 	dupOrder [][2]string
 	// rootPaths are the paths of Directory roots: a Kustomization of the
@@ -132,6 +137,32 @@ func BuildDirectory(root, dir string) *Result {
 		b.add(r, rel)
 	}
 	return &b.res
+}
+
+// fileOf guesses the file a Kustomization a build produced is written in:
+// the only known one of its namespace and name, or the one in the
+// directory of the Kustomization that produced it.
+func (b *builder) fileOf(u *unstructured.Unstructured, from string) string {
+	var candidates []string
+	for _, k := range b.opts.Known {
+		if k.Object.GetName() == u.GetName() && (k.Object.GetNamespace() == u.GetNamespace() || k.Object.GetNamespace() == "") {
+			candidates = append(candidates, k.File)
+		}
+	}
+	if len(candidates) == 1 {
+		return candidates[0]
+	}
+	for _, k := range b.res.built {
+		if k.Key() != from {
+			continue
+		}
+		for _, c := range candidates {
+			if within(c, filepath.Join(b.opts.Root, k.Path())) {
+				return c
+			}
+		}
+	}
+	return ""
 }
 
 // reportDuplicates says, once per pair of Kustomizations, which objects
@@ -248,6 +279,7 @@ func (b *builder) build(k Kustomization) {
 			strings.Join(sortedKeys(left), "}, ${"))})
 	}
 	b.res.Built = append(b.res.Built, k.Key())
+	b.res.built = append(b.res.built, k)
 }
 
 // fromThisRepository says whether a Kustomization builds from the source
@@ -319,7 +351,8 @@ func (b *builder) add(u *unstructured.Unstructured, by string) {
 		if u.GetNamespace() == "" {
 			u.SetNamespace("default")
 		}
-		b.enqueue(Kustomization{Object: u, From: strings.TrimPrefix(by, "Kustomization ")})
+		from := strings.TrimPrefix(by, "Kustomization ")
+		b.enqueue(Kustomization{Object: u, From: from, File: b.fileOf(u, from)})
 	case u.GetAPIVersion() == "v1" && u.GetKind() == "ConfigMap":
 		data, _, _ := unstructured.NestedStringMap(u.Object, "data")
 		b.configs[u.GetNamespace()+"/"+u.GetName()] = data

@@ -22,7 +22,7 @@ func buildCluster(t *testing.T, dir string) *Result {
 	root := RepositoryRoot(repo, found)
 	for _, c := range Clusters(root, found) {
 		if c.Dir == dir {
-			return Build(Options{Root: root}, c.Roots)
+			return Build(Options{Root: root, Known: found}, c.Roots)
 		}
 	}
 	t.Fatalf("no cluster %s in %v", dir, Clusters(root, found))

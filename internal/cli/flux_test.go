@@ -1,0 +1,172 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"netinventory.io/netinventory/api/v1alpha1"
+)
+
+const fluxRepo = "../../test/fixtures/flux-repo"
+
+// auditJSON audits and decodes the inventory printed.
+func auditJSON(t *testing.T, args ...string) (*v1alpha1.NetworkInventory, string) {
+	t.Helper()
+	out, errOut, code := run(t, "", append([]string{"audit", "-o", "json", "--fail-on", "none"}, args...)...)
+	if code != 0 {
+		t.Fatalf("audit %v: exit %d\n%s", args, code, errOut)
+	}
+	var ni v1alpha1.NetworkInventory
+	if err := json.Unmarshal([]byte(out), &ni); err != nil {
+		t.Fatal(err)
+	}
+	return &ni, errOut
+}
+
+// endpoints lists "hostname exposure mode".
+func endpoints(ni *v1alpha1.NetworkInventory) []string {
+	var out []string
+	for _, e := range ni.Status.Endpoints.Items {
+		out = append(out, strings.Join([]string{e.Hostname, string(e.Exposure), string(e.Authentication.Mode)}, " "))
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestAuditAskWhichClusterOfARepository(t *testing.T) {
+	out, errOut, code := run(t, "", "audit", "-f", fluxRepo)
+	if code != 2 || out != "" || !strings.Contains(errOut, "holds 2 clusters, choose one with --cluster") ||
+		!strings.Contains(errOut, "clusters/home: flux-system/flux-system (path ./clusters/home)") {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	_, errOut, code = run(t, "", "audit", "-f", fluxRepo, "--cluster", "staging")
+	if code != 2 || !strings.Contains(errOut, "--cluster staging is neither a directory nor a Flux Kustomization") {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+}
+
+func TestAuditBuildsEachClusterAsFluxApplies(t *testing.T) {
+	home, errOut := auditJSON(t, "-f", fluxRepo, "--cluster", "clusters/home")
+	if got := endpoints(home); !slices.Contains(got, "wiki.home.example.net Public Required") {
+		t.Errorf("home endpoints %v", got)
+	}
+	if !strings.Contains(errOut, "warning: Kustomization flux-system/apps (applied by flux-system/flux-system): substituteFrom Secret flux-system/cluster-secrets is encrypted") {
+		t.Errorf("the encrypted Secret is not said:\n%s", errOut)
+	}
+	// The same cluster chosen by its flux-system Kustomization, or by a
+	// directory below its own.
+	for _, choice := range []string{"clusters/home/flux-system", filepath.Join(fluxRepo, "clusters/home")} {
+		again, _ := auditJSON(t, "-f", fluxRepo, "--cluster", choice)
+		if !slices.Equal(endpoints(again), endpoints(home)) {
+			t.Errorf("--cluster %s: %v, want %v", choice, endpoints(again), endpoints(home))
+		}
+	}
+	lab, errOut := auditJSON(t, "-f", fluxRepo, "--cluster", "clusters/lab")
+	if got := endpoints(lab); len(got) != 0 {
+		t.Errorf("lab endpoints %v: its external gateway admits no route of another namespace", got)
+	}
+	if !strings.Contains(errOut, "warning: 2 objects have no namespace (audited in default, as kubectl would apply them): "+
+		"Deployment whoami (Kustomization flux-system/whoami), Service whoami (Kustomization flux-system/whoami)") {
+		t.Errorf("objects without a namespace not listed:\n%s", errOut)
+	}
+	for _, gw := range lab.Status.Gateways.Items {
+		if gw.Exposure != v1alpha1.ExposureInternal {
+			t.Errorf("lab gateway %s %s: its private address is the evidence", gw.Name, gw.Exposure)
+		}
+	}
+}
+
+func TestAuditBuildModes(t *testing.T) {
+	// --build none reads every file on its own: placeholders stay, the
+	// objects of both clusters mix, namespaces are lost.
+	flat, errOut := auditJSON(t, "-f", fluxRepo, "--build", "none")
+	for _, gw := range flat.Status.Gateways.Items {
+		if gw.Namespace != "default" {
+			t.Errorf("--build none: gateway %s/%s", gw.Namespace, gw.Name)
+		}
+	}
+	if !strings.Contains(errOut, "objects have no namespace") {
+		t.Errorf("--build none: the objects without a namespace are not listed:\n%s", errOut)
+	}
+	// A kustomize directory.
+	dir := t.TempDir()
+	write(t, dir, "kustomization.yaml", "namespace: app\nresources: [svc.yaml]\n")
+	write(t, dir, "svc.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {type: LoadBalancer, ports: [{port: 80}]}\n")
+	ni, errOut := auditJSON(t, "-f", dir)
+	if len(ni.Status.Services.Items) != 1 || ni.Status.Services.Items[0].Namespace != "app" || strings.Contains(errOut, "no namespace") {
+		t.Errorf("kustomize build: services %+v\n%s", ni.Status.Services.Items, errOut)
+	}
+	_, errOut, code := run(t, "", "audit", "-f", dir, "--build", "flux")
+	if code != 2 || !strings.Contains(errOut, "--build flux: no Flux Kustomization") {
+		t.Errorf("--build flux without Flux: exit %d\n%s", code, errOut)
+	}
+	_, errOut, code = run(t, "", "audit", "-f", dir, "--build", "helm")
+	if code != 2 || !strings.Contains(errOut, "--build must be one of auto, flux, kustomize, none") {
+		t.Errorf("--build helm: exit %d\n%s", code, errOut)
+	}
+}
+
+// TestAuditFailsOnWhatCannotBeBuilt: a Kustomization that does not build
+// fails the audit, naming its file, unless skipped; the rest is audited.
+func TestAuditFailsOnWhatCannotBeBuilt(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "clusters/c/sync.yaml", `apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: flux-system, namespace: flux-system}
+spec:
+  path: ./clusters/c
+  sourceRef: {kind: GitRepository, name: flux-system}
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: broken, namespace: flux-system}
+spec:
+  path: ./broken
+  sourceRef: {kind: GitRepository, name: flux-system}
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: apps, namespace: flux-system}
+spec:
+  path: ./apps
+  targetNamespace: apps
+  sourceRef: {kind: GitRepository, name: flux-system}
+`)
+	write(t, dir, "broken/kustomization.yaml", "resources: [missing.yaml]\n")
+	write(t, dir, "apps/svc.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {type: LoadBalancer, ports: [{port: 80}]}\n")
+	out, errOut, code := run(t, "", "audit", "-f", dir, "--fail-on", "none")
+	if code != 2 || out != "" || !strings.Contains(errOut, "error: "+filepath.Join(dir, "clusters/c/sync.yaml")+": Kustomization flux-system/broken (applied by flux-system/flux-system): kustomize build of ./broken failed") {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	if n := strings.Count(strings.TrimSpace(errOut), "\n") + 1; n != 2 {
+		t.Errorf("%d lines of errors, want one per problem and the verdict:\n%s", n, errOut)
+	}
+	ni, errOut := auditJSON(t, "-f", dir, "--skip-unreadable")
+	if len(ni.Status.Services.Items) != 1 || ni.Status.Services.Items[0].Namespace != "apps" || !strings.Contains(errOut, "warning: skipped: ") {
+		t.Errorf("the rest is not audited: %+v\n%s", ni.Status.Services.Items, errOut)
+	}
+}
+
+func TestAuditOfTemplatesOnlyFails(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "app.yaml.j2", namespace)
+	_, errOut, code := run(t, "", "audit", "-f", dir)
+	if code != 2 || !strings.Contains(errOut, "no .yaml, .yml or .json file") {
+		t.Errorf("exit %d\n%s", code, errOut)
+	}
+}
+
+func write(t *testing.T, dir, name, content string) {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
