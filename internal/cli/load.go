@@ -33,6 +33,8 @@ type loadOptions struct {
 	build string
 	// cluster chooses where a Flux build starts (see chooseCluster).
 	cluster string
+	// keep, when set, receives every object read (what `build` prints).
+	keep *[]*unstructured.Unstructured
 }
 
 func skipUnreadableFlag(cmd *cobra.Command, target *bool) {
@@ -52,7 +54,7 @@ var errRefused = errors.New("refused by the CRD's schema")
 // silently.
 func load(streams Streams, paths []string, opts loadOptions) (*snapshot.Snapshot, []v1alpha1.NetworkInventory, error) {
 	l := &snapshot.Loader{Other: snapshot.WorkloadPods, Stdin: streams.In, ValidateInventory: validateInventory,
-		Preprocess: func(data []byte) []byte { return substitute(data, opts.vars) }}
+		Preprocess: func(data []byte) []byte { return substitute(data, opts.vars) }, Keep: opts.keep != nil}
 	unbuilt := 0
 	for _, p := range paths {
 		if p != "-" {
@@ -87,6 +89,9 @@ func load(streams Streams, paths []string, opts loadOptions) (*snapshot.Snapshot
 		return nil, nil, errorf(2, "%s (above): pass --skip-unreadable to audit the rest", plural(unreadable, "unreadable document, file or build", "unreadable documents, files or builds"))
 	case l.Count() == 0:
 		return nil, nil, errorf(2, "no Kubernetes object in %s: nothing to audit", strings.Join(paths, ", "))
+	}
+	if opts.keep != nil {
+		*opts.keep = l.Objects
 	}
 	return snap, l.Inventories, nil
 }
