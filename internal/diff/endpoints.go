@@ -82,10 +82,14 @@ func (e *EndpointChange) authentication() (phrase, Effect) {
 	}
 	b, h := e.Base.Authentication.Mode, e.Head.Authentication.Mode
 	switch {
+	case h.Rank() < b.Rank() && h == v1alpha1.AuthenticationNone && len(e.Head.Authentication.Rules) > 0:
+		return authLostOnRules, Worse
 	case h.Rank() < b.Rank() && h == v1alpha1.AuthenticationNone:
 		return authLost, Worse
 	case h.Rank() < b.Rank():
 		return authWeaker, Worse
+	case h.Rank() > b.Rank() && b == v1alpha1.AuthenticationNone && len(e.Base.Authentication.Rules) > 0:
+		return authGainedOnRules, Better
 	case h.Rank() > b.Rank() && b == v1alpha1.AuthenticationNone:
 		return authGained, Better
 	case h.Rank() > b.Rank():

@@ -128,7 +128,8 @@ var findingPhrases = map[Transition]phrase{
 var (
 	becomesPublic   = phrase{"becomes public", "become public"}
 	becomesInternal = phrase{"becomes internal", "become internal"}
-	moves           = phrase{"moves to another gateway or listener", "move to another gateway or listener"}
+	movesGateway    = phrase{"moves to another gateway", "move to another gateway"}
+	movesListener   = phrase{"moves to another listener", "move to another listener"}
 	changesBackends = phrase{"changes backends", "change backends"}
 	admitsAny       = phrase{"admits any client", "admit any client"}
 	restricts       = phrase{"restricts its clients", "restrict their clients"}
@@ -164,8 +165,12 @@ func endpointPhrases(e *EndpointChange) []phrase {
 	if p, _ := e.authentication(); p != (phrase{}) {
 		out = append(out, p)
 	}
-	if slices.Contains(e.Fields, FieldGateway) {
-		out = append(out, moves)
+	switch {
+	case !slices.Contains(e.Fields, FieldGateway):
+	case e.Base.Gateway != e.Head.Gateway:
+		out = append(out, movesGateway)
+	default:
+		out = append(out, movesListener)
 	}
 	if slices.Contains(e.Fields, FieldBackends) {
 		out = append(out, changesBackends)
@@ -204,7 +209,7 @@ func endpointsSummary(es []EndpointChange) string {
 		}
 	}
 	tally(&s, []phrase{same("added"), same("removed"), becomesPublic, becomesInternal, authLost, authLostOnRules, authWeaker,
-		authGained, authGainedOnRules, authStronger, authChanged, moves, changesBackends}, each,
+		authGained, authGainedOnRules, authStronger, authChanged, movesGateway, movesListener, changesBackends}, each,
 		map[phrase]string{same("added"): publicDetail(publicAdded)})
 	return s.String()
 }
