@@ -45,7 +45,7 @@ func NewCommand(streams Streams) *cobra.Command {
 	root.SetErr(streams.ErrOut)
 	flags.AddFlags(root.PersistentFlags())
 	root.AddCommand(newReportCommand(flags, streams), newAuditCommand(streams), newExplainCommand(flags, streams),
-		newReachCommand(flags, streams))
+		newReachCommand(flags, streams), newDiffCommand(streams))
 	return root
 }
 
