@@ -55,6 +55,11 @@ func checkoutRevision(ctx context.Context, warn io.Writer, rev string, paths []s
 	if t.dir, err = os.MkdirTemp("", "netinv-diff-"); err != nil {
 		return nil, errorf(2, "%v", err)
 	}
+	// The loader resolves symbolic links in the paths it names: so that
+	// rewriter finds them, the directory has none.
+	if real, err := filepath.EvalSymlinks(t.dir); err == nil {
+		t.dir = real
+	}
 	cmd := exec.CommandContext(ctx, "git", "-C", top, "archive", "--format=tar", strings.TrimSpace(commit))
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -225,7 +230,10 @@ func extractTar(r io.Reader, dir string) (dropped []string, err error) {
 		}
 	}
 	for _, h := range links {
-		target, _ := entryPath(root, h.Name)
+		target, err := entryPath(root, h.Name) // again: links exist now
+		if err != nil {
+			return nil, err
+		}
 		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
 			return nil, err
 		}
