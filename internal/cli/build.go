@@ -95,7 +95,7 @@ func chooseCluster(root string, found []flux.Kustomization, choice string) ([]fl
 	if dir, ok := existingDir(root, choice); ok {
 		var roots []flux.Kustomization
 		for _, c := range clusters {
-			if within(filepath.Join(root, c.Dir), dir) || within(c.Roots[0].File, dir) {
+			if within(dir, filepath.Join(root, c.Dir)) || within(dir, c.Roots[0].File) {
 				roots = append(roots, c.Roots...)
 			}
 		}
@@ -114,12 +114,6 @@ func chooseCluster(root string, found []flux.Kustomization, choice string) ([]fl
 		}
 	}
 	return nil, errorf(2, "--cluster %s is neither a directory nor a Flux Kustomization of the repository; its clusters: %s", choice, strings.Join(names, "; "))
-}
-
-// within says whether path lies in dir.
-func within(path, dir string) bool {
-	rel, err := filepath.Rel(dir, path)
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // existingDir resolves a --cluster directory, relative to the working

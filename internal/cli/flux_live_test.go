@@ -133,4 +133,3 @@ func namespaceKeys(ni *v1alpha1.NetworkInventory) []string {
 	}
 	return out
 }
-

@@ -34,9 +34,10 @@ type Streams struct {
 func NewCommand(streams Streams) *cobra.Command {
 	flags := genericclioptions.NewConfigFlags(true)
 	root := &cobra.Command{
-		Use:           "kubectl-netinv",
-		Short:         "What the cluster exposes and how well it is guarded",
-		Long:          "kubectl netinv renders the cluster's NetworkInventory (report), audits manifests before they are merged (audit), and explains why a hostname, pod or namespace is exposed or isolated as it is (explain).",
+		Use:   "kubectl-netinv",
+		Short: "What the cluster exposes and how well it is guarded",
+		Long: "kubectl netinv renders the cluster's NetworkInventory (report), audits manifests or a Flux repository before they are merged (audit), " +
+			"says what a change to them does (diff), prints the objects an audit reads (build), and explains why a hostname, pod or namespace is exposed or isolated as it is (explain).",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -45,7 +46,7 @@ func NewCommand(streams Streams) *cobra.Command {
 	root.SetErr(streams.ErrOut)
 	flags.AddFlags(root.PersistentFlags())
 	root.AddCommand(newReportCommand(flags, streams), newAuditCommand(streams), newExplainCommand(flags, streams),
-		newReachCommand(flags, streams), newBuildCommand(streams))
+		newReachCommand(flags, streams), newDiffCommand(streams), newBuildCommand(streams))
 	return root
 }
 
