@@ -28,8 +28,11 @@ func CacheOptions() cache.Options {
 }
 
 // TrimPod is a cache transform that keeps of a Pod only what the engine
-// reads: name, namespace, labels, owner, phase, hostNetwork, node and
-// service account (Cilium identities carry it).
+// reads: name, namespace, labels, owner, phase, hostNetwork, node, service
+// account (Cilium identities carry it), each container's name, image,
+// command, arguments and ports (named target ports, authentication proxies
+// and tunnel clients are recognised by them), and the ConfigMaps its
+// volumes mount (a tunnel's configuration).
 func TrimPod(obj any) (any, error) {
 	p, ok := obj.(*corev1.Pod)
 	if !ok {
@@ -41,6 +44,8 @@ func TrimPod(obj any) (any, error) {
 			HostNetwork:        p.Spec.HostNetwork,
 			NodeName:           p.Spec.NodeName,
 			ServiceAccountName: p.Spec.ServiceAccountName,
+			Containers:         trimContainers(p.Spec.Containers),
+			Volumes:            configMapVolumes(p.Spec.Volumes),
 		},
 		Status: corev1.PodStatus{Phase: p.Status.Phase},
 	}
@@ -59,3 +64,41 @@ func TrimPod(obj any) (any, error) {
 }
 
 var _ toolscache.TransformFunc = TrimPod
+
+func trimContainers(in []corev1.Container) []corev1.Container {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make([]corev1.Container, len(in))
+	for i, c := range in {
+		out[i] = corev1.Container{Name: c.Name, Image: c.Image, Command: c.Command, Args: c.Args}
+		for _, port := range c.Ports {
+			out[i].Ports = append(out[i].Ports, corev1.ContainerPort{Name: port.Name, ContainerPort: port.ContainerPort, Protocol: port.Protocol})
+		}
+	}
+	return out
+}
+
+// configMapVolumes keeps the volumes that mount ConfigMaps, directly or
+// projected, and of them only the ConfigMaps' names.
+func configMapVolumes(in []corev1.Volume) []corev1.Volume {
+	var out []corev1.Volume
+	for _, v := range in {
+		switch {
+		case v.ConfigMap != nil:
+			out = append(out, corev1.Volume{Name: v.Name, VolumeSource: corev1.VolumeSource{
+				ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: v.ConfigMap.LocalObjectReference}}})
+		case v.Projected != nil:
+			var sources []corev1.VolumeProjection
+			for _, src := range v.Projected.Sources {
+				if src.ConfigMap != nil {
+					sources = append(sources, corev1.VolumeProjection{ConfigMap: &corev1.ConfigMapProjection{LocalObjectReference: src.ConfigMap.LocalObjectReference}})
+				}
+			}
+			if len(sources) > 0 {
+				out = append(out, corev1.Volume{Name: v.Name, VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{Sources: sources}}})
+			}
+		}
+	}
+	return out
+}

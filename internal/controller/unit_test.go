@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/cilium/cilium/pkg/policy/api"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/ptr"
@@ -18,6 +20,7 @@ import (
 
 	"netinventory.io/netinventory/api/v1alpha1"
 	"netinventory.io/netinventory/internal/metrics"
+	"netinventory.io/netinventory/internal/snapshot"
 )
 
 func TestTrimPodKeepsOnlyWhatTheEngineReads(t *testing.T) {
@@ -32,7 +35,17 @@ func TestTrimPodKeepsOnlyWhatTheEngineReads(t *testing.T) {
 			},
 		},
 		Spec: corev1.PodSpec{HostNetwork: true, NodeName: "k8s-1", ServiceAccountName: "sa",
-			Containers: []corev1.Container{{Name: "c", Image: "i"}}},
+			Containers: []corev1.Container{{Name: "c", Image: "i", Command: []string{"oauth2-proxy"}, Args: []string{"--upstream=x"},
+				Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: 4180, Protocol: corev1.ProtocolTCP, HostPort: 80}},
+				Env:   []corev1.EnvVar{{Name: "SECRET", Value: "x"}}}},
+			Volumes: []corev1.Volume{
+				{Name: "config", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
+					LocalObjectReference: corev1.LocalObjectReference{Name: "tunnel"}, Items: []corev1.KeyToPath{{Key: "a", Path: "b"}}}}},
+				{Name: "data", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
+				{Name: "mixed", VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{Sources: []corev1.VolumeProjection{
+					{ConfigMap: &corev1.ConfigMapProjection{LocalObjectReference: corev1.LocalObjectReference{Name: "more"}}},
+					{Secret: &corev1.SecretProjection{LocalObjectReference: corev1.LocalObjectReference{Name: "s"}}}}}}},
+			}},
 		Status: corev1.PodStatus{Phase: corev1.PodRunning, PodIP: "10.0.0.1",
 			Conditions: []corev1.PodCondition{{Type: corev1.PodReady}}},
 	}
@@ -45,8 +58,18 @@ func TestTrimPodKeepsOnlyWhatTheEngineReads(t *testing.T) {
 		!p.Spec.HostNetwork || p.Spec.NodeName != "k8s-1" || p.Spec.ServiceAccountName != "sa" || p.Status.Phase != corev1.PodRunning {
 		t.Errorf("lost what the engine reads: %+v", p)
 	}
-	if p.Annotations != nil || p.ManagedFields != nil || p.Spec.Containers != nil || p.Status.PodIP != "" ||
-		p.Status.Conditions != nil || len(p.OwnerReferences) != 1 {
+	// Named target ports, proxies by image and program, tunnels by the
+	// ConfigMaps they mount.
+	wantContainers := []corev1.Container{{Name: "c", Image: "i", Command: []string{"oauth2-proxy"}, Args: []string{"--upstream=x"},
+		Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: 4180, Protocol: corev1.ProtocolTCP}}}}
+	if !equality.Semantic.DeepEqual(p.Spec.Containers, wantContainers) {
+		t.Errorf("containers %+v, want %+v", p.Spec.Containers, wantContainers)
+	}
+	if got := snapshot.MountedConfigMaps(p); !slices.Equal(got, []string{"tunnel", "more"}) || len(p.Spec.Volumes) != 2 {
+		t.Errorf("volumes %+v: want the ConfigMaps tunnel and more, nothing else", p.Spec.Volumes)
+	}
+	if p.Annotations != nil || p.ManagedFields != nil || p.Status.PodIP != "" ||
+		p.Status.Conditions != nil || len(p.OwnerReferences) != 1 || p.Spec.Volumes[0].ConfigMap.Items != nil {
 		t.Errorf("kept what it does not read: %+v", p)
 	}
 	if tomb, _ := TrimPod("tombstone"); tomb != "tombstone" {

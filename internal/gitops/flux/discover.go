@@ -209,37 +209,43 @@ func within(path, dir string) bool {
 }
 
 // RepositoryRoot returns the directory Kustomization paths are relative
-// to: of dir and its ancestors up to the top of its git checkout, the
-// one under which the most of the roots' paths exist (the git top on a
-// tie, then the nearest).
+// to: of dir and its ancestors (up to the top of its git checkout, if it
+// is in one), the one under which the most of the Kustomizations' paths
+// exist; on a tie the git top, else the nearest.
 func RepositoryRoot(dir string, found []Kustomization) string {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return dir
 	}
-	candidates := []string{abs}
+	candidates, top := []string{abs}, ""
 	for d := abs; ; {
 		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
+			top = d
 			break
 		}
 		parent := filepath.Dir(d)
 		if parent == d {
-			candidates = candidates[:1] // not in a git checkout: the directory given
 			break
 		}
 		d = parent
 		candidates = append(candidates, d)
 	}
-	best, bestScore := abs, -1
-	for i := len(candidates) - 1; i >= 0; i-- { // git top first
-		score := 0
+	score := func(root string) int {
+		n := 0
 		for _, k := range found {
-			if info, err := os.Stat(filepath.Join(candidates[i], k.Path())); err == nil && info.IsDir() {
-				score++
+			if info, err := os.Stat(filepath.Join(root, k.Path())); err == nil && info.IsDir() {
+				n++
 			}
 		}
-		if score > bestScore {
-			best, bestScore = candidates[i], score
+		return n
+	}
+	best, bestScore := abs, -1
+	if top != "" {
+		best, bestScore = top, score(top)
+	}
+	for _, c := range candidates {
+		if s := score(c); s > bestScore {
+			best, bestScore = c, s
 		}
 	}
 	return best
