@@ -135,7 +135,7 @@ func writeFile(path string, data []byte) error {
 // notCached is the error of an offline render missing what from the cache.
 func (r *Renderer) notCached(what string) error {
 	if r.CacheDir == "" {
-		return fmt.Errorf("%s %w (offline, and no cache directory)", what, ErrNotCached)
+		return fmt.Errorf("%s is %w (offline, and no cache directory)", what, ErrNotCached)
 	}
-	return fmt.Errorf("%s %w %s (offline)", what, ErrNotCached, r.CacheDir)
+	return fmt.Errorf("%s is %w %s (offline)", what, ErrNotCached, r.CacheDir)
 }

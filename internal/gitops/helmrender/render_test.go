@@ -190,12 +190,12 @@ func checkApp(t *testing.T, rel *Release, name, version string) {
 
 	main := find(t, rel, "Deployment", name)
 	equal(t, "Deployment labels", main.GetLabels(), map[string]string{
-		"helm.sh/chart":                   "app-" + version,
-		"app.kubernetes.io/managed-by":    "Helm",
-		"app.kubernetes.io/name":          "app",
-		"app.kubernetes.io/instance":      name,
-		"app.kubernetes.io/controller":    "main",
-		"helm.toolkit.fluxcd.io/name":     "web",
+		"helm.sh/chart":                    "app-" + version,
+		"app.kubernetes.io/managed-by":     "Helm",
+		"app.kubernetes.io/name":           "app",
+		"app.kubernetes.io/instance":       name,
+		"app.kubernetes.io/controller":     "main",
+		"helm.toolkit.fluxcd.io/name":      "web",
 		"helm.toolkit.fluxcd.io/namespace": "apps",
 	})
 	selector := map[string]any{
