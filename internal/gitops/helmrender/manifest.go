@@ -62,28 +62,41 @@ func parseManifest(manifest, source string) ([]*unstructured.Unstructured, error
 	return objs, nil
 }
 
-// installHooks are the hook objects of rel that remain in the cluster once
-// helm-controller has installed it: hooks run on install (pre-install,
+// installHooks are the hook objects that remain in the cluster once
+// helm-controller has installed a release: hooks run on install (pre-install,
 // post-install) whose delete policy does not remove them when they succeed.
 // Test hooks run only on tests, and upgrade, rollback and delete hooks not on
-// an install. None when hooks are disabled.
-func installHooks(rel *release.Release, disabled bool) ([]*unstructured.Unstructured, error) {
-	if disabled {
-		return nil, nil
-	}
-	var objs []*unstructured.Unstructured
-	for _, h := range rel.Hooks {
-		onInstall := slices.Contains(h.Events, release.HookPreInstall) || slices.Contains(h.Events, release.HookPostInstall)
-		if !onInstall || slices.Contains(h.DeletePolicies, release.HookSucceeded) {
-			continue
+// an install. Helm reads both from the objects' annotations.
+func installHooks(hooks []*unstructured.Unstructured) []*unstructured.Unstructured {
+	var kept []*unstructured.Unstructured
+	for _, o := range hooks {
+		events := annotationList(o, release.HookAnnotation)
+		onInstall := slices.Contains(events, string(release.HookPreInstall)) || slices.Contains(events, string(release.HookPostInstall))
+		if onInstall && !slices.Contains(annotationList(o, release.HookDeleteAnnotation), string(release.HookSucceeded)) {
+			kept = append(kept, o)
 		}
-		o, err := parseManifest(h.Manifest, h.Path)
-		if err != nil {
-			return nil, err
-		}
-		objs = append(objs, o...)
 	}
-	return objs, nil
+	return kept
+}
+
+// annotationList is a comma-separated annotation, as Helm reads its hook
+// annotations.
+func annotationList(o *unstructured.Unstructured, key string) []string {
+	v, ok := o.GetAnnotations()[key]
+	if !ok {
+		return nil
+	}
+	var list []string
+	for _, s := range strings.Split(v, ",") {
+		list = append(list, strings.ToLower(strings.TrimSpace(s)))
+	}
+	return list
+}
+
+// isHook tells a hook object, by its annotation, as Helm does.
+func isHook(o *unstructured.Unstructured) bool {
+	_, ok := o.GetAnnotations()[release.HookAnnotation]
+	return ok
 }
 
 // setOriginLabels labels objects with the HelmRelease they come from, as

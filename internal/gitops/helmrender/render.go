@@ -204,9 +204,6 @@ func (r *Renderer) render(ctx context.Context, u *unstructured.Unstructured, obj
 	if hr.Spec.KubeConfig != nil {
 		warn("spec.kubeConfig: the release is installed in another cluster")
 	}
-	if n := len(hr.Spec.PostRenderers); n > 0 {
-		warn("spec.postRenderers not applied (%d): the objects are as the chart renders them", n)
-	}
 
 	ch, err := r.loadChart(ctx, hr, idx, warn)
 	if err != nil {
@@ -278,11 +275,21 @@ func (r *Renderer) install(ctx context.Context, hr *helmv2.HelmRelease, rel *Rel
 	if err != nil {
 		return nil, fmt.Errorf("chart %s %s: %w", ch.Name(), ch.Metadata.Version, err)
 	}
-	hooks, err := installHooks(res, hr.GetInstall().DisableHooks)
-	if err != nil {
-		return nil, fmt.Errorf("chart %s %s: %w", ch.Name(), ch.Metadata.Version, err)
+	var hooks []*unstructured.Unstructured
+	for _, h := range res.Hooks {
+		o, err := parseManifest(h.Manifest, h.Path)
+		if err != nil {
+			return nil, fmt.Errorf("chart %s %s: %w", ch.Name(), ch.Metadata.Version, err)
+		}
+		hooks = append(hooks, o...)
 	}
-	for _, o := range append(manifest, hooks...) {
+	if manifest, hooks, err = postRenderAll(manifest, hooks, hr); err != nil {
+		return nil, err
+	}
+	if !hr.GetInstall().DisableHooks {
+		manifest = append(manifest, installHooks(hooks)...)
+	}
+	for _, o := range manifest {
 		setCommonMetadata(o, hr.Spec.CommonMetadata)
 		setOriginLabels([]*unstructured.Unstructured{o}, hr)
 		objs = append(objs, o)

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"path/filepath"
 	"reflect"
-	"slices"
 	"strings"
 	"testing"
 
@@ -547,14 +546,11 @@ func TestRenderHooksAndCRDs(t *testing.T) {
 	find(t, rel, "Deployment", "web")
 }
 
-func TestRenderMetadataCapabilitiesAndWarnings(t *testing.T) {
+func TestRenderCommonMetadataAndCapabilities(t *testing.T) {
 	spec := localChartSpec + `
 commonMetadata:
   labels: {team: payments, app.kubernetes.io/managed-by: flux}
   annotations: {owner: "payments@example.com"}
-postRenderers:
-  - kustomize:
-      images: [{name: ghcr.io/example/app, newTag: "9.9"}]
 `
 	r := localRenderer()
 	r.APIVersions = nil // no Gateway API v1 in the cluster: the chart falls back to v1beta1
@@ -571,10 +567,68 @@ postRenderers:
 			t.Errorf("%s %s: common metadata not set: %v %v", o.GetKind(), o.GetName(), l, o.GetAnnotations())
 		}
 	}
-	equal(t, "HTTPRoute apiVersion", find(t, rel, "HTTPRoute", "web").GetAPIVersion(), "gateway.networking.k8s.io/v1beta1")
-	if !slices.ContainsFunc(rel.Warnings, func(w string) bool { return strings.HasPrefix(w, "spec.postRenderers not applied (1)") }) {
-		t.Errorf("no post-renderer warning: %q", rel.Warnings)
+	// Only metadata is labelled, not the selectors.
+	equal(t, "Service selector", field(t, find(t, rel, "Service", "web"), "spec", "selector", "app.kubernetes.io/controller"), "main")
+	if _, found, _ := unstructured.NestedString(find(t, rel, "Deployment", "web").Object, "spec", "template", "metadata", "labels", "team"); found {
+		t.Error("the pod template is labelled")
 	}
+	equal(t, "HTTPRoute apiVersion", find(t, rel, "HTTPRoute", "web").GetAPIVersion(), "gateway.networking.k8s.io/v1beta1")
+}
+
+func TestRenderPostRenderers(t *testing.T) {
+	postRenderers := `
+postRenderers:
+  - kustomize:
+      images: [{name: ghcr.io/example/app, newTag: "9.9"}]
+      patches:
+        - target: {kind: Service, name: web}
+          patch: |
+            - {op: replace, path: /spec/type, value: LoadBalancer}
+  - kustomize:
+      patches:
+        - target: {labelSelector: app.kubernetes.io/instance=web}
+          patch: |
+            apiVersion: v1
+            kind: Any
+            metadata: {name: any, annotations: {patched: "yes"}}
+`
+	values := appValues + "hooks: {enabled: true}\n"
+	for _, strategy := range []string{"", "combined", "separate", "nohooks"} {
+		t.Run(strategy, func(t *testing.T) {
+			spec := localChartSpec + postRenderers
+			if strategy != "" {
+				spec += "postRenderStrategy: " + strategy + "\n"
+			}
+			rel := render(t, localRenderer(), helmRelease(t, "web", spec, values))
+			equal(t, "image", field(t, find(t, rel, "Deployment", "web"), "spec", "template", "spec", "containers").([]any)[0].(map[string]any)["image"], "ghcr.io/example/app:9.9")
+			svc := find(t, rel, "Service", "web")
+			equal(t, "Service type", field(t, svc, "spec", "type"), "LoadBalancer")
+			equal(t, "Service annotation", svc.GetAnnotations()["patched"], "yes")
+			if lookup(rel, "Job", "web-migrate") != nil || lookup(rel, "Pod", "web-test") != nil {
+				t.Errorf("hooks that do not remain after the install: %v", names(rel))
+			}
+			hook := find(t, rel, "ConfigMap", "web-installed")
+			want := "yes"
+			if strategy == "nohooks" {
+				want = ""
+			}
+			equal(t, "hook annotation", hook.GetAnnotations()["patched"], want)
+			if len(rel.Warnings) != 0 {
+				t.Errorf("warnings: %q", rel.Warnings)
+			}
+		})
+	}
+	// A patch that does not apply is an error naming the post-renderer.
+	bad := localChartSpec + `
+postRenderers:
+  - kustomize:
+      patches:
+        - target: {kind: Service}
+          patch: |
+            - {op: replace, path: /spec/nothing/here, value: 1}
+`
+	_, err := localRenderer().Render(context.Background(), helmRelease(t, "web", bad, appValues), nil)
+	wantError(t, err, "web", "spec.postRenderers[0]")
 }
 
 // wantError checks that err is an *Error of HelmRelease apps/<name>, on one
