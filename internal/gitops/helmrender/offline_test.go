@@ -238,6 +238,15 @@ data:
 		})
 	}
 
+	t.Run("kubeVersion", func(t *testing.T) {
+		r := localRenderer()
+		r.KubeVersion = "v1.29.4"
+		_, err := r.Render(context.Background(), helmRelease(t, "web", localChartSpec, appValues), nil)
+		wantError(t, err, "web", "chart requires kubeVersion: >=1.30.0-0 which is incompatible with Kubernetes v1.29.4")
+		r.KubeVersion = "not-a-version"
+		_, err = r.Render(context.Background(), helmRelease(t, "web", localChartSpec, appValues), nil)
+		wantError(t, err, "web", `kube version "not-a-version"`)
+	})
 	t.Run("not a HelmRelease", func(t *testing.T) {
 		_, err := localRenderer().Render(context.Background(), parse(t, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web, namespace: apps}")[0], nil)
 		wantError(t, err, "web", "not a HelmRelease")

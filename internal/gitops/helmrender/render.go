@@ -61,7 +61,8 @@ type Renderer struct {
 	// CacheDir keeps what is fetched: HTTP repository indexes and charts,
 	// OCI tag lists, manifests and chart layers, under a directory per
 	// source URL (see the package's cache.go for the layout). Empty: no
-	// cache, everything is fetched for each Render.
+	// cache; what a Render needs is fetched (repository indexes and tag
+	// lists once per Renderer).
 	CacheDir string
 
 	// Offline renders from CacheDir and local sources only: no network
@@ -71,7 +72,9 @@ type Renderer struct {
 
 	// LocalSource tells whether a GitRepository, Bucket or OCIRepository is
 	// the repository being audited, and where it is checked out: charts
-	// from it are read from that directory. Nil: no source is local.
+	// from it are read from that directory (at the chart's path for a
+	// GitRepository or Bucket; the directory is the chart for an
+	// OCIRepository). Nil: no source is local.
 	LocalSource func(kind, namespace, name string) (dir string, ok bool)
 
 	// KubeVersion is .Capabilities.KubeVersion (DefaultKubeVersion when
@@ -89,11 +92,11 @@ type Renderer struct {
 	// and http.DefaultTransport.
 	HTTPClient *http.Client
 
-	// PlainHTTP talks to every OCI registry over plain HTTP. Without it
-	// HTTPS is used, except where the source says spec.insecure: true (as
-	// Flux allows) and for loopback and private (RFC 1918) registry
-	// addresses, which go-containerregistry always reaches over plain
-	// HTTP.
+	// PlainHTTP lets every OCI registry be reached over plain HTTP (HTTPS
+	// is still tried first). Without it only HTTPS is used, except for a
+	// source with spec.insecure: true (as Flux allows) and for registries at
+	// loopback, *.local and private (RFC 1918) addresses, which
+	// go-containerregistry always lets fall back to plain HTTP.
 	PlainHTTP bool
 
 	// Keychain finds credentials for OCI registries (for instance
@@ -120,14 +123,17 @@ type Release struct {
 	// Objects are the rendered objects, in the order Helm installs them:
 	// the chart's CRDs (crds/ directories, unless spec.install.crds is
 	// Skip), the manifest (templates), then the install hooks that remain
-	// in the cluster after the install. An object's namespace is left empty
-	// where the chart sets none: the caller defaults it to Namespace (for
-	// namespaced kinds).
+	// in the cluster after the install (pre- and post-install hooks not
+	// deleted on success; none with spec.install.disableHooks). They are
+	// post-rendered (spec.postRenderers), carry spec.commonMetadata and
+	// helm-controller's helm.toolkit.fluxcd.io/name and /namespace labels.
+	// An object's namespace is left empty where the chart sets none: the
+	// caller defaults it to Namespace (for namespaced kinds).
 	Objects []*unstructured.Unstructured
 
 	// Warnings are what the rendering could not honor, one line each: a
-	// valuesFrom Secret not read, a missing ConfigMap, post-renderers not
-	// applied, chart dependencies missing.
+	// valuesFrom Secret not read, a missing ConfigMap or key, chart
+	// dependencies missing, a deprecated field helm-controller ignores.
 	Warnings []string
 }
 
@@ -187,6 +193,9 @@ func (r *Renderer) render(ctx context.Context, u *unstructured.Unstructured, obj
 		rel.Warnings = append(rel.Warnings, oneLine(fmt.Sprintf(format, args...)))
 	}
 	idx := newObjectIndex(objects)
+	if v := u.GroupVersionKind().Version; v != helmv2.GroupVersion.Version {
+		warn("%s is read as %s: its fields that %s does not have are ignored", u.GetAPIVersion(), helmv2.GroupVersion, helmv2.GroupVersion.Version)
+	}
 
 	install := hr.GetInstall()
 	crdPolicy := install.CRDs
@@ -205,13 +214,13 @@ func (r *Renderer) render(ctx context.Context, u *unstructured.Unstructured, obj
 		warn("spec.kubeConfig: the release is installed in another cluster")
 	}
 
-	ch, err := r.loadChart(ctx, hr, idx, warn)
+	ch, err := r.loadChart(ctx, hr, idx)
 	if err != nil {
 		return nil, err
 	}
 	rel.Chart, rel.Version = ch.Name(), ch.Metadata.Version
 	if err := action.CheckDependencies(ch, ch.Metadata.Dependencies); err != nil {
-		warn("chart %s %s: %v: they are not rendered", ch.Name(), ch.Metadata.Version, err)
+		warn("chart %s %s: dependencies not rendered: %v", ch.Name(), ch.Metadata.Version, err)
 	}
 
 	values, err := chartValues(hr, idx, warn)

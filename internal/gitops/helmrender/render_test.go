@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -407,6 +408,55 @@ chart:
 	wantError(t, err, "web", "GitRepository flux-system/upstream is not the repository being audited")
 	if !errors.Is(err, ErrSourceNotAvailable) {
 		t.Errorf("%v is not ErrSourceNotAvailable", err)
+	}
+}
+
+func TestRenderLocalOCIRepositoryAndBucket(t *testing.T) {
+	r := &Renderer{
+		APIVersions: gatewayAPI,
+		LocalSource: func(kind, namespace, name string) (string, bool) {
+			switch kind + " " + namespace + "/" + name {
+			case "OCIRepository flux-system/app": // the artifact is the chart
+				return fixtureChart, true
+			case "Bucket apps/charts":
+				return filepath.Join(repoRoot, "test", "fixtures"), true
+			}
+			return "", false
+		},
+	}
+	rel := render(t, r, helmRelease(t, "web", "chartRef: {kind: OCIRepository, name: app, namespace: flux-system}", appValues))
+	checkApp(t, rel, "web", "1.0.0")
+	rel = render(t, r, helmRelease(t, "web", "chart: {spec: {chart: charts/app, sourceRef: {kind: Bucket, name: charts}}}", appValues))
+	checkApp(t, rel, "web", "1.0.0")
+
+	// An older apiVersion is read as v2, with a warning.
+	hr := helmRelease(t, "web", "chart: {spec: {chart: charts/app, sourceRef: {kind: Bucket, name: charts}}}", appValues)
+	hr.SetAPIVersion("helm.toolkit.fluxcd.io/v2beta2")
+	rel = render(t, r, hr)
+	checkApp(t, rel, "web", "1.0.0")
+	equal(t, "warnings", rel.Warnings, []string{"helm.toolkit.fluxcd.io/v2beta2 is read as helm.toolkit.fluxcd.io/v2: its fields that v2 does not have are ignored"})
+}
+
+func TestRenderWarnsOfMissingDependencies(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"Chart.yaml":               "apiVersion: v2\nname: umbrella\nversion: 0.1.0\ndependencies:\n  - {name: postgresql, version: 16.x, repository: https://charts.example.com}\n",
+		"templates/configmap.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: '{{ .Release.Name }}-config'}\n",
+		"charts/.gitkeep":          "",
+	}
+	for name, content := range files {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := &Renderer{LocalSource: func(kind, namespace, name string) (string, bool) { return dir, kind == "GitRepository" }}
+	rel := render(t, r, helmRelease(t, "web", "chart: {spec: {chart: ., sourceRef: {kind: GitRepository, name: repo}}}", ""))
+	find(t, rel, "ConfigMap", "web-config")
+	if len(rel.Warnings) != 1 || !strings.Contains(rel.Warnings[0], "chart umbrella 0.1.0") || !strings.Contains(rel.Warnings[0], "postgresql") {
+		t.Errorf("warnings: %q", rel.Warnings)
 	}
 }
 

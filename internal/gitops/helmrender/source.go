@@ -34,7 +34,7 @@ type chartRequest struct {
 
 // loadChart finds and loads the chart of hr: spec.chartRef (an
 // OCIRepository or a HelmChart), else spec.chart (a HelmChart template).
-func (r *Renderer) loadChart(ctx context.Context, hr *helmv2.HelmRelease, idx objectIndex, warn func(string, ...any)) (*chart.Chart, error) {
+func (r *Renderer) loadChart(ctx context.Context, hr *helmv2.HelmRelease, idx objectIndex) (*chart.Chart, error) {
 	switch {
 	case hr.Spec.ChartRef != nil:
 		ref := hr.Spec.ChartRef
