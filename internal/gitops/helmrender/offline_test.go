@@ -258,3 +258,33 @@ data:
 		wantError(t, err, "web", "invalid HelmRelease")
 	})
 }
+
+// TestRenderConcurrently shares one Renderer and cache between goroutines,
+// as an audit rendering its HelmReleases in parallel would.
+func TestRenderConcurrently(t *testing.T) {
+	srv := newChartRepo(t, map[string][]byte{"app-1.0.0.tgz": packageChart(t, "1.0.0"), "app-1.1.0.tgz": packageChart(t, "1.1.0")})
+	repo := parse(t, `
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmRepository
+metadata: {name: charts, namespace: flux-system}
+spec: {interval: 1h, url: `+srv.URL+`/charts}
+`)
+	r := &Renderer{CacheDir: t.TempDir(), APIVersions: gatewayAPI}
+	spec := "chart: {spec: {chart: app, version: 1.x, sourceRef: {kind: HelmRepository, name: charts, namespace: flux-system}}}\npostRenderers: [{kustomize: {images: [{name: ghcr.io/example/worker, newTag: '3'}]}}]"
+	errs := make(chan error, 8)
+	for i := range 8 {
+		hr := helmRelease(t, "web", spec+"\nreleaseName: web"+string(rune('a'+i)), appValues)
+		go func() {
+			rel, err := r.Render(context.Background(), hr, repo)
+			if err == nil && (rel.Version != "1.1.0" || lookup(rel, "Deployment", rel.Name+"-worker") == nil) {
+				err = errors.New("wrong objects for " + rel.Name)
+			}
+			errs <- err
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
