@@ -270,7 +270,7 @@ metadata: {name: charts, namespace: flux-system}
 spec: {interval: 1h, url: `+srv.URL+`/charts}
 `)
 	r := &Renderer{CacheDir: t.TempDir(), APIVersions: gatewayAPI}
-	spec := "chart: {spec: {chart: app, version: 1.x, sourceRef: {kind: HelmRepository, name: charts, namespace: flux-system}}}\npostRenderers: [{kustomize: {images: [{name: ghcr.io/example/worker, newTag: '3'}]}}]"
+	spec := "chart: {spec: {chart: app, version: 1.x, sourceRef: {kind: HelmRepository, name: charts, namespace: flux-system}}}\npostRenderers: [{kustomize: {images: [{name: registry.example.com/worker, newTag: '3'}]}}]"
 	errs := make(chan error, 8)
 	for i := range 8 {
 		hr := helmRelease(t, "web", spec+"\nreleaseName: web"+string(rune('a'+i)), appValues)

@@ -32,12 +32,12 @@ controllers:
   main:
     containers:
       app:
-        image: {repository: ghcr.io/example/app, tag: "1.2.3"}
+        image: {repository: registry.example.com/app, tag: "1.2.3"}
         ports: {http: 8080}
   worker:
     containers:
       worker:
-        image: {repository: ghcr.io/example/worker}
+        image: {repository: registry.example.com/worker}
 service:
   main:
     ports:
@@ -207,11 +207,11 @@ func checkApp(t *testing.T, rel *Release, name, version string) {
 	equal(t, "Deployment pod labels", field(t, main, "spec", "template", "metadata", "labels"), selector)
 	equal(t, "Deployment containers", field(t, main, "spec", "template", "spec", "containers"), []any{map[string]any{
 		"name":  "app",
-		"image": "ghcr.io/example/app:1.2.3",
+		"image": "registry.example.com/app:1.2.3",
 		"ports": []any{map[string]any{"name": "http", "containerPort": int64(8080), "protocol": "TCP"}},
 	}})
 	worker := find(t, rel, "Deployment", name+"-worker")
-	equal(t, "worker image (the chart's appVersion)", field(t, worker, "spec", "template", "spec", "containers").([]any)[0].(map[string]any)["image"], "ghcr.io/example/worker:2.4.1")
+	equal(t, "worker image (the chart's appVersion)", field(t, worker, "spec", "template", "spec", "containers").([]any)[0].(map[string]any)["image"], "registry.example.com/worker:2.4.1")
 
 	svc := find(t, rel, "Service", name)
 	equal(t, "Service selector", field(t, svc, "spec", "selector"), selector)
@@ -472,7 +472,7 @@ data:
         replicas: 2
         containers:
           app:
-            image: {repository: ghcr.io/example/from-configmap, tag: "1.0"}
+            image: {repository: registry.example.com/from-configmap, tag: "1.0"}
     service:
       main:
         ports: {http: {port: 80}}
@@ -510,7 +510,7 @@ valuesFrom:
 	d := find(t, rel, "Deployment", "web")
 	equal(t, "replicas (spec.values over valuesFrom)", field(t, d, "spec", "replicas"), int64(5))
 	equal(t, "image (targetPath over the document, quoted: a string)",
-		field(t, d, "spec", "template", "spec", "containers").([]any)[0].(map[string]any)["image"], "ghcr.io/example/from-configmap:007")
+		field(t, d, "spec", "template", "spec", "containers").([]any)[0].(map[string]any)["image"], "registry.example.com/from-configmap:007")
 	equal(t, "hostnames (the later document's list replaces the earlier)",
 		field(t, find(t, rel, "HTTPRoute", "web"), "spec", "hostnames"), []any{"extra.example.com"})
 	equal(t, "warnings", rel.Warnings, []string{
@@ -629,7 +629,7 @@ func TestRenderPostRenderers(t *testing.T) {
 	postRenderers := `
 postRenderers:
   - kustomize:
-      images: [{name: ghcr.io/example/app, newTag: "9.9"}]
+      images: [{name: registry.example.com/app, newTag: "9.9"}]
       patches:
         - target: {kind: Service, name: web}
           patch: |
@@ -650,7 +650,7 @@ postRenderers:
 				spec += "postRenderStrategy: " + strategy + "\n"
 			}
 			rel := render(t, localRenderer(), helmRelease(t, "web", spec, values))
-			equal(t, "image", field(t, find(t, rel, "Deployment", "web"), "spec", "template", "spec", "containers").([]any)[0].(map[string]any)["image"], "ghcr.io/example/app:9.9")
+			equal(t, "image", field(t, find(t, rel, "Deployment", "web"), "spec", "template", "spec", "containers").([]any)[0].(map[string]any)["image"], "registry.example.com/app:9.9")
 			svc := find(t, rel, "Service", "web")
 			equal(t, "Service type", field(t, svc, "spec", "type"), "LoadBalancer")
 			equal(t, "Service annotation", svc.GetAnnotations()["patched"], "yes")
