@@ -52,7 +52,9 @@ func TestGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, d := range dirs {
-		if !d.IsDir() {
+		// charts/ holds Helm charts the HelmRelease renderer tests package,
+		// not a cluster to compute.
+		if !d.IsDir() || d.Name() == "charts" {
 			continue
 		}
 		t.Run(d.Name(), func(t *testing.T) {
