@@ -102,7 +102,7 @@ func indent(s, prefix string) string {
 const localChartSpec = `
 chart:
   spec:
-    chart: ./test/fixtures/charts/app
+    chart: ./test/fixtures/flux-repo/charts/app
     sourceRef: {kind: GitRepository, name: flux-system, namespace: flux-system}
 `
 
@@ -386,7 +386,7 @@ spec:
 }
 
 func TestRenderGitRepositoryLocalChart(t *testing.T) {
-	spec := localChartSpec + `    valuesFiles: [test/fixtures/charts/app/values.yaml, test/fixtures/charts/app/ci/ha-values.yaml]`
+	spec := localChartSpec + `    valuesFiles: [test/fixtures/flux-repo/charts/app/values.yaml, test/fixtures/flux-repo/charts/app/ci/ha-values.yaml]`
 	rel := render(t, localRenderer(), helmRelease(t, "web", spec, appValues))
 	checkApp(t, rel, "web", "1.0.0")
 	equal(t, "replicas from the values file at the repository's root", field(t, find(t, rel, "Deployment", "web"), "spec", "replicas"), int64(3))
@@ -419,7 +419,7 @@ func TestRenderLocalOCIRepositoryAndBucket(t *testing.T) {
 			case "OCIRepository flux-system/app": // the artifact is the chart
 				return fixtureChart, true
 			case "Bucket apps/charts":
-				return filepath.Join(repoRoot, "test", "fixtures"), true
+				return filepath.Join(repoRoot, "test", "fixtures", "flux-repo"), true
 			}
 			return "", false
 		},

@@ -19,7 +19,7 @@ import (
 )
 
 // fixtureChart is the test chart's directory.
-var fixtureChart = filepath.Join("..", "..", "..", "test", "fixtures", "charts", "app")
+var fixtureChart = filepath.Join("..", "..", "..", "test", "fixtures", "flux-repo", "charts", "app")
 
 // packageChart packages the fixture chart with the given version and returns
 // the .tgz.
