@@ -74,6 +74,7 @@ type inputFlags struct {
 	policy  string
 	build   string
 	cluster string
+	helm    helmOptions
 }
 
 // register adds the flags to cmd; withFiles adds -f too.
@@ -88,6 +89,11 @@ func (in *inputFlags) register(cmd *cobra.Command, withFiles bool) {
 	skipUnreadableFlag(cmd, &in.skip)
 	cmd.Flags().StringVar(&in.build, "build", buildAuto, "how a directory is read: auto (as Flux builds it when it holds Flux Kustomizations, "+
 		"as kustomize when it has a kustomization file, else every manifest in it), flux, kustomize, none (every manifest)")
+	cmd.Flags().BoolVar(&in.helm.render, "render-helm", true, "render HelmReleases with their charts (from their Flux sources, "+
+		"this repository's charts read from disk) and audit what they install")
+	cmd.Flags().StringVar(&in.helm.cacheDir, "chart-cache", defaultChartCache(), "directory that keeps the charts and repository indexes fetched "+
+		"($NETINV_CHART_CACHE, else the user's cache directory)")
+	cmd.Flags().BoolVar(&in.helm.offline, "offline", false, "render HelmReleases from the chart cache and the repository only: no network access")
 	cmd.Flags().StringVar(&in.cluster, "cluster", "", "where a Flux build starts when the repository holds several clusters: "+
 		"a directory (clusters/prod) or a Flux Kustomization (NAMESPACE/NAME)")
 }
@@ -101,7 +107,7 @@ func (in *inputFlags) options() (loadOptions, error) {
 	if !slices.Contains(buildModes, in.build) {
 		return loadOptions{}, errorf(2, "--build must be one of %s", strings.Join(buildModes, ", "))
 	}
-	opts := loadOptions{vars: vars, name: in.name, skipUnreadable: in.skip, build: in.build, cluster: in.cluster}
+	opts := loadOptions{vars: vars, name: in.name, skipUnreadable: in.skip, build: in.build, cluster: in.cluster, helm: in.helm}
 	if in.policy != "" {
 		mode, err := snapshot.ParseEnforcement(in.policy)
 		if err != nil {

@@ -25,6 +25,7 @@ var buildModes = []string{buildAuto, buildFlux, buildKustomize, buildNone}
 type built struct {
 	objects  []flux.Object
 	problems []flux.Problem
+	local    localSources
 }
 
 // buildDirectory builds dir as Flux (it holds Flux Kustomizations) or
@@ -51,14 +52,14 @@ func buildDirectory(dir string, opts loadOptions) (b *built, ok bool, err error)
 				return nil, false, err
 			}
 			res := flux.Build(flux.Options{Root: root, Known: found, Vars: opts.vars}, roots)
-			return &built{objects: res.Objects, problems: res.Problems}, true, nil
+			return &built{objects: res.Objects, problems: res.Problems, local: localSources{root: res.Root, source: res.Source}}, true, nil
 		case mode == buildFlux:
 			return nil, false, errorf(2, "--build flux: no Flux Kustomization (%s) under %s", flux.Group, dir)
 		}
 	}
 	if mode == buildKustomize || hasKustomizationFile(dir) {
 		res := flux.BuildDirectory(flux.RepositoryRoot(dir, nil), dir)
-		return &built{objects: res.Objects, problems: res.Problems}, true, nil
+		return &built{objects: res.Objects, problems: res.Problems, local: localSources{root: res.Root}}, true, nil
 	}
 	return nil, false, nil
 }

@@ -51,8 +51,14 @@ func TestAuditAskWhichClusterOfARepository(t *testing.T) {
 
 func TestAuditBuildsEachClusterAsFluxApplies(t *testing.T) {
 	home, errOut := auditJSON(t, "-f", fluxRepo, "--cluster", "clusters/home")
-	if got := endpoints(home); !slices.Contains(got, "wiki.home.example.net Public Required") {
-		t.Errorf("home endpoints %v", got)
+	// wiki's route is a manifest; echo's and jellyfin's come from their
+	// HelmReleases' values, rendered with the repository's chart.
+	want := []string{"echo.home.example.net Public None", "jellyfin.home.example.net Internal None", "wiki.home.example.net Public Required"}
+	if got := endpoints(home); !slices.Equal(got, want) {
+		t.Errorf("home endpoints\n got %v\nwant %v", got, want)
+	}
+	if home.Status.Summary.Pods != 4 {
+		t.Errorf("%d pods, want 4: wiki's 2, echo's and jellyfin's from their charts", home.Status.Summary.Pods)
 	}
 	if !strings.Contains(errOut, "warning: Kustomization flux-system/apps (applied by flux-system/flux-system): substituteFrom Secret flux-system/cluster-secrets is encrypted") {
 		t.Errorf("the encrypted Secret is not said:\n%s", errOut)
@@ -148,6 +154,52 @@ spec:
 	ni, errOut := auditJSON(t, "-f", dir, "--skip-unreadable")
 	if len(ni.Status.Services.Items) != 1 || ni.Status.Services.Items[0].Namespace != "apps" || !strings.Contains(errOut, "warning: skipped: ") {
 		t.Errorf("the rest is not audited: %+v\n%s", ni.Status.Services.Items, errOut)
+	}
+}
+
+// TestAuditSaysWhichHelmReleasesItCannotRender: a HelmRelease whose chart
+// cannot be had is a warning naming it, and the rest is audited.
+func TestAuditSaysWhichHelmReleasesItCannotRender(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "apps.yaml", `apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmRepository
+metadata: {name: charts, namespace: flux-system}
+spec: {url: "https://charts.example.invalid"}
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: web, namespace: apps}
+spec:
+  chart: {spec: {chart: web, version: 1.x, sourceRef: {kind: HelmRepository, name: charts, namespace: flux-system}}}
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: lost, namespace: apps}
+spec:
+  chart: {spec: {chart: lost, sourceRef: {kind: HelmRepository, name: nowhere}}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: lb, namespace: apps}
+spec: {type: LoadBalancer, ports: [{port: 80}]}
+`)
+	ni, errOut := auditJSON(t, "-f", dir, "--offline", "--chart-cache", t.TempDir())
+	for _, want := range []string{
+		"warning: HelmRelease apps/web not rendered, its objects are not audited: ",
+		"warning: HelmRelease apps/lost not rendered, its objects are not audited: ",
+		"not in the chart cache",
+	} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("no %q in\n%s", want, errOut)
+		}
+	}
+	if len(ni.Status.Services.Items) != 1 {
+		t.Errorf("the rest is not audited: %+v", ni.Status.Services.Items)
+	}
+	// Not rendering at all is a choice, and silent.
+	_, errOut = auditJSON(t, "-f", dir, "--render-helm=false")
+	if strings.Contains(errOut, "HelmRelease") {
+		t.Errorf("--render-helm=false still renders:\n%s", errOut)
 	}
 }
 

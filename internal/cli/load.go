@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -12,6 +15,7 @@ import (
 
 	"netinventory.io/netinventory/api/v1alpha1"
 	"netinventory.io/netinventory/internal/crdschema"
+	"netinventory.io/netinventory/internal/gitops/flux"
 	"netinventory.io/netinventory/internal/snapshot"
 )
 
@@ -35,6 +39,8 @@ type loadOptions struct {
 	cluster string
 	// keep, when set, receives every object read (what `build` prints).
 	keep *[]*unstructured.Unstructured
+	// helm says whether and how HelmReleases are rendered.
+	helm helmOptions
 }
 
 func skipUnreadableFlag(cmd *cobra.Command, target *bool) {
@@ -54,8 +60,9 @@ var errRefused = errors.New("refused by the CRD's schema")
 // silently.
 func load(streams Streams, paths []string, opts loadOptions) (*snapshot.Snapshot, []v1alpha1.NetworkInventory, error) {
 	l := &snapshot.Loader{Other: snapshot.WorkloadPods, Stdin: streams.In, ValidateInventory: validateInventory,
-		Preprocess: func(data []byte) []byte { return substitute(data, opts.vars) }, Keep: opts.keep != nil}
+		Preprocess: func(data []byte) []byte { return substitute(data, opts.vars) }, Keep: true}
 	unbuilt := 0
+	var local localSources
 	for _, p := range paths {
 		if p != "-" {
 			info, err := os.Stat(p)
@@ -69,11 +76,23 @@ func load(streams Streams, paths []string, opts loadOptions) (*snapshot.Snapshot
 				}
 				if ok {
 					unbuilt += addBuilt(streams.ErrOut, l, b, opts.skipUnreadable)
+					if local.root == "" {
+						local = b.local
+					}
 					continue
+				}
+			}
+			if local.root == "" {
+				local.root = flux.RepositoryRoot(filepath.Dir(p), nil)
+				if info.IsDir() {
+					local.root = flux.RepositoryRoot(p, nil)
 				}
 			}
 		}
 		l.AddPath(p)
+	}
+	if opts.helm.render {
+		renderHelmReleases(context.Background(), streams.ErrOut, l, slices.Clone(l.Objects), opts.helm, local)
 	}
 	snap, err := l.Snapshot()
 	refused, unreadable := printProblems(streams.ErrOut, err, opts.skipUnreadable)

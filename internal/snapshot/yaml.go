@@ -78,7 +78,8 @@ func decoder(strict bool) runtime.Decoder {
 	return lenientDecoder()
 }
 
-// AddPath reads a file, a directory recursively, or "-" for standard input.
+// AddPath reads a file, a directory recursively (but for the Helm charts
+// in it: their templates are not manifests), or "-" for standard input.
 func (l *Loader) AddPath(path string) {
 	if path == "-" {
 		in := l.Stdin
@@ -107,6 +108,9 @@ func (l *Loader) AddPath(path string) {
 		if err != nil {
 			return err
 		}
+		if d.IsDir() && p != root && isChart(p) {
+			return filepath.SkipDir // templates, not manifests: a HelmRelease renders them
+		}
 		switch strings.ToLower(filepath.Ext(p)) {
 		case ".yaml", ".yml", ".json":
 			if !d.IsDir() {
@@ -125,6 +129,12 @@ func (l *Loader) AddPath(path string) {
 	for _, f := range files {
 		l.addFile(f)
 	}
+}
+
+// isChart says whether dir is a Helm chart.
+func isChart(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, "Chart.yaml"))
+	return err == nil
 }
 
 func (l *Loader) addFile(path string) {

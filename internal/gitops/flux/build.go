@@ -57,8 +57,18 @@ type Result struct {
 	Built []string
 	// Problems are what could not be built, or was built with a caveat.
 	Problems []Problem
+	// Root is the repository root the build read.
+	Root string
+	// Source is the Flux source the roots build from, which is this
+	// repository (nil when they name none).
+	Source *SourceRef
 
 	built []Kustomization
+}
+
+// SourceRef names a Flux source object.
+type SourceRef struct {
+	Kind, Namespace, Name string
 }
 
 // Options say what to build.
@@ -114,6 +124,10 @@ func Build(opts Options, roots []Kustomization) *Result {
 	}
 	b.run()
 	b.reportDuplicates()
+	b.res.Root = opts.Root
+	if b.source != nil {
+		b.res.Source = &SourceRef{Kind: b.source.Kind, Namespace: b.source.Namespace, Name: b.source.Name}
+	}
 	return &b.res
 }
 
@@ -136,6 +150,7 @@ func BuildDirectory(root, dir string) *Result {
 	for _, r := range resources {
 		b.add(r, rel)
 	}
+	b.res.Root = root
 	return &b.res
 }
 
