@@ -222,3 +222,44 @@ func write(t *testing.T, dir, name, content string) {
 		t.Fatal(err)
 	}
 }
+
+// TestDiffOfAFluxPullRequest: a pull request to a Flux repository that
+// moves a HelmRelease's route to the public gateway is seen through the
+// Flux build and the chart: the endpoint becomes public, unauthenticated,
+// and the check fails.
+func TestDiffOfAFluxPullRequest(t *testing.T) {
+	repo, gitIn := gitRepo(t)
+	src := abs(t, fluxRepo)
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		copyFile(t, p, filepath.Join(repo, "kubernetes", rel))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gitIn("add", "-A")
+	gitIn("commit", "-q", "-m", "base")
+	release := filepath.Join(repo, "kubernetes", "apps", "media", "jellyfin", "app", "helmrelease.yaml")
+	data, err := os.ReadFile(release)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Dir(release), "helmrelease.yaml", strings.Replace(string(data), "name: envoy-internal", "name: envoy-external", 1))
+
+	out, errOut, code := run(t, "", "diff", "--base-rev", "HEAD", filepath.Join(repo, "kubernetes"), "--cluster", "clusters/home", "--fail-on", "high")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\n%s\n%s", code, errOut, out)
+	}
+	for _, want := range []string{"PublicEndpointWithoutAuthentication", "`jellyfin.home.example.net`", "opened"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %q in\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "wiki.home.example.net") || strings.Contains(out, "echo.home.example.net") {
+		t.Errorf("endpoints the change does not touch are listed:\n%s", out)
+	}
+}
