@@ -67,6 +67,10 @@ golden: ## Regenerate the golden files (review the diff!).
 bench: ## Run the engine benchmarks.
 	go test -run '^$$' -bench '$(BENCH)' -benchmem ./internal/inventory/...
 
+.PHONY: bench-flux
+bench-flux: build ## Time and peak memory of auditing a generated Flux repository of FLUX_RELEASES HelmReleases (cold, warm, offline chart cache).
+	go run ./hack/fluxbench -releases $(or $(FLUX_RELEASES),100) -plugin bin/kubectl-netinv
+
 .PHONY: scale
 scale: controlplane ## Scale run: a local control plane with SCALE_PODS pods and SCALE_POLICIES policies, measured.
 	hack/scale.sh $(or $(SCALE_PODS),5000) $(or $(SCALE_POLICIES),500)
