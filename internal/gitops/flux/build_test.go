@@ -86,8 +86,8 @@ func TestBuildFollowsKustomizationsAsFluxDoes(t *testing.T) {
 		t.Errorf("wiki route built by %q", wiki.By)
 	}
 	echo := find(t, res, "HelmRelease", "web", "echo")
-	if _, ok, _ := unstructured.NestedMap(echo.Object, "spec", "values", "controllers", "echo"); !ok {
-		t.Errorf("echo's values not substituted: %v", echo.Object["spec"])
+	if hosts, _, _ := unstructured.NestedStringSlice(echo.Object["spec"].(map[string]any)["values"].(map[string]any)["route"].(map[string]any)["main"].(map[string]any), "hostnames"); !slices.Equal(hosts, []string{"echo.home.example.net"}) {
+		t.Errorf("echo's values not substituted: %v", hosts)
 	}
 	gw := find(t, res, "Gateway", "network", "envoy-internal")
 	addrs, _, _ := unstructured.NestedSlice(gw.Object, "spec", "addresses")
@@ -270,4 +270,49 @@ data:
 	}
 	// Without postBuild, Flux substitutes nothing.
 	find(t, res, "Service", "apps", "${NAME}")
+}
+
+func TestComponentsAndImagesApplyAsInFlux(t *testing.T) {
+	dir := writeRepo(t, map[string]string{
+		"clusters/c/sync.yaml": ks("flux-system", "./clusters/c", "") +
+			ks("app", "./app", "  targetNamespace: shop\n  namePrefix: prod-\n  components: [../components/public]\n"+
+				"  images:\n    - {name: web, newTag: \"2.0\"}\n"+
+				"  patches:\n    - target: {kind: Service}\n      patch: |\n        - {op: add, path: /metadata/annotations, value: {patched: \"yes\"}}\n"),
+		"app/kustomization.yaml": "resources: [web.yaml]\n",
+		"app/web.yaml": `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: web:1.0}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec: {selector: {app: web}, ports: [{port: 80}]}
+`,
+		"components/public/kustomization.yaml": `apiVersion: kustomize.config.k8s.io/v1alpha1
+kind: Component
+patches:
+  - target: {kind: Service}
+    patch: |
+      - {op: add, path: /spec/type, value: LoadBalancer}
+`,
+	})
+	found, _ := FindKustomizations(dir)
+	res := Build(Options{Root: dir, Known: found}, Clusters(dir, found)[0].Roots)
+	if len(res.Problems) != 0 {
+		t.Fatalf("problems %v", res.Problems)
+	}
+	svc := find(t, res, "Service", "shop", "prod-web")
+	if typ, _, _ := unstructured.NestedString(svc.Object, "spec", "type"); typ != "LoadBalancer" || svc.GetAnnotations()["patched"] != "yes" {
+		t.Errorf("the component or the patch was not applied: %v", svc.Object)
+	}
+	deploy := find(t, res, "Deployment", "shop", "prod-web")
+	containers, _, _ := unstructured.NestedSlice(deploy.Object, "spec", "template", "spec", "containers")
+	if image := containers[0].(map[string]any)["image"]; image != "web:2.0" {
+		t.Errorf("image %v, want web:2.0", image)
+	}
 }
