@@ -138,15 +138,10 @@ func addBuilt(w io.Writer, l *snapshot.Loader, b *built, skip bool) (failed int)
 	}
 	for _, p := range b.problems {
 		msg := snapshot.OneLine(p.String())
-		switch {
-		case !p.Error:
+		if p.Error {
+			failed += printUnreadable(w, msg, skip)
+		} else {
 			fmt.Fprintf(w, "warning: %s\n", msg)
-		case skip:
-			failed++
-			fmt.Fprintf(w, "warning: skipped: %s\n", msg)
-		default:
-			failed++
-			fmt.Fprintf(w, "error: %s\n", msg)
 		}
 	}
 	return failed

@@ -136,17 +136,10 @@ func apiVersions(objects []*unstructured.Unstructured) []string {
 		set[gvk.GroupVersion().String()+"/"+gvk.Kind] = true
 	}
 	for _, o := range objects {
-		if o.GetKind() != "CustomResourceDefinition" {
-			continue
-		}
-		group, _, _ := unstructured.NestedString(o.Object, "spec", "group")
-		kind, _, _ := unstructured.NestedString(o.Object, "spec", "names", "kind")
-		versions, _, _ := unstructured.NestedSlice(o.Object, "spec", "versions")
-		for _, v := range versions {
-			if name, ok := v.(map[string]any)["name"].(string); ok {
-				set[group+"/"+name] = true
-				set[group+"/"+name+"/"+kind] = true
-			}
+		crd, _ := flux.ReadCRD(o) // no versions when not a CRD
+		for _, version := range crd.Versions {
+			set[crd.Group+"/"+version] = true
+			set[crd.Group+"/"+version+"/"+crd.Kind] = true
 		}
 	}
 	out := make([]string, 0, len(set))

@@ -126,15 +126,22 @@ func printProblems(w io.Writer, err error, skip bool) (refused, unreadable int) 
 			fmt.Fprintf(w, "error: %s\n", msg)
 		case errors.Is(e, snapshot.ErrNotAnObject):
 			fmt.Fprintf(w, "warning: skipped: %s\n", msg)
-		case skip:
-			unreadable++
-			fmt.Fprintf(w, "warning: skipped: %s\n", msg)
 		default:
-			unreadable++
-			fmt.Fprintf(w, "error: %s\n", msg)
+			unreadable += printUnreadable(w, msg, skip)
 		}
 	}
 	return refused, unreadable
+}
+
+// printUnreadable prints what could not be read or built: an error, or a
+// warning when skipped. It returns 1, to count it.
+func printUnreadable(w io.Writer, msg string, skip bool) int {
+	if skip {
+		fmt.Fprintf(w, "warning: skipped: %s\n", msg)
+	} else {
+		fmt.Fprintf(w, "error: %s\n", msg)
+	}
+	return 1
 }
 
 // validateInventory validates a NetworkInventory as the API server would,

@@ -220,28 +220,35 @@ func exposureRank(e v1alpha1.Exposure) int {
 	return 1
 }
 
-// GatewayChange is a Gateway added, removed, or whose exposure changed.
-type GatewayChange struct {
+// EntryChange is an entry of a status list (a Gateway, a LoadBalancer or
+// NodePort Service, a namespace) added, removed, or changed.
+type EntryChange[T any] struct {
 	// Change is Added, Removed or Changed.
 	Change Kind `json:"change"`
-	// Key is namespace/name.
+	// Key identifies the entry: namespace/name, or the namespace's name.
 	Key string `json:"key"`
 	// Effect of the change.
 	Effect Effect `json:"effect"`
-	// Fields changed: exposure.
+	// Fields changed: exposure (Gateways and Services), type, sourceRanges
+	// and ports (Services), coverage, ingressIsolation and egressIsolation
+	// (namespaces).
 	Fields []string `json:"fields,omitempty"`
-	// Base is the Gateway in the base, absent when added.
-	Base *v1alpha1.GatewayEntry `json:"base,omitempty"`
-	// Head is the Gateway in the head, absent when removed.
-	Head *v1alpha1.GatewayEntry `json:"head,omitempty"`
+	// Base is the entry in the base, absent when added.
+	Base *T `json:"base,omitempty"`
+	// Head is the entry in the head, absent when removed.
+	Head *T `json:"head,omitempty"`
 }
 
-func (g *GatewayChange) exposure() v1alpha1.Exposure {
-	if g.Head != nil {
-		return g.Head.Exposure
+// Latest is the entry in the head, or in the base when it was removed.
+func (c *EntryChange[T]) Latest() *T {
+	if c.Head != nil {
+		return c.Head
 	}
-	return g.Base.Exposure
+	return c.Base
 }
+
+// GatewayChange is a Gateway added, removed, or whose exposure changed.
+type GatewayChange = EntryChange[v1alpha1.GatewayEntry]
 
 func compareGateways(base, head []v1alpha1.GatewayEntry) []GatewayChange {
 	key := func(g *v1alpha1.GatewayEntry) string { return g.Namespace + "/" + g.Name }
@@ -260,7 +267,7 @@ func compareGateways(base, head []v1alpha1.GatewayEntry) []GatewayChange {
 		}
 	}
 	slices.SortStableFunc(out, func(a, b GatewayChange) int {
-		return cmp.Or(cmp.Compare(a.Effect.rank(), b.Effect.rank()), cmp.Compare(exposureRank(a.exposure()), exposureRank(b.exposure())),
+		return cmp.Or(cmp.Compare(a.Effect.rank(), b.Effect.rank()), cmp.Compare(exposureRank(a.Latest().Exposure), exposureRank(b.Latest().Exposure)),
 			cmp.Compare(a.Key, b.Key))
 	})
 	return out
@@ -268,27 +275,7 @@ func compareGateways(base, head []v1alpha1.GatewayEntry) []GatewayChange {
 
 // ServiceChange is a LoadBalancer or NodePort Service added, removed or
 // changed.
-type ServiceChange struct {
-	// Change is Added, Removed or Changed.
-	Change Kind `json:"change"`
-	// Key is namespace/name.
-	Key string `json:"key"`
-	// Effect of the change.
-	Effect Effect `json:"effect"`
-	// Fields changed: exposure, type, sourceRanges, ports.
-	Fields []string `json:"fields,omitempty"`
-	// Base is the Service in the base, absent when added.
-	Base *v1alpha1.ServiceEntry `json:"base,omitempty"`
-	// Head is the Service in the head, absent when removed.
-	Head *v1alpha1.ServiceEntry `json:"head,omitempty"`
-}
-
-func (s *ServiceChange) exposure() v1alpha1.Exposure {
-	if s.Head != nil {
-		return s.Head.Exposure
-	}
-	return s.Base.Exposure
-}
+type ServiceChange = EntryChange[v1alpha1.ServiceEntry]
 
 func portsText(ports []v1alpha1.ServicePortEntry) []string {
 	out := make([]string, 0, len(ports))
@@ -339,7 +326,7 @@ func compareServices(base, head []v1alpha1.ServiceEntry) []ServiceChange {
 		}
 	}
 	slices.SortStableFunc(out, func(a, b ServiceChange) int {
-		return cmp.Or(cmp.Compare(a.Effect.rank(), b.Effect.rank()), cmp.Compare(exposureRank(a.exposure()), exposureRank(b.exposure())),
+		return cmp.Or(cmp.Compare(a.Effect.rank(), b.Effect.rank()), cmp.Compare(exposureRank(a.Latest().Exposure), exposureRank(b.Latest().Exposure)),
 			cmp.Compare(a.Key, b.Key))
 	})
 	return out

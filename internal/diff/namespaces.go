@@ -9,20 +9,7 @@ import (
 
 // NamespaceChange is a namespace added, removed, or whose coverage or
 // isolation changed.
-type NamespaceChange struct {
-	// Change is Added, Removed or Changed.
-	Change Kind `json:"change"`
-	// Key is the namespace's name.
-	Key string `json:"key"`
-	// Effect of the change.
-	Effect Effect `json:"effect"`
-	// Fields changed: coverage, ingressIsolation, egressIsolation.
-	Fields []string `json:"fields,omitempty"`
-	// Base is the namespace in the base, absent when added.
-	Base *v1alpha1.NamespaceEntry `json:"base,omitempty"`
-	// Head is the namespace in the head, absent when removed.
-	Head *v1alpha1.NamespaceEntry `json:"head,omitempty"`
-}
+type NamespaceChange = EntryChange[v1alpha1.NamespaceEntry]
 
 // isolationLevel is how many of a namespace's pods (those not on the host
 // network) are isolated in a direction: -1 without such pods, 0 none,

@@ -48,14 +48,8 @@ func Namespaces(objects []Object) (missing []Object) {
 		scoped[gk] = true
 	}
 	for _, o := range objects {
-		if o.GetKind() != "CustomResourceDefinition" {
-			continue
-		}
-		group, _, _ := unstructured.NestedString(o.Object, "spec", "group")
-		kind, _, _ := unstructured.NestedString(o.Object, "spec", "names", "kind")
-		scope, _, _ := unstructured.NestedString(o.Object, "spec", "scope")
-		if scope == "Cluster" {
-			scoped[schema.GroupKind{Group: group, Kind: kind}] = true
+		if crd, ok := ReadCRD(o.Unstructured); ok && crd.Scope == "Cluster" {
+			scoped[schema.GroupKind{Group: crd.Group, Kind: crd.Kind}] = true
 		}
 	}
 	for _, o := range objects {
@@ -67,4 +61,33 @@ func Namespaces(objects []Object) (missing []Object) {
 		}
 	}
 	return missing
+}
+
+// CRD is what a build's CustomResourceDefinition says of its kind.
+type CRD struct {
+	// Group and Kind of the resource.
+	Group, Kind string
+	// Scope is Namespaced or Cluster.
+	Scope string
+	// Versions are the versions it serves.
+	Versions []string
+}
+
+// ReadCRD reads a CustomResourceDefinition; ok is false for other objects.
+func ReadCRD(u *unstructured.Unstructured) (crd CRD, ok bool) {
+	if u.GetKind() != "CustomResourceDefinition" || u.GroupVersionKind().Group != "apiextensions.k8s.io" {
+		return CRD{}, false
+	}
+	crd.Group, _, _ = unstructured.NestedString(u.Object, "spec", "group")
+	crd.Kind, _, _ = unstructured.NestedString(u.Object, "spec", "names", "kind")
+	crd.Scope, _, _ = unstructured.NestedString(u.Object, "spec", "scope")
+	versions, _, _ := unstructured.NestedSlice(u.Object, "spec", "versions")
+	for _, v := range versions {
+		if m, ok := v.(map[string]any); ok {
+			if name, ok := m["name"].(string); ok {
+				crd.Versions = append(crd.Versions, name)
+			}
+		}
+	}
+	return crd, true
 }
