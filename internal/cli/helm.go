@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"netinventory.io/netinventory/internal/gitops/flux"
 	"netinventory.io/netinventory/internal/gitops/helmrender"
@@ -59,6 +60,19 @@ func (s localSources) lookup(kind, namespace, name string) (string, bool) {
 		return s.root, kind == s.source.Kind && namespace == s.source.Namespace && name == s.source.Name
 	}
 	return s.root, kind == "GitRepository" && namespace == "flux-system" && name == "flux-system"
+}
+
+// helmNeeds says which objects rendering HelmReleases reads: the
+// HelmReleases, their sources, the ConfigMaps and Secrets of valuesFrom,
+// and CRDs (the API versions charts may ask for).
+func helmNeeds(gvk schema.GroupVersionKind) bool {
+	switch gvk.Group {
+	case "helm.toolkit.fluxcd.io", "source.toolkit.fluxcd.io", "apiextensions.k8s.io":
+		return true
+	case "":
+		return gvk.Kind == "ConfigMap" || gvk.Kind == "Secret"
+	}
+	return false
 }
 
 // rendered is what one HelmRelease renders to.

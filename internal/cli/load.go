@@ -59,8 +59,8 @@ var errRefused = errors.New("refused by the CRD's schema")
 // warnings; objects of kinds the inventory does not read are skipped
 // silently.
 func load(streams Streams, paths []string, opts loadOptions) (*snapshot.Snapshot, []v1alpha1.NetworkInventory, error) {
-	l := &snapshot.Loader{Other: snapshot.WorkloadPods, Stdin: streams.In, ValidateInventory: validateInventory,
-		Preprocess: func(data []byte) []byte { return substitute(data, opts.vars) }, Keep: true}
+	l := &snapshot.Loader{Other: snapshot.WorkloadPods, OtherReads: snapshot.IsWorkloadKind, Stdin: streams.In, ValidateInventory: validateInventory,
+		Preprocess: func(data []byte) []byte { return substitute(data, opts.vars) }, Keep: opts.keep != nil, KeepIf: helmNeeds}
 	unbuilt := 0
 	var local localSources
 	for _, p := range paths {

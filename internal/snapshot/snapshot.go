@@ -100,3 +100,23 @@ func (s *Snapshot) EachNamespaced(fn func(metav1.Object)) {
 		}
 	}
 }
+
+// Concat appends the objects of parts to s, in order, each kind's list
+// grown once; the Cilium configuration and its enforcement mode are the
+// last part's that has them, as if the parts had been read one after the
+// other into s.
+func (s *Snapshot) Concat(parts ...*Snapshot) {
+	for _, src := range Sources {
+		src.concat(s, parts)
+	}
+	for _, p := range parts {
+		s.Tunnels = append(s.Tunnels, p.Tunnels...)
+		if p.CiliumConfig != nil {
+			s.CiliumConfig = p.CiliumConfig
+		}
+		if p.CiliumPolicyEnforcement != "" { // the part read a cilium-config
+			s.CiliumPolicyEnforcement = p.CiliumPolicyEnforcement
+			s.CiliumIgnoresDefaultDenyFalse = p.CiliumIgnoresDefaultDenyFalse
+		}
+	}
+}

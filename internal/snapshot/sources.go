@@ -3,6 +3,7 @@ package snapshot
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	ciliumv2 "github.com/cilium/cilium/pkg/k8s/apis/cilium.io/v2"
 	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
@@ -40,9 +41,10 @@ type Source struct {
 	// so one that is missing does not count as a missing source.
 	Evidence bool
 
-	add   func(s *Snapshot, obj runtime.Object) error
-	count func(s *Snapshot) int
-	each  func(s *Snapshot, fn func(metav1.Object))
+	add    func(s *Snapshot, obj runtime.Object) error
+	concat func(s *Snapshot, parts []*Snapshot)
+	count  func(s *Snapshot) int
+	each   func(s *Snapshot, fn func(metav1.Object))
 }
 
 // GroupKind returns the group and kind of the source.
@@ -161,6 +163,20 @@ func source[T any](group, kind, resource string, versions []string, optional, na
 			list := field(s)
 			*list = append(*list, *v)
 			return nil
+		},
+		concat: func(s *Snapshot, parts []*Snapshot) {
+			n := len(*field(s))
+			for _, p := range parts {
+				n += len(*field(p))
+			}
+			if n == len(*field(s)) {
+				return
+			}
+			list := slices.Grow(*field(s), n-len(*field(s)))
+			for _, p := range parts {
+				list = append(list, *field(p)...)
+			}
+			*field(s) = list
 		},
 		count: func(s *Snapshot) int { return len(*field(s)) },
 		each: func(s *Snapshot, fn func(metav1.Object)) {

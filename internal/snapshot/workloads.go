@@ -39,6 +39,12 @@ func WorkloadPods(s *Snapshot, u *unstructured.Unstructured) (bool, error) {
 	return true, nil
 }
 
+// IsWorkloadKind says whether WorkloadPods takes objects of a kind.
+func IsWorkloadKind(gk schema.GroupKind) bool {
+	_, ok := workloadKinds[gk]
+	return ok
+}
+
 // workloadKinds read, per workload kind, its pod template and how many pods
 // it runs.
 var workloadKinds = map[schema.GroupKind]func(*unstructured.Unstructured) (*corev1.PodTemplateSpec, int32, error){

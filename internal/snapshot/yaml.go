@@ -7,12 +7,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	goruntime "runtime"
 	"sort"
 	"strings"
 	"sync"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 	"sigs.k8s.io/yaml"
@@ -30,6 +32,10 @@ type Loader struct {
 	// their being skipped or refused (the offline audit turns workloads into
 	// pods with it). It returns true when it took the object.
 	Other func(s *Snapshot, obj *unstructured.Unstructured) (bool, error)
+	// OtherReads, when set, says which kinds Other may take: documents of
+	// other kinds the inventory does not read are not even parsed. Nil:
+	// every document is parsed.
+	OtherReads func(schema.GroupKind) bool
 
 	// Inventories are the NetworkInventory objects found among the
 	// manifests; they are not sources, but give the offline engine its spec.
@@ -38,6 +44,9 @@ type Loader struct {
 	Objects []*unstructured.Unstructured
 	// Keep makes the loader keep every object it read in Objects.
 	Keep bool
+	// KeepIf, when set (and Keep is not), keeps in Objects the objects of
+	// the kinds it says yes to (the audit keeps what HelmReleases need).
+	KeepIf func(schema.GroupVersionKind) bool
 	// Preprocess, when set, rewrites each file's bytes before they are
 	// parsed (the offline audit substitutes placeholders with it).
 	Preprocess func([]byte) []byte
@@ -126,9 +135,48 @@ func (l *Loader) AddPath(path string) {
 		l.errs = append(l.errs, fmt.Errorf("%s: %w", path, ErrNoManifests))
 	}
 	sort.Strings(files)
-	for _, f := range files {
-		l.addFile(f)
+	l.addFiles(files)
+}
+
+// addFiles reads files several at once, each into a loader of its own,
+// and appends what they read in the order of the files, as if read one
+// after the other.
+func (l *Loader) addFiles(files []string) {
+	parts := make([]*Loader, len(files))
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range min(goruntime.GOMAXPROCS(0), len(files)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				part := l.fork()
+				part.addFile(files[i])
+				parts[i] = part
+			}
+		}()
 	}
+	for i := range files {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	snaps := make([]*Snapshot, len(parts))
+	for i, p := range parts {
+		snaps[i] = &p.snap
+		l.Inventories = append(l.Inventories, p.Inventories...)
+		l.Objects = append(l.Objects, p.Objects...)
+		l.NoNamespace = append(l.NoNamespace, p.NoNamespace...)
+		l.errs = append(l.errs, p.errs...)
+		l.objects += p.objects
+	}
+	l.snap.Concat(snaps...)
+}
+
+// fork returns an empty loader that reads as l does.
+func (l *Loader) fork() *Loader {
+	return &Loader{Strict: l.Strict, Other: l.Other, OtherReads: l.OtherReads, Keep: l.Keep, KeepIf: l.KeepIf, Preprocess: l.Preprocess,
+		ValidateInventory: l.ValidateInventory}
 }
 
 // isChart says whether dir is a Helm chart.
@@ -198,9 +246,16 @@ func (l *Loader) Snapshot() (*Snapshot, error) {
 // addDocument reads one document whose content starts at line of its
 // file.
 func (l *Loader) addDocument(body []byte, line int) error {
+	if gvk, ok := peekKind(body); ok && !l.reads(gvk) {
+		l.objects++ // an object the inventory does not read: not parsed
+		return nil
+	}
 	jsonBody, err := yaml.YAMLToJSON(body)
 	if err != nil {
 		return absoluteLines(err, line)
+	}
+	if done, err := l.addTyped(jsonBody); done {
+		return err
 	}
 	var doc any
 	if err := utiljson.Unmarshal(jsonBody, &doc); err != nil {
@@ -261,7 +316,7 @@ func (l *Loader) addObject(u *unstructured.Unstructured) error {
 	if err := checkTypeMeta(u); err != nil {
 		return err
 	}
-	if l.Keep {
+	if l.Keep || (l.KeepIf != nil && l.KeepIf(u.GroupVersionKind())) {
 		l.Objects = append(l.Objects, u)
 	}
 	if err := l.readObject(u); err != nil {

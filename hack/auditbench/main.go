@@ -1,0 +1,135 @@
+// Command auditbench measures the offline audit on generated corpora: for
+// each size it writes the synthetic cluster the benchmarks use (namespaces,
+// running pods, NetworkPolicies and CiliumNetworkPolicies) as manifests,
+// one file per namespace, and runs `kubectl-netinv audit` on them as a
+// separate process, printing wall time and peak RSS.
+//
+// Usage: go run ./hack/auditbench -plugin bin/kubectl-netinv -pods 10000,50000
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/yaml"
+
+	"netinventory.io/netinventory/internal/scheme"
+	"netinventory.io/netinventory/internal/synthetic"
+)
+
+func main() {
+	plugin := flag.String("plugin", "bin/kubectl-netinv", "the kubectl-netinv binary")
+	sizes := flag.String("pods", "10000,50000", "corpus sizes in pods, comma-separated")
+	ratio := flag.Int("pods-per-policy", 10, "pods per policy")
+	runs := flag.Int("runs", 3, "runs per size (the median is printed)")
+	flag.Parse()
+	fmt.Println("| pods | policies | files | MiB | wall (median) | peak RSS (median) |")
+	fmt.Println("| --- | --- | --- | --- | --- | --- |")
+	for _, s := range strings.Split(*sizes, ",") {
+		pods, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil {
+			log.Fatal(err)
+		}
+		dir, err := os.MkdirTemp("", "auditbench-")
+		if err != nil {
+			log.Fatal(err)
+		}
+		files, size := write(dir, pods, pods / *ratio)
+		var walls []time.Duration
+		var rsss []int64
+		for range *runs {
+			wall, rss := audit(*plugin, dir)
+			walls, rsss = append(walls, wall), append(rsss, rss)
+		}
+		fmt.Printf("| %d | %d | %d | %.1f | %.2f s | %d MiB |\n", pods, pods / *ratio, files, float64(size)/(1<<20),
+			median(walls).Seconds(), median(rsss)/1024)
+		if os.Getenv("AUDITBENCH_KEEP") == "" {
+			_ = os.RemoveAll(dir)
+		} else {
+			log.Printf("corpus of %d pods kept in %s", pods, dir)
+		}
+	}
+}
+
+// write writes the synthetic cluster into dir, a file per namespace, and
+// returns the number of files and bytes.
+func write(dir string, pods, policies int) (int, int64) {
+	snap := synthetic.Cluster(pods, policies)
+	byNamespace := map[string]*bytes.Buffer{}
+	add := func(ns string, obj runtime.Object) {
+		gvks, _, err := scheme.Scheme.ObjectKinds(obj)
+		if err != nil {
+			log.Fatal(err)
+		}
+		m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+		if err != nil {
+			log.Fatal(err)
+		}
+		m["apiVersion"], m["kind"] = gvks[0].GroupVersion().String(), gvks[0].Kind
+		data, err := yaml.Marshal(m)
+		if err != nil {
+			log.Fatal(err)
+		}
+		b := byNamespace[ns]
+		if b == nil {
+			b = &bytes.Buffer{}
+			byNamespace[ns] = b
+		}
+		b.WriteString("---\n")
+		b.Write(data)
+	}
+	for i := range snap.Namespaces {
+		add(snap.Namespaces[i].Name, &snap.Namespaces[i])
+	}
+	for i := range snap.Pods {
+		add(snap.Pods[i].Namespace, &snap.Pods[i])
+	}
+	for i := range snap.NetworkPolicies {
+		add(snap.NetworkPolicies[i].Namespace, &snap.NetworkPolicies[i])
+	}
+	for i := range snap.CiliumNetworkPolicies {
+		add(snap.CiliumNetworkPolicies[i].Namespace, &snap.CiliumNetworkPolicies[i])
+	}
+	var size int64
+	for ns, b := range byNamespace {
+		if err := os.WriteFile(filepath.Join(dir, ns+".yaml"), b.Bytes(), 0o644); err != nil {
+			log.Fatal(err)
+		}
+		size += int64(b.Len())
+	}
+	return len(byNamespace), size
+}
+
+// audit runs the plugin on dir and returns its wall time and peak RSS (KiB).
+func audit(plugin, dir string) (time.Duration, int64) {
+	cmd := exec.Command(plugin, "audit", "-f", dir, "-o", "table", "--fail-on", "none", "--render-helm=false")
+	var errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = nil, &errOut
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		log.Fatalf("audit: %v\n%.2000s", err, errOut.String())
+	}
+	return time.Since(start), cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss
+}
+
+func median[T int64 | time.Duration](xs []T) T {
+	s := append([]T(nil), xs...)
+	for i := range s {
+		for j := i + 1; j < len(s); j++ {
+			if s[j] < s[i] {
+				s[i], s[j] = s[j], s[i]
+			}
+		}
+	}
+	return s[len(s)/2]
+}
