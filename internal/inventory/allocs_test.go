@@ -1,0 +1,67 @@
+package inventory
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"netinventory.io/netinventory/api/v1alpha1"
+	"netinventory.io/netinventory/internal/snapshot"
+	"netinventory.io/netinventory/internal/synthetic"
+)
+
+// allocsBaseline is where the allocations per recompute at 10k pods are
+// recorded (`go test ./internal/inventory -run Allocations -update`).
+var allocsBaseline = filepath.Join("testdata", "allocs-10k.json")
+
+// maxAllocGrowth is how much more a recompute may allocate than the
+// baseline before the test fails: allocation counts are stable where
+// times are not.
+const maxAllocGrowth = 1.20
+
+// TestAllocationsAt10kPodsDoNotGrow guards the engine's allocations per
+// recompute at 10k pods, with and without endpoints to reach.
+func TestAllocationsAt10kPodsDoNotGrow(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds 10k-pod snapshots")
+	}
+	shapes := map[string]*snapshot.Snapshot{
+		"compute-10k-pods-1k-policies":            synthetic.Cluster(10_000, 1_000),
+		"reach-10k-pods-1k-policies-1k-endpoints": withEndpoints(10_000, 1_000, 1_000),
+	}
+	got := map[string]float64{}
+	for name, snap := range shapes {
+		got[name] = testing.AllocsPerRun(3, func() {
+			if _, err := computePhases(snap, &v1alpha1.NetworkInventorySpec{}, goldenNow, true); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	if *update {
+		data, _ := json.MarshalIndent(got, "", "  ")
+		if err := os.WriteFile(allocsBaseline, append(data, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	data, err := os.ReadFile(allocsBaseline)
+	if err != nil {
+		t.Fatalf("%v (record it with -update)", err)
+	}
+	var want map[string]float64
+	if err := json.Unmarshal(data, &want); err != nil {
+		t.Fatal(err)
+	}
+	for name, n := range got {
+		base, ok := want[name]
+		switch {
+		case !ok:
+			t.Errorf("%s: no baseline (record it with -update)", name)
+		case n > base*maxAllocGrowth:
+			t.Errorf("%s: %.0f allocations per recompute, %.0f%% over the baseline %.0f (at most %.0f%%)", name, n, (n/base-1)*100, base, (maxAllocGrowth-1)*100)
+		default:
+			t.Logf("%s: %.0f allocations per recompute (baseline %.0f)", name, n, base)
+		}
+	}
+}
