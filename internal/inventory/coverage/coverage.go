@@ -77,7 +77,7 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 	}
 	c.pods = make([]model.PodCoverage, 0, total)
 	var arena indexArena
-	var candidates, selectedBy []int
+	var candidates, selectedBy, last []int
 	identity := &ciliumIdentity{ignored: pols.ignoredKeys}
 	for _, ns := range names {
 		perNamespace := c.namespaceRules(sc, ns)
@@ -121,8 +121,13 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 					pc.Isolated[d] = pc.DefaultDeny[d] && decided[d] != peerAll
 				}
 				if len(selectedBy) > 0 {
-					pc.SelectedBy = arena.store(selectedBy)
-					slices.Sort(pc.SelectedBy)
+					// The pods of one workload, next to each other in name
+					// order, share one list (read-only).
+					slices.Sort(selectedBy)
+					if !slices.Equal(selectedBy, last) {
+						last = arena.store(selectedBy)
+					}
+					pc.SelectedBy = last
 				}
 			}
 			c.pods = append(c.pods, pc)
@@ -150,7 +155,8 @@ func (c *isolation) namespaceRules(sc *scope.Scope, namespace string) []int {
 }
 
 // indexArena stores many small int slices in large shared chunks, so a
-// pod's SelectedBy costs no allocation of its own.
+// pod's SelectedBy costs no allocation of its own; the slices it returns
+// are shared and must not be changed.
 type indexArena struct{ chunk []int }
 
 const arenaChunk = 1 << 16
