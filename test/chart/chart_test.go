@@ -1003,6 +1003,15 @@ func TestHelmTemplateDefaults(t *testing.T) {
 	if mounts := list(podSpecContainer(docs), "volumeMounts"); len(mounts) != 0 {
 		t.Errorf("the manager mounts %v by default, want nothing", mounts)
 	}
+	memoryLimit := false
+	for _, e := range list(podSpecContainer(docs), "env") {
+		env := mapping(e)
+		ref, _ := mapping(e, "valueFrom", "resourceFieldRef")["resource"].(string)
+		memoryLimit = memoryLimit || env["name"] == "NETINV_MEMORY_LIMIT" && ref == "limits.memory"
+	}
+	if !memoryLimit {
+		t.Errorf("the manager is not told its memory limit (NETINV_MEMORY_LIMIT from limits.memory)")
+	}
 }
 
 // TestHelmCiliumNetworkPolicy: ciliumNetworkPolicy.enabled auto renders the
