@@ -67,6 +67,10 @@ golden: ## Regenerate the golden files (review the diff!).
 bench: ## Run the engine benchmarks.
 	go test -run '^$$' -bench '$(BENCH)' -benchmem ./internal/inventory/...
 
+.PHONY: bench-audit
+bench-audit: build ## Wall time and peak memory of the offline audit on generated corpora of AUDIT_PODS pods (default 10000,50000).
+	go run ./hack/auditbench -plugin bin/kubectl-netinv -pods $(or $(AUDIT_PODS),10000,50000)
+
 .PHONY: bench-flux
 bench-flux: build ## Time and peak memory of auditing a generated Flux repository of FLUX_RELEASES HelmReleases (cold, warm, offline chart cache).
 	go run ./hack/fluxbench -releases $(or $(FLUX_RELEASES),100) -plugin bin/kubectl-netinv

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # A scale run: a local control plane filled with a synthetic cluster, the
-# manager run against it, and what it takes: time to the first complete
-# inventory, recompute duration, memory. Stops everything it started.
+# manager run against it, and what it takes (hack/scalemeasure): time to
+# the first complete inventory, memory settled and peak, heap in use, the
+# latency of a change to the status, status writes while idle, status size.
+# Stops everything it started.
 #
 # Usage: hack/scale.sh [PODS] [POLICIES]    (default 5000 500)
 set -euo pipefail
@@ -27,18 +29,15 @@ apiVersion: netinventory.io/v1alpha1
 kind: NetworkInventory
 metadata: {name: cluster}
 YAML
-start=$SECONDS
+go build -o bin/scalemeasure ./hack/scalemeasure
+started=$(date +%s%3N)
 bin/manager --leader-elect=false --metrics-secure=false --metrics-bind-address=127.0.0.1:28080 --health-probe-bind-address=127.0.0.1:28081 \
   >"$NETINV_CLUSTER_DIR/manager.log" 2>&1 &
 manager_pid=$!
 want=$("$bin/kubectl" get pods -A --no-headers --field-selector=status.phase=Running | wc -l)
-until [[ $("$bin/kubectl" get netinv cluster -o jsonpath='{.status.summary.pods}' 2>/dev/null) == "$want" ]]; do
-  sleep 1
-  if (( SECONDS - start > 600 )); then echo "no complete inventory after 600 s" >&2; exit 1; fi
-done
-echo "first complete inventory of $want pods after $((SECONDS - start)) s"
-sleep 15 # a few more recomputes and the resync settle
-curl -fs http://127.0.0.1:28080/metrics | grep -E '^netinventory_recompute_duration_seconds_(sum|count)|^netinventory_status_writes_total'
-grep -E 'VmRSS|VmHWM' "/proc/$manager_pid/status"
+# First complete inventory, memory settled and peak, heap in use, change
+# latency over the debounce (p50/p95 of 20 changes), status writes while
+# idle, status size: one Markdown table row.
+bin/scalemeasure -pid "$manager_pid" -metrics http://127.0.0.1:28080/metrics -pods "$want" -started "$started" \
+  -changes "${SCALE_CHANGES:-20}"
 "$bin/kubectl" get netinv -o wide
-echo "status size: $("$bin/kubectl" get netinv cluster -o json | wc -c) bytes"

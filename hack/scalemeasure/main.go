@@ -1,0 +1,180 @@
+// Command scalemeasure measures a running manager (hack/scale.sh starts
+// it): time to the first complete inventory, memory settled and peak, heap
+// in use, the latency from a change to the status (over the debounce),
+// status writes while idle, and the status's size; it prints a Markdown
+// table.
+//
+//	scalemeasure -pid PID -metrics http://127.0.0.1:28080/metrics -pods N -started UNIX_MS
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"netinventory.io/netinventory/api/v1alpha1"
+	"netinventory.io/netinventory/internal/scheme"
+)
+
+func main() {
+	pid := flag.Int("pid", 0, "the manager's process id")
+	metricsURL := flag.String("metrics", "http://127.0.0.1:28080/metrics", "the manager's metrics endpoint")
+	pods := flag.Int("pods", 0, "running pods the first complete inventory counts")
+	started := flag.Int64("started", time.Now().UnixMilli(), "when the manager was started (unix milliseconds)")
+	debounce := flag.Duration("debounce", 2*time.Second, "the manager's debounce")
+	changes := flag.Int("changes", 20, "changes whose latency is measured")
+	idle := flag.Duration("idle", 30*time.Second, "idle time in which status writes are counted")
+	flag.Parse()
+	if err := run(*pid, *metricsURL, *pods, time.UnixMilli(*started), *debounce, *changes, *idle); err != nil {
+		fmt.Fprintln(os.Stderr, "scalemeasure:", err)
+		os.Exit(1)
+	}
+}
+
+func run(pid int, metricsURL string, pods int, started time.Time, debounce time.Duration, changes int, idle time.Duration) error {
+	ctx := context.Background()
+	cfg, err := ctrl.GetConfig()
+	if err != nil {
+		return err
+	}
+	c, err := client.New(cfg, client.Options{Scheme: scheme.Scheme})
+	if err != nil {
+		return err
+	}
+	inventory := func() (*v1alpha1.NetworkInventory, error) {
+		var ni v1alpha1.NetworkInventory
+		return &ni, c.Get(ctx, client.ObjectKey{Name: "cluster"}, &ni)
+	}
+	var first time.Duration
+	for {
+		ni, err := inventory()
+		if err == nil && int(ni.Status.Summary.Pods) == pods {
+			first = time.Since(started)
+			break
+		}
+		if time.Since(started) > 15*time.Minute {
+			return fmt.Errorf("no complete inventory of %d pods after 15 min", pods)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	time.Sleep(15 * time.Second) // the burst of the start settles
+	settled, peak, err := memory(pid)
+	if err != nil {
+		return err
+	}
+	heap, _ := metric(metricsURL, "go_memstats_heap_inuse_bytes")
+
+	// Changes: a NetworkPolicy created in namespace default, one at a time;
+	// the latency is until the status counts it.
+	var latencies []time.Duration
+	for i := range changes {
+		before, err := inventory()
+		if err != nil {
+			return err
+		}
+		np := &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: fmt.Sprintf("scale-change-%d", i)},
+			Spec: networkingv1.NetworkPolicySpec{PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress}}}
+		start := time.Now()
+		if err := c.Create(ctx, np); err != nil {
+			return err
+		}
+		for {
+			ni, err := inventory()
+			if err == nil && ni.Status.Summary.NetworkPolicies == before.Status.Summary.NetworkPolicies+1 {
+				latencies = append(latencies, time.Since(start)-debounce)
+				break
+			}
+			if time.Since(start) > time.Minute {
+				return fmt.Errorf("change %d not in the status after a minute", i)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		time.Sleep(debounce) // apart from the next
+	}
+	_, peakAfter, err := memory(pid)
+	if err != nil {
+		return err
+	}
+	writesBefore, _ := metric(metricsURL, `netinventory_status_writes_total{outcome="written"}`)
+	time.Sleep(idle)
+	writesAfter, _ := metric(metricsURL, `netinventory_status_writes_total{outcome="written"}`)
+	ni, err := inventory()
+	if err != nil {
+		return err
+	}
+	status, _ := json.Marshal(ni.Status)
+	slices.Sort(latencies)
+	fmt.Printf("| pods | first inventory | RSS settled | RSS peak | heap in use | change → status over the debounce, p50 / p95 (%d changes) | status writes while idle (%s) | status, compact |\n",
+		changes, idle)
+	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- |")
+	fmt.Printf("| %d | %.1f s | %d MiB | %d MiB | %.0f MiB | %d / %d ms | %.0f | %d KiB |\n", pods, first.Seconds(), settled>>10,
+		max(peak, peakAfter)>>10, heap/(1<<20), percentile(latencies, 50).Milliseconds(), percentile(latencies, 95).Milliseconds(),
+		writesAfter-writesBefore, len(status)>>10)
+	return nil
+}
+
+// memory reads the process's resident set, now and at its peak (KiB).
+func memory(pid int) (rss, hwm int64, err error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0, err
+	}
+	defer func() { _ = f.Close() }()
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		fields := strings.Fields(s.Text())
+		if len(fields) < 2 {
+			continue
+		}
+		v, _ := strconv.ParseInt(fields[1], 10, 64)
+		switch fields[0] {
+		case "VmRSS:":
+			rss = v
+		case "VmHWM:":
+			hwm = v
+		}
+	}
+	return rss, hwm, s.Err()
+}
+
+// metric reads one unlabelled sample of the metrics endpoint.
+func metric(url, name string) (float64, error) {
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0, err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			return strconv.ParseFloat(strings.TrimSpace(v), 64)
+		}
+	}
+	return 0, fmt.Errorf("no %s", name)
+}
+
+// percentile of sorted durations (nearest rank).
+func percentile(sorted []time.Duration, p int) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := (p*len(sorted)+99)/100 - 1
+	return sorted[max(i, 0)]
+}
