@@ -5,7 +5,7 @@
 # latency of a change to the status, status writes while idle, status size.
 # Stops everything it started.
 #
-# Usage: hack/scale.sh [PODS] [POLICIES]    (default 5000 500)
+# Usage: [MANAGER=path] hack/scale.sh [PODS] [POLICIES]    (default 5000 500)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pods=${1:-5000}
@@ -21,7 +21,9 @@ cleanup() {
   rm -rf "$NETINV_CLUSTER_DIR"
 }
 trap cleanup EXIT
-go build -o bin/manager ./cmd
+# MANAGER: another manager binary to measure (an older build, say).
+manager=${MANAGER:-bin/manager}
+[[ -n ${MANAGER:-} ]] || go build -o bin/manager ./cmd
 go run ./hack/fixture -crds project,gateway-api,envoy-gateway,cilium,external-dns,flux
 go run ./hack/scale -pods "$pods" -policies "$policies"
 "$bin/kubectl" apply -f - <<YAML
@@ -31,7 +33,7 @@ metadata: {name: cluster}
 YAML
 go build -o bin/scalemeasure ./hack/scalemeasure
 started=$(date +%s%3N)
-bin/manager --leader-elect=false --metrics-secure=false --metrics-bind-address=127.0.0.1:28080 --health-probe-bind-address=127.0.0.1:28081 \
+"$manager" --leader-elect=false --metrics-secure=false --metrics-bind-address=127.0.0.1:28080 --health-probe-bind-address=127.0.0.1:28081 \
   >"$NETINV_CLUSTER_DIR/manager.log" 2>&1 &
 manager_pid=$!
 want=$("$bin/kubectl" get pods -A --no-headers --field-selector=status.phase=Running | wc -l)
