@@ -21,6 +21,7 @@ func main() {
 		"serve /metrics over HTTPS to clients whose token may get the non-resource URL /metrics (TokenReview and SubjectAccessReview); false: plain HTTP without authentication")
 	flag.StringVar(&o.MetricsCertDir, "metrics-cert-dir", "", "directory with tls.crt and tls.key for /metrics; empty: a self-signed certificate")
 	flag.StringVar(&o.ProbeAddr, "health-probe-bind-address", ":8081", "address the /healthz and /readyz probes bind to")
+	flag.StringVar(&o.PprofAddr, "pprof-bind-address", "", "address Go's /debug/pprof profiles bind to (for measurement; keep it off the network); empty: off")
 	flag.BoolVar(&o.LeaderElection, "leader-elect", true, "elect a leader so that only one replica writes statuses")
 	flag.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", "", "namespace of the leader election Lease (default: the pod's namespace)")
 	flag.DurationVar(&o.LeaseDuration, "leader-election-lease-duration", 15e9, "how long a standby waits before it takes over an unrenewed Lease")

@@ -34,6 +34,7 @@ YAML
 go build -o bin/scalemeasure ./hack/scalemeasure
 started=$(date +%s%3N)
 "$manager" --leader-elect=false --metrics-secure=false --metrics-bind-address=127.0.0.1:28080 --health-probe-bind-address=127.0.0.1:28081 \
+  $( [[ -n ${SCALE_PPROF:-} ]] && echo --pprof-bind-address=127.0.0.1:28082 ) \
   >"$NETINV_CLUSTER_DIR/manager.log" 2>&1 &
 manager_pid=$!
 want=$("$bin/kubectl" get pods -A --no-headers --field-selector=status.phase=Running | wc -l)

@@ -34,6 +34,9 @@ type ManagerOptions struct {
 	// ProbeAddr is the address /healthz and /readyz bind to; "" or "0"
 	// disables them.
 	ProbeAddr string
+	// PprofAddr is the address Go's /debug/pprof profiles bind to; "" or
+	// "0" (the default) disables them.
+	PprofAddr string
 
 	// LeaderElection makes the replicas elect one leader, which alone
 	// writes statuses, through a Lease in LeaderElectionNamespace.
@@ -75,6 +78,7 @@ func NewManager(cfg *rest.Config, o ManagerOptions) (ctrl.Manager, error) {
 		Cache:                   CacheOptions(),
 		Metrics:                 metricsOptions(o),
 		HealthProbeBindAddress:  orZero(o.ProbeAddr),
+		PprofBindAddress:        orZero(o.PprofAddr),
 		LeaderElection:          o.LeaderElection,
 		LeaderElectionID:        LeaderElectionID,
 		LeaderElectionNamespace: o.LeaderElectionNamespace,

@@ -29,6 +29,7 @@ func FromReader(ctx context.Context, r client.Reader, versions map[*Source]strin
 		if err := r.List(ctx, list, client.UnsafeDisableDeepCopy); err != nil {
 			return nil, fmt.Errorf("listing %s: %w", src, err)
 		}
+		src.grow(s, meta.LenList(list)) // one allocation, not one per doubling
 		err = meta.EachListItem(list, func(obj runtime.Object) error { return src.Add(s, obj) })
 		if err != nil {
 			return nil, err

@@ -43,6 +43,7 @@ type Source struct {
 
 	add    func(s *Snapshot, obj runtime.Object) error
 	concat func(s *Snapshot, parts []*Snapshot)
+	grow   func(s *Snapshot, n int)
 	count  func(s *Snapshot) int
 	each   func(s *Snapshot, fn func(metav1.Object))
 }
@@ -178,6 +179,7 @@ func source[T any](group, kind, resource string, versions []string, optional, na
 			}
 			*field(s) = list
 		},
+		grow:  func(s *Snapshot, n int) { *field(s) = slices.Grow(*field(s), n) },
 		count: func(s *Snapshot) int { return len(*field(s)) },
 		each: func(s *Snapshot, fn func(metav1.Object)) {
 			list := *field(s)
