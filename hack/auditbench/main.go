@@ -33,6 +33,7 @@ func main() {
 	ratio := flag.Int("pods-per-policy", 10, "pods per policy")
 	runs := flag.Int("runs", 3, "runs per size (the median is printed)")
 	flag.Parse()
+	extraArgs = flag.Args() // passed to audit, e.g. --render-helm=false
 	fmt.Println("| pods | policies | files | MiB | wall (median) | peak RSS (median) |")
 	fmt.Println("| --- | --- | --- | --- | --- | --- |")
 	for _, s := range strings.Split(*sizes, ",") {
@@ -110,9 +111,12 @@ func write(dir string, pods, policies int) (int, int64) {
 	return len(byNamespace), size
 }
 
+// extraArgs are more arguments to audit.
+var extraArgs []string
+
 // audit runs the plugin on dir and returns its wall time and peak RSS (KiB).
 func audit(plugin, dir string) (time.Duration, int64) {
-	cmd := exec.Command(plugin, "audit", "-f", dir, "-o", "table", "--fail-on", "none", "--render-helm=false")
+	cmd := exec.Command(plugin, append([]string{"audit", "-f", dir, "-o", "table", "--fail-on", "none"}, extraArgs...)...)
 	var errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = nil, &errOut
 	start := time.Now()
