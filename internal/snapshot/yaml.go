@@ -1,6 +1,7 @@
 package snapshot
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -140,37 +141,71 @@ func (l *Loader) AddPath(path string) {
 
 // addFiles reads files several at once, each into a loader of its own,
 // and appends what they read in the order of the files, as if read one
-// after the other.
+// after the other. The snapshot's lists are first grown to what the files'
+// top-level "kind:" lines announce, and each file's part is appended and
+// dropped as soon as it and those before it are read, so the parts and the
+// whole are not all held at once.
 func (l *Loader) addFiles(files []string) {
+	l.growFor(files)
 	parts := make([]*Loader, len(files))
+	done := make([]chan struct{}, len(files))
+	for i := range done {
+		done[i] = make(chan struct{})
+	}
 	work := make(chan int)
-	var wg sync.WaitGroup
 	for range min(goruntime.GOMAXPROCS(0), len(files)) {
-		wg.Add(1)
 		go func() {
-			defer wg.Done()
 			for i := range work {
 				part := l.fork()
 				part.addFile(files[i])
 				parts[i] = part
+				close(done[i])
 			}
 		}()
 	}
+	go func() {
+		for i := range files {
+			work <- i
+		}
+		close(work)
+	}()
 	for i := range files {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
-	snaps := make([]*Snapshot, len(parts))
-	for i, p := range parts {
-		snaps[i] = &p.snap
+		<-done[i]
+		p := parts[i]
+		parts[i] = nil
 		l.Inventories = append(l.Inventories, p.Inventories...)
 		l.Objects = append(l.Objects, p.Objects...)
 		l.NoNamespace = append(l.NoNamespace, p.NoNamespace...)
 		l.errs = append(l.errs, p.errs...)
 		l.objects += p.objects
+		l.snap.Concat(&p.snap)
 	}
-	l.snap.Concat(snaps...)
+}
+
+// growFor grows the snapshot's lists by the objects of each source kind
+// the files' top-level "kind:" lines announce (an estimate: the group is
+// not checked, and workloads' pods are not counted).
+func (l *Loader) growFor(files []string) {
+	counts := map[string]int{}
+	for _, f := range files {
+		file, err := os.Open(f)
+		if err != nil {
+			continue // addFile reports it
+		}
+		sc := bufio.NewScanner(file)
+		sc.Buffer(make([]byte, 64*1024), 16<<20)
+		for sc.Scan() {
+			if kind, ok := bytes.CutPrefix(sc.Bytes(), []byte("kind:")); ok {
+				counts[plainValue(kind)]++
+			}
+		}
+		_ = file.Close()
+	}
+	for _, src := range Sources {
+		if n := counts[src.Kind]; n > 0 {
+			src.grow(&l.snap, n)
+		}
+	}
 }
 
 // fork returns an empty loader that reads as l does.
