@@ -7,14 +7,15 @@ import (
 	"strings"
 
 	"netinventory.io/netinventory/api/v1alpha1"
+	"netinventory.io/netinventory/internal/markdown"
 )
 
 // Markdown writes the changes for a pull-request comment: the summary on
 // the first line, then a table per kind of change. Without changes it is
 // that one line.
 func Markdown(w io.Writer, c *Changes) error {
-	m := &writer{w: w}
-	m.printf("**Network inventory:** %s.\n", Summary(c))
+	m := &writer{markdown.Writer{W: w}}
+	m.Printf("**Network inventory:** %s.\n", Summary(c))
 	if !c.Empty() {
 		findingsTable(m, c.Findings)
 		endpointsTable(m, c.Endpoints)
@@ -23,54 +24,27 @@ func Markdown(w io.Writer, c *Changes) error {
 		namespacesTable(m, c.Namespaces)
 	}
 	if len(c.Notes) > 0 {
-		m.printf("\n")
+		m.Printf("\n")
 		for _, n := range c.Notes {
-			m.printf("> Note: %s.\n", n)
+			m.Printf("> Note: %s.\n", n)
 		}
 	}
-	return m.err
+	return m.Err
 }
 
 // writer writes Markdown, remembering the first error.
-type writer struct {
-	w   io.Writer
-	err error
-}
-
-func (m *writer) printf(format string, args ...any) {
-	if m.err == nil {
-		_, m.err = fmt.Fprintf(m.w, format, args...)
-	}
-}
+type writer struct{ markdown.Writer }
 
 // table writes a titled table, nothing without rows.
 func (m *writer) table(title string, header []string, rows [][]string) {
 	if len(rows) == 0 {
 		return
 	}
-	m.printf("\n#### %s\n\n| %s |\n|%s\n", title, strings.Join(header, " | "), strings.Repeat(" --- |", len(header)))
-	for _, r := range rows {
-		cells := make([]string, len(r))
-		for i, c := range r {
-			cells[i] = strings.ReplaceAll(strings.ReplaceAll(c, "|", `\|`), "\n", " ")
-		}
-		m.printf("| %s |\n", strings.Join(cells, " | "))
-	}
+	m.Printf("\n#### %s\n\n", title)
+	m.Table(header, rows)
 }
 
-func code(s string) string {
-	if s == "" {
-		return ""
-	}
-	return "`" + s + "`"
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
+var code, orDash = markdown.Code, markdown.OrDash
 
 // arrow shows a value before and after, the new one in bold when the
 // change is for the worse; the value alone when it did not change.

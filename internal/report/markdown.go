@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"netinventory.io/netinventory/api/v1alpha1"
+	"netinventory.io/netinventory/internal/markdown"
 )
 
 func init() {
@@ -20,73 +21,40 @@ func init() {
 }
 
 // md writes Markdown, remembering the first write error.
-type md struct {
-	w   io.Writer
-	err error
-}
+type md struct{ markdown.Writer }
 
-func (m *md) printf(format string, args ...any) {
-	if m.err == nil {
-		_, m.err = fmt.Fprintf(m.w, format, args...)
-	}
-}
-
-// table writes a Markdown table; cells have their pipes escaped.
+// table writes a Markdown table, "_None._" without rows.
 func (m *md) table(header []string, rows [][]string) {
 	if len(rows) == 0 {
-		m.printf("_None._\n\n")
+		m.Printf("_None._\n\n")
 		return
 	}
-	m.printf("| %s |\n", strings.Join(header, " | "))
-	seps := make([]string, len(header))
-	for i := range seps {
-		seps[i] = "---"
-	}
-	m.printf("| %s |\n", strings.Join(seps, " | "))
-	for _, r := range rows {
-		cells := make([]string, len(r))
-		for i, c := range r {
-			cells[i] = strings.ReplaceAll(strings.ReplaceAll(c, "|", `\|`), "\n", " ")
-		}
-		m.printf("| %s |\n", strings.Join(cells, " | "))
-	}
-	m.printf("\n")
+	m.Table(header, rows)
+	m.Printf("\n")
 }
 
-func code(s string) string {
-	if s == "" {
-		return ""
-	}
-	return "`" + s + "`"
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
+var code, orDash = markdown.Code, markdown.OrDash
 
 // truncatedNote says when a list holds fewer items than exist.
 func (m *md) truncatedNote(shown int, b v1alpha1.ListBounds) {
 	if b.Truncated {
-		m.printf("_%d of %d shown; raise spec.limits to list more._\n\n", shown, b.Total)
+		m.Printf("_%d of %d shown; raise spec.limits to list more._\n\n", shown, b.Total)
 	}
 }
 
 // Markdown renders the inventory as a Markdown document.
 func Markdown(w io.Writer, ni *v1alpha1.NetworkInventory) error {
-	m := &md{w: w}
+	m := &md{markdown.Writer{W: w}}
 	st := &ni.Status
-	m.printf("# Network Inventory\n\n")
-	m.printf("Generated from NetworkInventory `%s`", ni.Name)
+	m.Printf("# Network Inventory\n\n")
+	m.Printf("Generated from NetworkInventory `%s`", ni.Name)
 	if st.LastChangeTime != nil {
-		m.printf(", last changed %s", st.LastChangeTime.UTC().Format("2006-01-02 15:04:05 UTC"))
+		m.Printf(", last changed %s", st.LastChangeTime.UTC().Format("2006-01-02 15:04:05 UTC"))
 	}
 	if st.LastRecomputeTime != nil {
-		m.printf(", computed %s", st.LastRecomputeTime.UTC().Format("2006-01-02 15:04:05 UTC"))
+		m.Printf(", computed %s", st.LastRecomputeTime.UTC().Format("2006-01-02 15:04:05 UTC"))
 	}
-	m.printf(". This document is computed from the cluster's objects; edit the objects, not the document.\n\n")
+	m.Printf(". This document is computed from the cluster's objects; edit the objects, not the document.\n\n")
 	summary(m, st)
 	gateways(m, st)
 	endpoints(m, st)
@@ -98,20 +66,20 @@ func Markdown(w io.Writer, ni *v1alpha1.NetworkInventory) error {
 	flows(m, st)
 	gaps(m, st)
 	sources(m, st)
-	return m.err
+	return m.Err
 }
 
 func summary(m *md, st *v1alpha1.NetworkInventoryStatus) {
 	s := st.Summary
-	m.printf("| Gateways | Endpoints | Public | Unauthenticated | Namespaces | Not isolated | Critical | High | Medium | Low |\n")
-	m.printf("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
-	m.printf("| %d | %d | %d | %d | %d | %d | %d | %d | %d | %d |\n\n", s.Gateways, s.Endpoints, s.PublicEndpoints,
+	m.Printf("| Gateways | Endpoints | Public | Unauthenticated | Namespaces | Not isolated | Critical | High | Medium | Low |\n")
+	m.Printf("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
+	m.Printf("| %d | %d | %d | %d | %d | %d | %d | %d | %d | %d |\n\n", s.Gateways, s.Endpoints, s.PublicEndpoints,
 		s.UnauthenticatedEndpoints, s.Namespaces, s.NotIsolatedNamespaces, s.Findings.Critical, s.Findings.High,
 		s.Findings.Medium, s.Findings.Low)
 }
 
 func gateways(m *md, st *v1alpha1.NetworkInventoryStatus) {
-	m.printf("## Gateways\n\n")
+	m.Printf("## Gateways\n\n")
 	var rows [][]string
 	for _, g := range st.Gateways.Items {
 		var ports []string
@@ -124,14 +92,14 @@ func gateways(m *md, st *v1alpha1.NetworkInventoryStatus) {
 	m.table([]string{"Gateway", "Namespace", "Address", "Exposure", "Purpose", "Listeners", "Programmed"}, rows)
 	m.truncatedNote(len(st.Gateways.Items), st.Gateways.ListBounds)
 
-	m.printf("### Traffic Flow\n\n```mermaid\ngraph LR\n")
+	m.Printf("### Traffic Flow\n\n```mermaid\ngraph LR\n")
 	for i, g := range st.Gateways.Items {
 		source := "LAN[VPN/LAN]"
 		if g.Exposure == v1alpha1.ExposurePublic {
 			source = "Internet[Internet]"
 		}
 		gw := fmt.Sprintf("gw%d", i)
-		m.printf("  %s --> %s[\"%s/%s<br/>%s\"]\n", source, gw, g.Namespace, g.Name, strings.Join(g.Addresses, ", "))
+		m.Printf("  %s --> %s[\"%s/%s<br/>%s\"]\n", source, gw, g.Namespace, g.Name, strings.Join(g.Addresses, ", "))
 		services := map[string]bool{}
 		for _, e := range st.Endpoints.Items {
 			if e.Gateway != g.Namespace+"/"+g.Name {
@@ -141,9 +109,9 @@ func gateways(m *md, st *v1alpha1.NetworkInventoryStatus) {
 				services[b.Namespace+"/"+b.Name] = true
 			}
 		}
-		m.printf("  %s --> %s_routes[\"%d routes, %d backend Services\"]\n", gw, gw, countRoutes(st, g), len(services))
+		m.Printf("  %s --> %s_routes[\"%d routes, %d backend Services\"]\n", gw, gw, countRoutes(st, g), len(services))
 	}
-	m.printf("```\n\n")
+	m.Printf("```\n\n")
 }
 
 func countRoutes(st *v1alpha1.NetworkInventoryStatus, g v1alpha1.GatewayEntry) int {
@@ -231,9 +199,9 @@ func endpointRows(st *v1alpha1.NetworkInventoryStatus, exposure v1alpha1.Exposur
 
 func endpoints(m *md, st *v1alpha1.NetworkInventoryStatus) {
 	header := []string{"Hostname", "Service", "Namespace", "Port", "Authentication", "Purpose", "Gateway"}
-	m.printf("## Exposed Endpoints\n\n### External Endpoints\n\nReachable from the public internet:\n\n")
+	m.Printf("## Exposed Endpoints\n\n### External Endpoints\n\nReachable from the public internet:\n\n")
 	m.table(header, endpointRows(st, v1alpha1.ExposurePublic))
-	m.printf("### Internal Endpoints\n\nReachable from internal networks only:\n\n")
+	m.Printf("### Internal Endpoints\n\nReachable from internal networks only:\n\n")
 	m.table(header, endpointRows(st, v1alpha1.ExposureInternal))
 	m.truncatedNote(len(st.Endpoints.Items), st.Endpoints.ListBounds)
 
@@ -254,17 +222,17 @@ func endpoints(m *md, st *v1alpha1.NetworkInventoryStatus) {
 			np = append(np, []string{code(s.Name), s.Namespace, s.Type, strings.Join(nodePorts, ", "), orDash(s.Purpose)})
 		}
 	}
-	m.printf("### LoadBalancer Services\n\n")
+	m.Printf("### LoadBalancer Services\n\n")
 	m.table([]string{"Service", "Namespace", "External IP", "Ports", "Exposure", "Source Ranges", "Purpose"}, lb)
-	m.printf("### NodePort Services\n\nNodePort Services, and LoadBalancer Services that open node ports too:\n\n")
+	m.Printf("### NodePort Services\n\nNodePort Services, and LoadBalancer Services that open node ports too:\n\n")
 	m.table([]string{"Service", "Namespace", "Type", "NodePort", "Purpose"}, np)
 	m.truncatedNote(len(st.Services.Items), st.Services.ListBounds)
 }
 
 // reachability lists, per endpoint, who may connect to its backend pods.
 func reachability(m *md, st *v1alpha1.NetworkInventoryStatus) {
-	m.printf("### Who Can Reach the Backends\n\n")
-	m.printf("Who the network policies let connect to each endpoint's backend pods on their target ports: the gateway's proxies, and sources that bypass the gateway and its authentication.\n\n")
+	m.Printf("### Who Can Reach the Backends\n\n")
+	m.Printf("Who the network policies let connect to each endpoint's backend pods on their target ports: the gateway's proxies, and sources that bypass the gateway and its authentication.\n\n")
 	var rows [][]string
 	seen := map[string]bool{}
 	for _, e := range st.Endpoints.Items {
@@ -286,7 +254,7 @@ func reachability(m *md, st *v1alpha1.NetworkInventoryStatus) {
 			orDash(strings.Join(r.Bypass, ", ")), egress})
 	}
 	if len(rows) == 0 {
-		m.printf("_No endpoint with running backend pods._\n\n")
+		m.Printf("_No endpoint with running backend pods._\n\n")
 		return
 	}
 	m.table([]string{"Hostname", "Authentication", "Pods", "Gateway proxies", "Bypass", "Egress to world"}, rows)

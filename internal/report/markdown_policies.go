@@ -9,12 +9,12 @@ import (
 )
 
 func securityPolicies(m *md, st *v1alpha1.NetworkInventoryStatus) {
-	m.printf("## Security Policies\n\n")
+	m.Printf("## Security Policies\n\n")
 	if len(st.SecurityPolicies.Items) == 0 {
-		m.printf("_None._\n\n")
+		m.Printf("_None._\n\n")
 	}
 	for _, p := range st.SecurityPolicies.Items {
-		m.printf("### %s (`%s`)\n\n", strings.Join(p.Methods, ", "), p.Name)
+		m.Printf("### %s (`%s`)\n\n", strings.Join(p.Methods, ", "), p.Name)
 		rows := [][]string{{"**Namespace**", p.Namespace}, {"**Target**", strings.Join(p.Targets, ", ")},
 			{"**Protects**", orDash(strings.Join(p.Protects, ", "))}, {"**Accepted**", orDash(p.Accepted)}}
 		if p.MergeType != "" {
@@ -38,7 +38,7 @@ func securityPolicies(m *md, st *v1alpha1.NetworkInventoryStatus) {
 			if len(j.ClaimToHeaders) == 0 {
 				continue
 			}
-			m.printf("**Claims Forwarded to Backends** (provider `%s`):\n\n", j.Name)
+			m.Printf("**Claims Forwarded to Backends** (provider `%s`):\n\n", j.Name)
 			var claims [][]string
 			byClaim := map[string]int{}
 			for _, c := range j.ClaimToHeaders {
@@ -56,7 +56,7 @@ func securityPolicies(m *md, st *v1alpha1.NetworkInventoryStatus) {
 			if o.SplitPath {
 				title = "**Authentication Flow (Split-Path):** the browser uses the external endpoint, the gateway the in-cluster one."
 			}
-			m.printf("%s\n\n```\nBrowser → authorizationEndpoint (%s): %s\nEnvoy → tokenEndpoint (%s): %s\n```\n\n", title,
+			m.Printf("%s\n\n```\nBrowser → authorizationEndpoint (%s): %s\nEnvoy → tokenEndpoint (%s): %s\n```\n\n", title,
 				where(o.AuthorizationEndpoint), orDash(o.AuthorizationEndpoint), where(o.TokenEndpoint), orDash(o.TokenEndpoint))
 		}
 	}
@@ -84,7 +84,7 @@ func selectorText(s string) string {
 }
 
 func networkPolicies(m *md, st *v1alpha1.NetworkInventoryStatus) {
-	m.printf("## Network Policies\n\n")
+	m.Printf("## Network Policies\n\n")
 	var cnp, ccnp, host, np [][]string
 	for _, p := range st.NetworkPolicies.Items {
 		types := orDash(strings.Join(p.PolicyTypes, ", "))
@@ -100,18 +100,18 @@ func networkPolicies(m *md, st *v1alpha1.NetworkInventoryStatus) {
 			np = append(np, []string{p.Namespace, code(p.Name), selectorText(p.Selector), types, fmt.Sprint(p.SelectedPods)})
 		}
 	}
-	m.printf("### CiliumNetworkPolicies\n\n")
+	m.Printf("### CiliumNetworkPolicies\n\n")
 	m.table([]string{"Namespace", "Name", "Selector", "Description", "Default Deny", "Deny rules (in/out)", "Pods", "Valid"}, cnp)
 	if len(ccnp) > 0 {
-		m.printf("### CiliumClusterwideNetworkPolicies\n\n")
+		m.Printf("### CiliumClusterwideNetworkPolicies\n\n")
 		m.table([]string{"Name", "Selector", "Description", "Default Deny", "Deny rules (in/out)", "Pods", "Valid"}, ccnp)
 	}
 	if len(host) > 0 {
-		m.printf("### Host Policies\n\n")
-		m.printf("Clusterwide policies with a nodeSelector guard the nodes themselves, not pods: they count in no namespace's coverage.\n\n")
+		m.Printf("### Host Policies\n\n")
+		m.Printf("Clusterwide policies with a nodeSelector guard the nodes themselves, not pods: they count in no namespace's coverage.\n\n")
 		m.table([]string{"Name", "Node selector", "Description", "Ingress rules", "Egress rules", "Deny rules (in/out)", "Valid"}, host)
 	}
-	m.printf("### Kubernetes NetworkPolicies\n\n")
+	m.Printf("### Kubernetes NetworkPolicies\n\n")
 	m.table([]string{"Namespace", "Name", "Selector", "Policy Types", "Pods"}, np)
 	m.truncatedNote(len(st.NetworkPolicies.Items), st.NetworkPolicies.ListBounds)
 }
@@ -125,7 +125,7 @@ func denyRules(p v1alpha1.NetworkPolicyEntry) string {
 }
 
 func referenceGrants(m *md, st *v1alpha1.NetworkInventoryStatus) {
-	m.printf("## ReferenceGrants\n\n")
+	m.Printf("## ReferenceGrants\n\n")
 	var rows [][]string
 	for _, g := range st.ReferenceGrants.Items {
 		var from, to []string
@@ -157,7 +157,7 @@ var coverageText = map[v1alpha1.CoverageState]string{
 }
 
 func coverage(m *md, st *v1alpha1.NetworkInventoryStatus) {
-	m.printf("## Coverage Analysis\n\n### Pods per Namespace\n\n")
+	m.Printf("## Coverage Analysis\n\n### Pods per Namespace\n\n")
 	var rows [][]string
 	for _, ns := range st.Namespaces.Items {
 		rows = append(rows, []string{ns.Name, fmt.Sprint(ns.Pods), fmt.Sprint(ns.HostNetworkPods), fmt.Sprint(ns.CiliumPolicies),
@@ -165,20 +165,20 @@ func coverage(m *md, st *v1alpha1.NetworkInventoryStatus) {
 			string(ns.Priority)})
 	}
 	m.table([]string{"Namespace", "Running Pods", "hostNetwork", "CNP Count", "NP Count", "Isolated (in / out)", "Status", "Priority"}, rows)
-	m.printf("Pods on the host network are not subject to pod policies: they are counted apart, neither covered nor uncovered.\n\n")
+	m.Printf("Pods on the host network are not subject to pod policies: they are counted apart, neither covered nor uncovered.\n\n")
 	m.truncatedNote(len(st.Namespaces.Items), st.Namespaces.ListBounds)
 }
 
 func flows(m *md, st *v1alpha1.NetworkInventoryStatus) {
-	m.printf("### Internal Service Communication\n\n")
-	m.printf("What the network policies' rules allow (or, for Cilium deny rules, forbid), by namespace and app, with the HTTP and DNS rules a flow is restricted to. This is what policy says, not observed traffic.\n\n")
+	m.Printf("### Internal Service Communication\n\n")
+	m.Printf("What the network policies' rules allow (or, for Cilium deny rules, forbid), by namespace and app, with the HTTP and DNS rules a flow is restricted to. This is what policy says, not observed traffic.\n\n")
 	if len(st.Flows.Items) == 0 {
-		m.printf("_No allow rules._\n\n")
+		m.Printf("_No allow rules._\n\n")
 		return
 	}
-	m.printf("```mermaid\n")
-	m.err = firstErr(m.err, Mermaid(m.w, st.Flows.Items))
-	m.printf("```\n\n")
+	m.Printf("```mermaid\n")
+	m.Err = firstErr(m.Err, Mermaid(m.W, st.Flows.Items))
+	m.Printf("```\n\n")
 	var rows [][]string
 	for _, f := range st.Flows.Items {
 		verdict := "allow"
@@ -204,9 +204,9 @@ func firstErr(a, b error) error {
 }
 
 func gaps(m *md, st *v1alpha1.NetworkInventoryStatus) {
-	m.printf("## Gaps and Recommendations\n\n")
+	m.Printf("## Gaps and Recommendations\n\n")
 	for _, p := range v1alpha1.Priorities {
-		m.printf("### %s\n\n", map[v1alpha1.Priority]string{v1alpha1.PriorityCritical: "Critical Gaps", v1alpha1.PriorityHigh: "High Priority",
+		m.Printf("### %s\n\n", map[v1alpha1.Priority]string{v1alpha1.PriorityCritical: "Critical Gaps", v1alpha1.PriorityHigh: "High Priority",
 			v1alpha1.PriorityMedium: "Medium Priority", v1alpha1.PriorityLow: "Low Priority"}[p])
 		n := 0
 		for _, f := range st.Findings.Items {
@@ -214,15 +214,15 @@ func gaps(m *md, st *v1alpha1.NetworkInventoryStatus) {
 				continue
 			}
 			n++
-			m.printf("%d. **%s** (%s) - %s\n", n, f.Subject, f.Rule, f.Message)
+			m.Printf("%d. **%s** (%s) - %s\n", n, f.Subject, f.Rule, f.Message)
 			if f.Recommendation != "" {
-				m.printf("   - Recommendation: %s\n", f.Recommendation)
+				m.Printf("   - Recommendation: %s\n", f.Recommendation)
 			}
 		}
 		if n == 0 {
-			m.printf("_None._\n")
+			m.Printf("_None._\n")
 		}
-		m.printf("\n")
+		m.Printf("\n")
 	}
 	var acked [][]string
 	for _, f := range st.Findings.Items {
@@ -235,14 +235,14 @@ func gaps(m *md, st *v1alpha1.NetworkInventoryStatus) {
 		}
 	}
 	if len(acked) > 0 {
-		m.printf("### Acknowledged\n\n")
+		m.Printf("### Acknowledged\n\n")
 		m.table([]string{"Priority", "Rule", "Subject", "Reason", "Until"}, acked)
 	}
 	m.truncatedNote(len(st.Findings.Items), st.Findings.ListBounds)
 }
 
 func sources(m *md, st *v1alpha1.NetworkInventoryStatus) {
-	m.printf("## Sources\n\n")
+	m.Printf("## Sources\n\n")
 	var rows [][]string
 	for _, s := range st.Sources {
 		avail := fmt.Sprintf("%d read (%s)", s.Count, s.Version)
@@ -260,6 +260,6 @@ func sources(m *md, st *v1alpha1.NetworkInventoryStatus) {
 	for _, c := range st.Conditions {
 		conds = append(conds, []string{c.Type, string(c.Status), c.Reason, c.Message})
 	}
-	m.printf("### Conditions\n\n")
+	m.Printf("### Conditions\n\n")
 	m.table([]string{"Type", "Status", "Reason", "Message"}, conds)
 }
