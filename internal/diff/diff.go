@@ -247,29 +247,43 @@ func (c *EntryChange[T]) Latest() *T {
 	return c.Base
 }
 
+// presence returns the changes of the entries added and removed, judged
+// by their exposure.
+func presence[T any](added, removed []*T, key func(*T) string, exposure func(*T) v1alpha1.Exposure) []EntryChange[T] {
+	out := []EntryChange[T]{}
+	for _, e := range added {
+		out = append(out, EntryChange[T]{Change: Added, Key: key(e), Effect: presenceEffect(exposure(e), true), Head: e})
+	}
+	for _, e := range removed {
+		out = append(out, EntryChange[T]{Change: Removed, Key: key(e), Effect: presenceEffect(exposure(e), false), Base: e})
+	}
+	return out
+}
+
+// byUrgency orders entry changes: for the worse first, then public before
+// internal, then by key.
+func byUrgency[T any](exposure func(*T) v1alpha1.Exposure) func(a, b EntryChange[T]) int {
+	return func(a, b EntryChange[T]) int {
+		return cmp.Or(cmp.Compare(a.Effect.rank(), b.Effect.rank()),
+			cmp.Compare(exposureRank(exposure(a.Latest())), exposureRank(exposure(b.Latest()))), cmp.Compare(a.Key, b.Key))
+	}
+}
+
 // GatewayChange is a Gateway added, removed, or whose exposure changed.
 type GatewayChange = EntryChange[v1alpha1.GatewayEntry]
 
 func compareGateways(base, head []v1alpha1.GatewayEntry) []GatewayChange {
 	key := func(g *v1alpha1.GatewayEntry) string { return g.Namespace + "/" + g.Name }
 	pairs, removed, added := match(base, head, key)
-	out := []GatewayChange{}
-	for _, g := range added {
-		out = append(out, GatewayChange{Change: Added, Key: key(g), Effect: presenceEffect(g.Exposure, true), Head: g})
-	}
-	for _, g := range removed {
-		out = append(out, GatewayChange{Change: Removed, Key: key(g), Effect: presenceEffect(g.Exposure, false), Base: g})
-	}
+	exposure := func(g *v1alpha1.GatewayEntry) v1alpha1.Exposure { return g.Exposure }
+	out := presence(added, removed, key, exposure)
 	for _, p := range pairs {
 		if p[0].Exposure != p[1].Exposure {
 			out = append(out, GatewayChange{Change: Changed, Key: key(p[1]), Effect: exposureEffect(p[0].Exposure, p[1].Exposure),
 				Fields: []string{FieldExposure}, Base: p[0], Head: p[1]})
 		}
 	}
-	slices.SortStableFunc(out, func(a, b GatewayChange) int {
-		return cmp.Or(cmp.Compare(a.Effect.rank(), b.Effect.rank()), cmp.Compare(exposureRank(a.Latest().Exposure), exposureRank(b.Latest().Exposure)),
-			cmp.Compare(a.Key, b.Key))
-	})
+	slices.SortStableFunc(out, byUrgency(exposure))
 	return out
 }
 
@@ -292,13 +306,8 @@ func portsText(ports []v1alpha1.ServicePortEntry) []string {
 func compareServices(base, head []v1alpha1.ServiceEntry) []ServiceChange {
 	key := func(s *v1alpha1.ServiceEntry) string { return s.Namespace + "/" + s.Name }
 	pairs, removed, added := match(base, head, key)
-	out := []ServiceChange{}
-	for _, s := range added {
-		out = append(out, ServiceChange{Change: Added, Key: key(s), Effect: presenceEffect(s.Exposure, true), Head: s})
-	}
-	for _, s := range removed {
-		out = append(out, ServiceChange{Change: Removed, Key: key(s), Effect: presenceEffect(s.Exposure, false), Base: s})
-	}
+	exposure := func(s *v1alpha1.ServiceEntry) v1alpha1.Exposure { return s.Exposure }
+	out := presence(added, removed, key, exposure)
 	for _, p := range pairs {
 		b, h := p[0], p[1]
 		var fields []string
@@ -325,10 +334,7 @@ func compareServices(base, head []v1alpha1.ServiceEntry) []ServiceChange {
 			out = append(out, ServiceChange{Change: Changed, Key: key(h), Effect: worst(effects...), Fields: fields, Base: b, Head: h})
 		}
 	}
-	slices.SortStableFunc(out, func(a, b ServiceChange) int {
-		return cmp.Or(cmp.Compare(a.Effect.rank(), b.Effect.rank()), cmp.Compare(exposureRank(a.Latest().Exposure), exposureRank(b.Latest().Exposure)),
-			cmp.Compare(a.Key, b.Key))
-	})
+	slices.SortStableFunc(out, byUrgency(exposure))
 	return out
 }
 
