@@ -83,10 +83,11 @@ func load(streams Streams, paths []string, opts loadOptions) (*snapshot.Snapshot
 				}
 			}
 			if local.root == "" {
-				local.root = flux.RepositoryRoot(filepath.Dir(p), nil)
-				if info.IsDir() {
-					local.root = flux.RepositoryRoot(p, nil)
+				dir := p
+				if !info.IsDir() {
+					dir = filepath.Dir(p)
 				}
+				local.root = flux.RepositoryRoot(dir, nil)
 			}
 		}
 		l.AddPath(p)
