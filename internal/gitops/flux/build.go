@@ -102,11 +102,15 @@ type builder struct {
 	deferred  []Kustomization
 }
 
+func newBuilder(opts Options) *builder {
+	return &builder{opts: opts, seen: map[string]bool{}, objects: map[string]string{}, configs: map[string]map[string]string{},
+		secrets: map[string]map[string]string{}, dups: map[[2]string][]string{}}
+}
+
 // Build builds a cluster from its root Kustomizations, following the
 // Kustomizations each build produces.
 func Build(opts Options, roots []Kustomization) *Result {
-	b := &builder{opts: opts, seen: map[string]bool{}, objects: map[string]string{},
-		configs: map[string]map[string]string{}, secrets: map[string]map[string]string{}}
+	b := newBuilder(opts)
 	for _, r := range roots {
 		if r.Synthetic {
 			b.rootPaths = append(b.rootPaths, filepath.Clean(r.Path()))
@@ -134,8 +138,7 @@ func Build(opts Options, roots []Kustomization) *Result {
 // BuildDirectory builds a directory as `kustomize build` would (no Flux
 // Kustomization): its kustomization file, or every manifest under it.
 func BuildDirectory(root, dir string) *Result {
-	b := &builder{opts: Options{Root: root}, seen: map[string]bool{}, objects: map[string]string{},
-		configs: map[string]map[string]string{}, secrets: map[string]map[string]string{}}
+	b := newBuilder(Options{Root: root})
 	rel, err := filepath.Rel(root, dir)
 	if err != nil {
 		rel = dir
@@ -352,9 +355,6 @@ func (b *builder) add(u *unstructured.Unstructured, by string) {
 		pair := [2]string{first, by}
 		if b.dups[pair] == nil {
 			b.dupOrder = append(b.dupOrder, pair)
-		}
-		if b.dups == nil {
-			b.dups = map[[2]string][]string{}
 		}
 		b.dups[pair] = append(b.dups[pair], id)
 		return
