@@ -96,7 +96,7 @@ func (l *Loader) addTyped(jsonBody []byte) (done bool, err error) {
 		return true, err
 	}
 	if src.Namespaced && accessor.GetNamespace() == "" {
-		l.NoNamespace = append(l.NoNamespace, fmt.Sprintf("%s %s (%s)", gvk.Kind, accessor.GetName(), l.origin))
+		l.noNamespace(gvk.Kind, accessor.GetName())
 		accessor.SetNamespace("default") // as kubectl applies it
 	}
 	if err := src.Add(&l.snap, obj); err != nil {

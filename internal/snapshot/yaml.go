@@ -361,8 +361,10 @@ func (l *Loader) addObject(u *unstructured.Unstructured) error {
 	return nil
 }
 
-func (l *Loader) noNamespace(u *unstructured.Unstructured) {
-	l.NoNamespace = append(l.NoNamespace, fmt.Sprintf("%s %s (%s)", u.GetKind(), u.GetName(), l.origin))
+// noNamespace records an object of a namespaced kind that names no
+// namespace.
+func (l *Loader) noNamespace(kind, name string) {
+	l.NoNamespace = append(l.NoNamespace, fmt.Sprintf("%s %s (%s)", kind, name, l.origin))
 }
 
 func (l *Loader) readObject(u *unstructured.Unstructured) error {
@@ -392,7 +394,7 @@ func (l *Loader) readObject(u *unstructured.Unstructured) error {
 			noNamespace := u.GetNamespace() == ""
 			if took, err := l.Other(&l.snap, u); took || err != nil {
 				if took && err == nil && noNamespace {
-					l.noNamespace(u)
+					l.noNamespace(u.GetKind(), u.GetName())
 				}
 				return err
 			}
@@ -403,7 +405,7 @@ func (l *Loader) readObject(u *unstructured.Unstructured) error {
 		return nil
 	}
 	if src.Namespaced && u.GetNamespace() == "" {
-		l.noNamespace(u)
+		l.noNamespace(u.GetKind(), u.GetName())
 		u.SetNamespace("default") // as kubectl applies it
 	}
 	data, err := u.MarshalJSON()
