@@ -185,6 +185,7 @@ func TestWhatCannotBeBuiltIsSaidAndTheRestBuilt(t *testing.T) {
 			ks("paused", "./ok", "  suspend: true\n") +
 			ks("elsewhere", "./ok", "") + strings.Replace(ks("other-source", "./ok", ""), "name: flux-system\n---", "name: another-repo\n---", 1) +
 			ks("cycle", "./clusters/c", "") +
+			ks("malformed", "[./ok]", "  interval: {not: a duration}\n") +
 			ks("ok", "./ok", "  targetNamespace: apps\n"),
 		"broken/kustomization.yaml": "resources: [does-not-exist.yaml]\n",
 		"ok/cm.yaml":                "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
@@ -204,6 +205,7 @@ func TestWhatCannotBeBuiltIsSaidAndTheRestBuilt(t *testing.T) {
 		{"Kustomization flux-system/broken", "kustomize build of ./broken failed"},
 		{"Kustomization flux-system/paused", "suspended"},
 		{"Kustomization flux-system/other-source", "builds from GitRepository another-repo"},
+		{"Kustomization flux-system/malformed", "not a valid Kustomization"},
 	} {
 		if !hasProblem(res, want.subject, want.message) {
 			t.Errorf("no problem %q for %s in %v", want.message, want.subject, res.Problems)

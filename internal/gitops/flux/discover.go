@@ -68,8 +68,8 @@ func displayPath(p string) string {
 	return p
 }
 
-// FindKustomizations reads every YAML file under dir and returns the Flux
-// Kustomizations written in them, in file order. Files that are not YAML,
+// FindKustomizations reads every YAML file under dir and returns the valid
+// Flux Kustomizations written in them, in file order. Files that are not YAML,
 // or not Kubernetes objects, are skipped: the audit reports them when it
 // reads the build's output.
 func FindKustomizations(dir string) ([]Kustomization, error) {
@@ -83,7 +83,9 @@ func FindKustomizations(dir string) ([]Kustomization, error) {
 			return
 		}
 		for _, u := range decodeAll(data) {
-			if IsKustomization(u) {
+			// One that does not decode (a path that is not a string) is
+			// no place to start: the build that applies it says so.
+			if IsKustomization(u) && validKustomization(u) {
 				found = append(found, Kustomization{Object: u, File: path})
 			}
 		}
@@ -249,4 +251,10 @@ func RepositoryRoot(dir string, found []Kustomization) string {
 		}
 	}
 	return best
+}
+
+// validKustomization says whether u decodes as a Flux Kustomization.
+func validKustomization(u *unstructured.Unstructured) bool {
+	_, err := typed(u)
+	return err == nil
 }
