@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"sort"
 	"sync"
+	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -75,6 +76,9 @@ func helmNeeds(gvk schema.GroupVersionKind) bool {
 	return false
 }
 
+// renderTimeout bounds rendering one HelmRelease, fetching included.
+const renderTimeout = 2 * time.Minute
+
 // rendered is what one HelmRelease renders to.
 type rendered struct {
 	origin  string
@@ -106,7 +110,9 @@ func renderHelmReleases(ctx context.Context, w io.Writer, l *snapshot.Loader, ob
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			results[i].release, results[i].err = r.Render(ctx, hr, objects)
+			rctx, cancel := context.WithTimeout(ctx, renderTimeout) // a registry that never answers
+			defer cancel()
+			results[i].release, results[i].err = r.Render(rctx, hr, objects)
 		}()
 	}
 	wg.Wait()
