@@ -32,12 +32,14 @@ kind: NetworkInventory
 metadata: {name: cluster}
 YAML
 go build -o bin/scalemeasure ./hack/scalemeasure
+# Counted before the manager starts, so that listing them does not compete
+# with the manager's own first list.
+want=$("$bin/kubectl" get pods -A --no-headers --field-selector=status.phase=Running | wc -l)
 started=$(date +%s%3N)
 "$manager" --leader-elect=false --metrics-secure=false --metrics-bind-address=127.0.0.1:28080 --health-probe-bind-address=127.0.0.1:28081 \
   $( [[ -n ${SCALE_PPROF:-} ]] && echo --pprof-bind-address=127.0.0.1:28082 ) \
   >"$NETINV_CLUSTER_DIR/manager.log" 2>&1 &
 manager_pid=$!
-want=$("$bin/kubectl" get pods -A --no-headers --field-selector=status.phase=Running | wc -l)
 # First complete inventory, memory settled and peak, heap in use, change
 # latency over the debounce (p50/p95 of 20 changes), status writes while
 # idle, status size: one Markdown table row.

@@ -62,7 +62,7 @@ func run(pods, policies, workers int) error {
 		objs = append(objs, &s.CiliumClusterwideNetworkPolicies[i])
 	}
 	for i := range s.Pods {
-		p := &s.Pods[i]
+		p := s.Pods[i]
 		p.Spec.Containers = []corev1.Container{{Name: "app", Image: "example/app:1"}}
 		objs = append(objs, p)
 	}

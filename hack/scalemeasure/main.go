@@ -51,26 +51,45 @@ func run(pid int, metricsURL string, pods int, started time.Time, debounce time.
 	if err != nil {
 		return err
 	}
-	c, err := client.New(cfg, client.Options{Scheme: scheme.Scheme})
+	c, err := client.NewWithWatch(cfg, client.Options{Scheme: scheme.Scheme})
 	if err != nil {
 		return err
 	}
-	inventory := func() (*v1alpha1.NetworkInventory, error) {
-		var ni v1alpha1.NetworkInventory
-		return &ni, c.Get(ctx, client.ObjectKey{Name: "cluster"}, &ni)
+	// The inventory is followed through one watch: each status written
+	// arrives once, where polling it would load the API server with
+	// copies of a large object while it is being measured.
+	inventories, err := c.Watch(ctx, &v1alpha1.NetworkInventoryList{}, client.MatchingFields{"metadata.name": "cluster"})
+	if err != nil {
+		return err
 	}
-	var first time.Duration
-	for {
-		ni, err := inventory()
-		if err == nil && int(ni.Status.Summary.Pods) == pods {
-			first = time.Since(started)
-			break
+	defer inventories.Stop()
+	var latest *v1alpha1.NetworkInventory
+	// next waits for a version of the inventory that satisfies done.
+	next := func(timeout time.Duration, done func(*v1alpha1.NetworkInventory) bool) error {
+		deadline := time.After(timeout)
+		for {
+			select {
+			case ev, ok := <-inventories.ResultChan():
+				if !ok {
+					return fmt.Errorf("the watch of the inventory ended")
+				}
+				ni, isInventory := ev.Object.(*v1alpha1.NetworkInventory)
+				if !isInventory {
+					continue
+				}
+				latest = ni
+				if done(ni) {
+					return nil
+				}
+			case <-deadline:
+				return fmt.Errorf("not there after %s", timeout)
+			}
 		}
-		if time.Since(started) > 15*time.Minute {
-			return fmt.Errorf("no complete inventory of %d pods after 15 min", pods)
-		}
-		time.Sleep(200 * time.Millisecond)
 	}
+	if err := next(15*time.Minute, func(ni *v1alpha1.NetworkInventory) bool { return int(ni.Status.Summary.Pods) == pods }); err != nil {
+		return fmt.Errorf("no complete inventory of %d pods: %w", pods, err)
+	}
+	first := time.Since(started)
 	time.Sleep(15 * time.Second) // the burst of the start settles
 	settled, peak, err := memory(pid)
 	if err != nil {
@@ -82,27 +101,17 @@ func run(pid int, metricsURL string, pods int, started time.Time, debounce time.
 	// the latency is until the status counts it.
 	var latencies []time.Duration
 	for i := range changes {
-		before, err := inventory()
-		if err != nil {
-			return err
-		}
-		np := &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: fmt.Sprintf("scale-change-%d", i)},
+		want := latest.Status.Summary.NetworkPolicies + 1
+		np := &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: fmt.Sprintf("scale-change-%d-%d", started.Unix(), i)},
 			Spec: networkingv1.NetworkPolicySpec{PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress}}}
 		start := time.Now()
 		if err := c.Create(ctx, np); err != nil {
 			return err
 		}
-		for {
-			ni, err := inventory()
-			if err == nil && ni.Status.Summary.NetworkPolicies == before.Status.Summary.NetworkPolicies+1 {
-				latencies = append(latencies, time.Since(start)-debounce)
-				break
-			}
-			if time.Since(start) > time.Minute {
-				return fmt.Errorf("change %d not in the status after a minute", i)
-			}
-			time.Sleep(20 * time.Millisecond)
+		if err := next(time.Minute, func(ni *v1alpha1.NetworkInventory) bool { return ni.Status.Summary.NetworkPolicies == want }); err != nil {
+			return fmt.Errorf("change %d: %w", i, err)
 		}
+		latencies = append(latencies, time.Since(start)-debounce)
 		time.Sleep(debounce) // apart from the next
 	}
 	_, peakAfter, err := memory(pid)
@@ -112,11 +121,7 @@ func run(pid int, metricsURL string, pods int, started time.Time, debounce time.
 	writesBefore, _ := metric(metricsURL, `netinventory_status_writes_total{outcome="written"}`)
 	time.Sleep(idle)
 	writesAfter, _ := metric(metricsURL, `netinventory_status_writes_total{outcome="written"}`)
-	ni, err := inventory()
-	if err != nil {
-		return err
-	}
-	status, _ := json.Marshal(ni.Status)
+	status, _ := json.Marshal(latest.Status)
 	slices.Sort(latencies)
 	fmt.Printf("| pods | first inventory | RSS settled | RSS peak | heap in use | change → status over the debounce, p50 / p95 (%d changes) | status writes while idle (%s) | status, compact |\n",
 		changes, idle)

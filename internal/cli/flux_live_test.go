@@ -107,7 +107,7 @@ func applicable(t *testing.T, out string) []*unstructured.Unstructured {
 		objs = append(objs, u)
 	}
 	for i := range snap.Pods {
-		m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&snap.Pods[i])
+		m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(snap.Pods[i])
 		if err != nil {
 			t.Fatal(err)
 		}

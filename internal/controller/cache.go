@@ -1,11 +1,18 @@
 package controller
 
 import (
+	"context"
+	"fmt"
+
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/runtime"
 	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"netinventory.io/netinventory/internal/snapshot"
 )
 
 // activePodsSelector keeps terminal pods out of the cache: Succeeded and
@@ -101,4 +108,47 @@ func configMapVolumes(in []corev1.Volume) []corev1.Volume {
 		}
 	}
 	return out
+}
+
+// storeReader reads the manager's cache and hands out the objects its
+// informers store without copying them (snapshot.ObjectLister): a
+// recompute then copies no pod at all.
+type storeReader struct {
+	cache.Cache
+}
+
+var _ snapshot.ObjectLister = storeReader{}
+
+// indexed is what a client-go shared informer offers beyond
+// controller-runtime's Informer interface.
+type indexed interface {
+	GetIndexer() toolscache.Indexer
+}
+
+// ListObjects returns the objects of obj's kind in the cache's store once
+// its informer has synced; until then, or when the informer does not
+// expose its store, it lists through list with the cache's List (which
+// waits for the sync, or fails when the cache has not started).
+func (s storeReader) ListObjects(ctx context.Context, obj client.Object, list client.ObjectList) ([]runtime.Object, error) {
+	informer, err := s.GetInformer(ctx, obj)
+	if err != nil {
+		return nil, err
+	}
+	ix, ok := informer.(indexed)
+	if !ok || !informer.HasSynced() {
+		if err := s.List(ctx, list, client.UnsafeDisableDeepCopy); err != nil {
+			return nil, err
+		}
+		return meta.ExtractList(list)
+	}
+	items := ix.GetIndexer().List()
+	objs := make([]runtime.Object, 0, len(items))
+	for _, item := range items {
+		o, ok := item.(runtime.Object)
+		if !ok {
+			return nil, fmt.Errorf("the cache holds a %T, not an object", item)
+		}
+		objs = append(objs, o)
+	}
+	return objs, nil
 }

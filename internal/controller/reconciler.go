@@ -69,6 +69,17 @@ type Reconciler struct {
 	sources *sourceTracker
 	own     *ownWrites
 	ready   *readiness
+	// store reads the sources from the cache without copying them.
+	store client.Reader
+}
+
+// sourceReader is what the sources are read from: the cache's store once
+// the controller is set up, else the client.
+func (r *Reconciler) sourceReader() client.Reader {
+	if r.store != nil {
+		return r.store
+	}
+	return r.Client
 }
 
 // outcome is how a recompute ended.
@@ -95,6 +106,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		r.ready = newReadiness()
 	}
 	r.own = newOwnWrites()
+	r.store = storeReader{mgr.GetCache()}
 	enqueue := &debouncedEnqueuer{reader: mgr.GetCache(), debounce: r.Debounce}
 	onCRDs := &debouncedEnqueuer{reader: mgr.GetCache(), debounce: r.Debounce, everyUpdate: true}
 	r.sources = newSourceTracker(mgr.GetCache(), mgr.GetRESTMapper(), enqueue)
@@ -202,7 +214,7 @@ func (r *Reconciler) compute(ctx context.Context, ni *v1alpha1.NetworkInventory)
 		return r.notReady(ni, ReasonSourceError, err), sourcesFailed, false, nil
 	}
 	start := time.Now()
-	snap, err := snapshot.FromReader(ctx, r.Client, versions)
+	snap, err := snapshot.FromReader(ctx, r.sourceReader(), versions)
 	if err != nil {
 		metrics.Recomputes.WithLabelValues(metrics.ResultError).Inc()
 		return nil, sourcesFailed, false, err // the cache failing is worth a retry with backoff

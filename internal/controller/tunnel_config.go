@@ -21,7 +21,7 @@ import (
 func readTunnelConfigs(ctx context.Context, r client.Reader, snap *snapshot.Snapshot) {
 	seen := map[types.NamespacedName]bool{}
 	for i := range snap.Pods {
-		p := &snap.Pods[i]
+		p := snap.Pods[i]
 		if p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed || !snapshot.RunsCloudflared(p) {
 			continue
 		}

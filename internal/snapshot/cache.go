@@ -21,20 +21,51 @@ func FromReader(ctx context.Context, r client.Reader, versions map[*Source]strin
 			s.Sources = append(s.Sources, SourceState{Source: src})
 			continue
 		}
-		list, err := src.NewList(version)
+		objs, err := listObjects(ctx, r, src, version)
 		if err != nil {
 			return nil, err
 		}
-		// The engine never mutates what it reads, so the cache's copy is enough.
-		if err := r.List(ctx, list, client.UnsafeDisableDeepCopy); err != nil {
-			return nil, fmt.Errorf("listing %s: %w", src, err)
-		}
-		src.grow(s, meta.LenList(list)) // one allocation, not one per doubling
-		err = meta.EachListItem(list, func(obj runtime.Object) error { return src.Add(s, obj) })
-		if err != nil {
-			return nil, err
+		src.grow(s, len(objs)) // one allocation, not one per doubling
+		for _, obj := range objs {
+			if err := src.Add(s, obj); err != nil {
+				return nil, err
+			}
 		}
 		s.Sources = append(s.Sources, SourceState{Source: src, Available: true, Version: version})
 	}
 	return s, nil
+}
+
+// ObjectLister is a reader that can hand out the objects it holds without
+// copying them (a controller cache's store). The objects are shared: they
+// must not be modified.
+type ObjectLister interface {
+	// ListObjects returns every object of obj's kind the reader holds;
+	// list is an empty list of that kind, for readers that must copy.
+	ListObjects(ctx context.Context, obj client.Object, list client.ObjectList) ([]runtime.Object, error)
+}
+
+// listObjects returns the objects of a source kind at a version, shared
+// with the reader when it is an ObjectLister, else listed from it (the
+// engine never modifies what it reads, so the cache's copy is enough).
+func listObjects(ctx context.Context, r client.Reader, src *Source, version string) ([]runtime.Object, error) {
+	list, err := src.NewList(version)
+	if err != nil {
+		return nil, err
+	}
+	if lister, ok := r.(ObjectLister); ok {
+		obj, err := src.NewObject(version)
+		if err != nil {
+			return nil, err
+		}
+		objs, err := lister.ListObjects(ctx, obj, list)
+		if err != nil {
+			return nil, fmt.Errorf("listing %s: %w", src, err)
+		}
+		return objs, nil
+	}
+	if err := r.List(ctx, list, client.UnsafeDisableDeepCopy); err != nil {
+		return nil, fmt.Errorf("listing %s: %w", src, err)
+	}
+	return meta.ExtractList(list) // pointers into the list: no copy
 }

@@ -30,9 +30,13 @@ func (r podsReader) List(_ context.Context, list client.ObjectList, _ ...client.
 // BenchmarkFromReader20kPods measures building a snapshot of 20k pods from
 // a cache.
 func BenchmarkFromReader20kPods(b *testing.B) {
-	var r podsReader
+	benchmarkFromReader(b, func(pods []runtime.Object) client.Reader { return podsReader{pods} })
+}
+
+func benchmarkFromReader(b *testing.B, reader func([]runtime.Object) client.Reader) {
+	var pods []runtime.Object
 	for i := range 20_000 {
-		r.pods = append(r.pods, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: fmt.Sprintf("ns-%d", i%60), Name: fmt.Sprintf("p-%d", i),
+		pods = append(pods, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: fmt.Sprintf("ns-%d", i%60), Name: fmt.Sprintf("p-%d", i),
 			Labels: map[string]string{"app": fmt.Sprintf("a-%d", i%900)}}, Status: corev1.PodStatus{Phase: corev1.PodRunning}})
 	}
 	versions := map[*Source]string{}
@@ -41,6 +45,7 @@ func BenchmarkFromReader20kPods(b *testing.B) {
 			versions[src] = "v1"
 		}
 	}
+	r := reader(pods)
 	b.ReportAllocs()
 	for b.Loop() {
 		s, err := FromReader(context.Background(), r, versions)
@@ -48,4 +53,21 @@ func BenchmarkFromReader20kPods(b *testing.B) {
 			b.Fatal(err, len(s.Pods))
 		}
 	}
+}
+
+// sharedPodsReader hands out its pods as a cache's store does
+// (ObjectLister): the snapshot holds them without copying.
+type sharedPodsReader struct{ podsReader }
+
+func (r sharedPodsReader) ListObjects(_ context.Context, obj client.Object, _ client.ObjectList) ([]runtime.Object, error) {
+	if _, ok := obj.(*corev1.Pod); !ok {
+		return nil, nil
+	}
+	return r.pods, nil
+}
+
+// BenchmarkFromStore20kPods measures building a snapshot of 20k pods from
+// a cache's store, sharing its objects.
+func BenchmarkFromStore20kPods(b *testing.B) {
+	benchmarkFromReader(b, func(pods []runtime.Object) client.Reader { return sharedPodsReader{podsReader{pods}} })
 }

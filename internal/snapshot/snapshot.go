@@ -20,8 +20,11 @@ import (
 // Gateway API objects are held in their v1 form whatever version they were
 // read at. Lists are in no particular order; the engine sorts what it emits.
 type Snapshot struct {
-	Namespaces      []corev1.Namespace
-	Pods            []corev1.Pod
+	Namespaces []corev1.Namespace
+	// Pods are held by pointer: read from a controller's cache, they are
+	// the cache's own objects, not copies (a cluster has many more pods
+	// than anything else). The engine never modifies them.
+	Pods            []*corev1.Pod
 	Services        []corev1.Service
 	NetworkPolicies []networkingv1.NetworkPolicy
 

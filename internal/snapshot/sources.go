@@ -105,7 +105,7 @@ const gatewayGroup = gwv1.GroupName
 // Sources are all the kinds the inventory reads, in a fixed order.
 var Sources = []*Source{
 	source("", "Namespace", "namespaces", []string{"v1"}, false, false, func(s *Snapshot) *[]corev1.Namespace { return &s.Namespaces }),
-	source("", "Pod", "pods", []string{"v1"}, false, true, func(s *Snapshot) *[]corev1.Pod { return &s.Pods }),
+	pointerSource("", "Pod", "pods", []string{"v1"}, false, true, func(s *Snapshot) *[]*corev1.Pod { return &s.Pods }),
 	source("", "Service", "services", []string{"v1"}, false, true, func(s *Snapshot) *[]corev1.Service { return &s.Services }),
 	source(networkingv1.GroupName, "NetworkPolicy", "networkpolicies", []string{"v1"}, false, true,
 		func(s *Snapshot) *[]networkingv1.NetworkPolicy { return &s.NetworkPolicies }),
@@ -154,6 +154,22 @@ func SourceFor(gk schema.GroupKind) *Source {
 // source declares a source kind, with its plural resource name, whose objects are kept, in their first
 // version's Go type T, in the Snapshot field that field returns.
 func source[T any](group, kind, resource string, versions []string, optional, namespaced bool, field func(*Snapshot) *[]T) *Source {
+	return listSource(group, kind, resource, versions, optional, namespaced, field,
+		func(v *T) T { return *v }, func(e *T) any { return e })
+}
+
+// pointerSource declares a source kind like source, whose objects are kept
+// by pointer: an object read from a cache is the cache's, not a copy.
+func pointerSource[T any](group, kind, resource string, versions []string, optional, namespaced bool, field func(*Snapshot) *[]*T) *Source {
+	return listSource(group, kind, resource, versions, optional, namespaced, field,
+		func(v *T) *T { return v }, func(e **T) any { return *e })
+}
+
+// listSource declares a source kind whose objects, converted to T, are
+// kept as elements E (T or *T: elem makes one, object returns the object
+// an element holds) in the Snapshot field that field returns.
+func listSource[T, E any](group, kind, resource string, versions []string, optional, namespaced bool,
+	field func(*Snapshot) *[]E, elem func(*T) E, object func(*E) any) *Source {
 	return &Source{
 		Group: group, Kind: kind, Resource: resource, Versions: versions, Optional: optional, Namespaced: namespaced,
 		add: func(s *Snapshot, obj runtime.Object) error {
@@ -162,7 +178,7 @@ func source[T any](group, kind, resource string, versions []string, optional, na
 				return fmt.Errorf("%s: %w", kind, err)
 			}
 			list := field(s)
-			*list = append(*list, *v)
+			*list = append(*list, elem(v))
 			return nil
 		},
 		concat: func(s *Snapshot, parts []*Snapshot) {
@@ -184,7 +200,7 @@ func source[T any](group, kind, resource string, versions []string, optional, na
 		each: func(s *Snapshot, fn func(metav1.Object)) {
 			list := *field(s)
 			for i := range list {
-				if obj, ok := any(&list[i]).(metav1.Object); ok {
+				if obj, ok := object(&list[i]).(metav1.Object); ok {
 					fn(obj)
 				}
 			}

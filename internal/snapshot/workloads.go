@@ -31,7 +31,7 @@ func WorkloadPods(s *Snapshot, u *unstructured.Unstructured) (bool, error) {
 		ns = "default"
 	}
 	for i := range replicas {
-		p := corev1.Pod{ObjectMeta: *template.ObjectMeta.DeepCopy(), Spec: *template.Spec.DeepCopy(),
+		p := &corev1.Pod{ObjectMeta: *template.ObjectMeta.DeepCopy(), Spec: *template.Spec.DeepCopy(),
 			Status: corev1.PodStatus{Phase: corev1.PodRunning}}
 		p.Namespace, p.Name = ns, fmt.Sprintf("%s-%d", u.GetName(), i)
 		s.Pods = append(s.Pods, p)

@@ -67,7 +67,7 @@ func Generate(shape Shape) *snapshot.Snapshot {
 			appName := fmt.Sprintf("app-%d", a)
 			apps = append(apps, app{name, appName})
 			for r := range replicas {
-				s.Pods = append(s.Pods, corev1.Pod{
+				s.Pods = append(s.Pods, &corev1.Pod{
 					ObjectMeta: metav1.ObjectMeta{Namespace: name, Name: fmt.Sprintf("%s-%d", appName, r), Labels: map[string]string{
 						"app.kubernetes.io/name": appName, "app.kubernetes.io/instance": appName + "-prod",
 						"app.kubernetes.io/component": []string{"web", "worker", "db"}[a%3], "pod-template-hash": fmt.Sprintf("%08x", rng.Uint32()),

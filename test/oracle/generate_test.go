@@ -87,8 +87,8 @@ func (g *generator) set() *snapshot.Snapshot {
 	return s
 }
 
-func (g *generator) pod(ns string, i int) corev1.Pod {
-	p := corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("pod%d", i), Namespace: ns, Labels: map[string]string{}},
+func (g *generator) pod(ns string, i int) *corev1.Pod {
+	p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("pod%d", i), Namespace: ns, Labels: map[string]string{}},
 		Spec:   corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "example"}}},
 		Status: corev1.PodStatus{Phase: corev1.PodRunning}}
 	p.Labels["app"] = pick(g, appValues...)

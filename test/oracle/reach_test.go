@@ -89,7 +89,7 @@ func engineAnswers(t *testing.T, snap *snapshot.Snapshot, queries []query) []boo
 	ev := coverage.Compute(sc, nil).Evaluator()
 	pods := map[string]*corev1.Pod{}
 	for i := range snap.Pods {
-		p := &snap.Pods[i]
+		p := snap.Pods[i]
 		pods[p.Namespace+"/"+p.Name] = p
 	}
 	stranger := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "stranger", Namespace: strangerNamespace,

@@ -300,7 +300,7 @@ func proxiesByGateway(sc *scope.Scope) map[string][]*corev1.Pod {
 	}
 	seen := map[proxyKey]bool{}
 	for i := range sc.Snap.Pods {
-		p := &sc.Snap.Pods[i]
+		p := sc.Snap.Pods[i]
 		name, ok := p.Labels[ownerNameLabel]
 		ns := p.Labels[ownerNamespaceLabel]
 		if !ok || ns == "" || p.Status.Phase != corev1.PodRunning && p.Status.Phase != "" {

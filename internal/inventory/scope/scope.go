@@ -77,7 +77,7 @@ func New(snap *snapshot.Snapshot, spec *v1alpha1.NetworkInventorySpec, now time.
 	}
 	sc.Pods = map[string][]*corev1.Pod{}
 	for i := range snap.Pods {
-		p := &snap.Pods[i]
+		p := snap.Pods[i]
 		if sc.InScope(p.Namespace) && isActive(p) {
 			sc.Pods[p.Namespace] = append(sc.Pods[p.Namespace], p)
 		}

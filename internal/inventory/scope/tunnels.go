@@ -36,7 +36,7 @@ func (ix *evidenceIndex) indexTunnels() {
 		}
 	}
 	for i := range ix.snap.Pods {
-		p := &ix.snap.Pods[i]
+		p := ix.snap.Pods[i]
 		if p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed || !snapshot.RunsCloudflared(p) {
 			continue
 		}
