@@ -1,6 +1,7 @@
 // Command scalemeasure measures a running manager (hack/scale.sh starts
 // it): time to the first complete inventory, memory settled and peak, heap
-// in use, the latency from a change to the status (over the debounce),
+// in use, the latency from a change to the status (over the debounce), the
+// mean recompute and the API server's mean time to apply the status,
 // status writes while idle, and the status's size; it prints a Markdown
 // table.
 //
@@ -23,6 +24,8 @@ import (
 
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -100,6 +103,9 @@ func run(pid int, metricsURL string, pods int, started time.Time, debounce time.
 	// Changes: a NetworkPolicy created in namespace default, one at a time;
 	// the latency is until the status counts it.
 	var latencies []time.Duration
+	applyBefore, appliesBefore := statusApplies(ctx, cfg)
+	sumBefore, _ := metric(metricsURL, "netinventory_recompute_duration_seconds_sum")
+	countBefore, _ := metric(metricsURL, "netinventory_recompute_duration_seconds_count")
 	for i := range changes {
 		want := latest.Status.Summary.NetworkPolicies + 1
 		np := &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: fmt.Sprintf("scale-change-%d-%d", started.Unix(), i)},
@@ -114,6 +120,17 @@ func run(pid int, metricsURL string, pods int, started time.Time, debounce time.
 		latencies = append(latencies, time.Since(start)-debounce)
 		time.Sleep(debounce) // apart from the next
 	}
+	sumAfter, _ := metric(metricsURL, "netinventory_recompute_duration_seconds_sum")
+	countAfter, _ := metric(metricsURL, "netinventory_recompute_duration_seconds_count")
+	applyAfter, appliesAfter := statusApplies(ctx, cfg)
+	apply := time.Duration(0)
+	if appliesAfter > appliesBefore {
+		apply = time.Duration((applyAfter - applyBefore) / (appliesAfter - appliesBefore) * float64(time.Second))
+	}
+	recompute := time.Duration(0)
+	if countAfter > countBefore {
+		recompute = time.Duration((sumAfter - sumBefore) / (countAfter - countBefore) * float64(time.Second))
+	}
 	_, peakAfter, err := memory(pid)
 	if err != nil {
 		return err
@@ -123,13 +140,41 @@ func run(pid int, metricsURL string, pods int, started time.Time, debounce time.
 	writesAfter, _ := metric(metricsURL, `netinventory_status_writes_total{outcome="written"}`)
 	status, _ := json.Marshal(latest.Status)
 	slices.Sort(latencies)
-	fmt.Printf("| pods | first inventory | RSS settled | RSS peak | heap in use | change → status over the debounce, p50 / p95 (%d changes) | status writes while idle (%s) | status, compact |\n",
+	fmt.Printf("| pods | first inventory | RSS settled | RSS peak | heap in use | change → status over the debounce, p50 / p95 (%d changes) | recompute, mean | API server's status apply, mean | status writes while idle (%s) | status, compact |\n",
 		changes, idle)
-	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- |")
-	fmt.Printf("| %d | %.1f s | %d MiB | %d MiB | %.0f MiB | %d / %d ms | %.0f | %d KiB |\n", pods, first.Seconds(), settled>>10,
+	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+	fmt.Printf("| %d | %.1f s | %d MiB | %d MiB | %.0f MiB | %d / %d ms | %d ms | %d ms | %.0f | %d KiB |\n", pods, first.Seconds(), settled>>10,
 		max(peak, peakAfter)>>10, heap/(1<<20), percentile(latencies, 50).Milliseconds(), percentile(latencies, 95).Milliseconds(),
-		writesAfter-writesBefore, len(status)>>10)
+		recompute.Milliseconds(), apply.Milliseconds(), writesAfter-writesBefore, len(status)>>10)
 	return nil
+}
+
+// statusApplies reads from the API server's own metrics the time it spent
+// serving the inventories' status applies, and how many it served.
+func statusApplies(ctx context.Context, cfg *rest.Config) (seconds, count float64) {
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return 0, 0
+	}
+	data, err := cs.RESTClient().Get().AbsPath("/metrics").DoRaw(ctx)
+	if err != nil {
+		return 0, 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if !strings.Contains(line, `resource="networkinventories"`) || !strings.Contains(line, `subresource="status"`) ||
+			!strings.Contains(line, `verb="APPLY"`) {
+			continue
+		}
+		fields := strings.Fields(line)
+		v, _ := strconv.ParseFloat(fields[len(fields)-1], 64)
+		switch {
+		case strings.HasPrefix(line, "apiserver_request_duration_seconds_sum{"):
+			seconds = v
+		case strings.HasPrefix(line, "apiserver_request_duration_seconds_count{"):
+			count = v
+		}
+	}
+	return seconds, count
 }
 
 // memory reads the process's resident set, now and at its peak (KiB).

@@ -1,8 +1,10 @@
 package controller
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -88,6 +90,14 @@ func TestStoreReaderSharesTheCachedObjects(t *testing.T) {
 		if len(p.Spec.Containers) != 1 || p.Spec.Containers[0].Ports[0].Name != "http" {
 			t.Errorf("pod %s: not trimmed as the cache keeps it: %+v", name, p.Spec)
 		}
+	}
+	// Both come in the store's (map) order: compare them sorted.
+	byKey := func(a, b metav1.Object) int {
+		return cmp.Or(cmp.Compare(a.GetNamespace(), b.GetNamespace()), cmp.Compare(a.GetName(), b.GetName()))
+	}
+	for _, s := range []*snapshot.Snapshot{shared, listed} {
+		slices.SortFunc(s.Services, func(a, b corev1.Service) int { return byKey(&a, &b) })
+		slices.SortFunc(s.Namespaces, func(a, b corev1.Namespace) int { return byKey(&a, &b) })
 	}
 	if !apiequality.Semantic.DeepEqual(shared.Services, listed.Services) || !apiequality.Semantic.DeepEqual(shared.Namespaces, listed.Namespaces) {
 		t.Error("services or namespaces: the store's differ from the list's")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -123,6 +124,25 @@ func TestStatusFollowsTheCluster(t *testing.T) {
 		}
 		return nil
 	})
+	// What the status no longer holds is gone from the object, not left
+	// behind by the apply; the status has one owner, the operator's apply.
+	ni = &v1alpha1.NetworkInventory{}
+	if err := c.Get(ctx, client.ObjectKey{Name: "cluster"}, ni); err != nil {
+		t.Fatal(err)
+	}
+	if len(ni.Status.Endpoints.Items) != 0 || ni.Status.Endpoints.Total != 0 || len(ni.Status.Gateways.Items) != 0 {
+		t.Errorf("endpoints and gateways outside the selected namespace are still in the status: %d endpoints, %d gateways",
+			len(ni.Status.Endpoints.Items), len(ni.Status.Gateways.Items))
+	}
+	var owners []string
+	for _, m := range ni.ManagedFields {
+		if m.Subresource == "status" {
+			owners = append(owners, fmt.Sprintf("%s/%s", m.Manager, m.Operation))
+		}
+	}
+	if !slices.Equal(owners, []string{FieldOwner + "/" + string(metav1.ManagedFieldsOperationApply)}) {
+		t.Errorf("status managers: %v", owners)
+	}
 }
 
 // TestStatusNotRewrittenWhenUnchanged: recomputes that find nothing new,

@@ -9,7 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"netinventory.io/netinventory/api/v1alpha1"
@@ -73,17 +73,24 @@ func contentJSON(s *v1alpha1.NetworkInventoryStatus, ignoreGenerations bool) ([]
 }
 
 // applyStatus writes the whole status with server-side apply under
-// FieldOwner. The status lists are atomic, so each is replaced whole.
+// FieldOwner. The status lists are atomic, so each is replaced whole. The
+// status is built from Go types, so it can hold no unknown field: field
+// validation is off, which spares the API server a second parse of the
+// patch (with Warn, its default, it parses every apply patch twice).
 func applyStatus(ctx context.Context, c client.Client, name string, status *v1alpha1.NetworkInventoryStatus) error {
-	content, err := runtime.DefaultUnstructuredConverter.ToUnstructured(status)
+	gvk := v1alpha1.GroupVersion.WithKind("NetworkInventory")
+	body, err := json.Marshal(map[string]any{ // the typed status's JSON is the apply configuration
+		"apiVersion": gvk.GroupVersion().String(), "kind": gvk.Kind,
+		"metadata": map[string]string{"name": name}, "status": status,
+	})
 	if err != nil {
 		return err
 	}
-	u := &unstructured.Unstructured{Object: map[string]any{"status": content}}
-	u.SetGroupVersionKind(v1alpha1.GroupVersion.WithKind("NetworkInventory"))
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(gvk)
 	u.SetName(name)
-	if err := c.Status().Apply(ctx, client.ApplyConfigurationFromUnstructured(u),
-		client.FieldOwner(FieldOwner), client.ForceOwnership); err != nil {
+	if err := c.Status().Patch(ctx, u, client.RawPatch(types.ApplyPatchType, body),
+		client.FieldOwner(FieldOwner), client.ForceOwnership, client.FieldValidation(metav1.FieldValidationIgnore)); err != nil {
 		return fmt.Errorf("applying status: %w", err)
 	}
 	return nil
