@@ -14,7 +14,12 @@ import (
 	"sync"
 	"time"
 
+	"hash/crc32"
+
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -31,6 +36,20 @@ func main() {
 		fmt.Fprintln(os.Stderr, "scale:", err)
 		os.Exit(1)
 	}
+}
+
+// asDeploymentPod dresses a synthetic pod as a Deployment's pod is: the
+// pods of one app share their ReplicaSet (owner and pod-template-hash)
+// and their container (image, a named port).
+func asDeploymentPod(p *corev1.Pod) *corev1.Pod {
+	app := p.Labels["app.kubernetes.io/name"]
+	hash := fmt.Sprintf("%08x", crc32.ChecksumIEEE([]byte(p.Namespace+"/"+app)))
+	p.Labels["pod-template-hash"] = hash
+	p.OwnerReferences = []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: app + "-" + hash,
+		UID: types.UID(fmt.Sprintf("00000000-0000-4000-8000-0000%s", hash)), Controller: ptr.To(true), BlockOwnerDeletion: ptr.To(true)}}
+	p.Spec.Containers = []corev1.Container{{Name: "app", Image: "registry.example/" + app + ":1.0.0",
+		Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: 8080, Protocol: corev1.ProtocolTCP}}}}
+	return p
 }
 
 func run(pods, policies, workers int) error {
@@ -62,9 +81,7 @@ func run(pods, policies, workers int) error {
 		objs = append(objs, &s.CiliumClusterwideNetworkPolicies[i])
 	}
 	for i := range s.Pods {
-		p := s.Pods[i]
-		p.Spec.Containers = []corev1.Container{{Name: "app", Image: "example/app:1"}}
-		objs = append(objs, p)
+		objs = append(objs, asDeploymentPod(s.Pods[i]))
 	}
 	work := make(chan client.Object)
 	errs := make(chan error, workers)

@@ -6,6 +6,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	toolscache "k8s.io/client-go/tools/cache"
@@ -39,7 +40,9 @@ func CacheOptions() cache.Options {
 // account (Cilium identities carry it), each container's name, image,
 // command, arguments and ports (named target ports, authentication proxies
 // and tunnel clients are recognised by them), and the ConfigMaps its
-// volumes mount (a tunnel's configuration).
+// volumes mount (a tunnel's configuration). Values equal among pods are
+// shared (the pods of one workload have the same labels, owner, containers
+// and volumes), so the cache holds them once.
 func TrimPod(obj any) (any, error) {
 	p, ok := obj.(*corev1.Pod)
 	if !ok {
@@ -49,24 +52,26 @@ func TrimPod(obj any) (any, error) {
 		TypeMeta: p.TypeMeta,
 		Spec: corev1.PodSpec{
 			HostNetwork:        p.Spec.HostNetwork,
-			NodeName:           p.Spec.NodeName,
-			ServiceAccountName: p.Spec.ServiceAccountName,
-			Containers:         trimContainers(p.Spec.Containers),
-			Volumes:            configMapVolumes(p.Spec.Volumes),
+			NodeName:           cachedPods.str(p.Spec.NodeName),
+			ServiceAccountName: cachedPods.str(p.Spec.ServiceAccountName),
+			Containers:         cachedPods.containerSet(trimContainers(p.Spec.Containers)),
+			Volumes:            cachedPods.volumeSet(configMapVolumes(p.Spec.Volumes)),
 		},
 		Status: corev1.PodStatus{Phase: p.Status.Phase},
 	}
 	trimmed.Name = p.Name
-	trimmed.Namespace = p.Namespace
+	trimmed.Namespace = cachedPods.str(p.Namespace)
 	trimmed.UID = p.UID
 	trimmed.ResourceVersion = p.ResourceVersion
-	trimmed.Labels = p.Labels
+	trimmed.Labels = cachedPods.labelSet(p.Labels)
 	trimmed.DeletionTimestamp = p.DeletionTimestamp
+	var owners []metav1.OwnerReference
 	for _, ref := range p.OwnerReferences {
 		if ref.Controller != nil && *ref.Controller {
-			trimmed.OwnerReferences = append(trimmed.OwnerReferences, ref)
+			owners = append(owners, ref)
 		}
 	}
+	trimmed.OwnerReferences = cachedPods.owner(owners)
 	return trimmed, nil
 }
 

@@ -1,0 +1,124 @@
+package controller
+
+import (
+	"fmt"
+	"reflect"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
+)
+
+// replicaPod is a pod of a ReplicaSet; change alters one thing of it.
+func replicaPod(name string, change func(*corev1.Pod)) *corev1.Pod {
+	p := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: name, UID: types.UID("uid-" + name),
+			Labels: map[string]string{"app": "web", "pod-template-hash": "5d8f"},
+			OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: "web-5d8f", UID: "rs-1",
+				Controller: ptr.To(true)}}},
+		Spec: corev1.PodSpec{NodeName: "node-1", ServiceAccountName: "web",
+			Containers: []corev1.Container{{Name: "web", Image: "web:1", Args: []string{"--port", "8080"},
+				Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: 8080, Protocol: corev1.ProtocolTCP}}}},
+			Volumes: []corev1.Volume{{Name: "config", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
+				LocalObjectReference: corev1.LocalObjectReference{Name: "web"}}}}}},
+		Status: corev1.PodStatus{Phase: corev1.PodRunning},
+	}
+	if change != nil {
+		change(p)
+	}
+	return p
+}
+
+func trim(t *testing.T, p *corev1.Pod) *corev1.Pod {
+	t.Helper()
+	out, err := TrimPod(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out.(*corev1.Pod)
+}
+
+// sharesWith says which of a pod's values are the very same as another's.
+func sharesWith(a, b *corev1.Pod) map[string]bool {
+	return map[string]bool{
+		"labels":     reflect.ValueOf(a.Labels).Pointer() == reflect.ValueOf(b.Labels).Pointer(),
+		"owner":      &a.OwnerReferences[0] == &b.OwnerReferences[0],
+		"containers": &a.Spec.Containers[0] == &b.Spec.Containers[0],
+		"volumes":    &a.Spec.Volumes[0] == &b.Spec.Volumes[0],
+	}
+}
+
+// The pods of one workload share their labels, owner, containers and
+// volumes in the cache; a pod that differs in any of them gets its own,
+// with its own content.
+func TestTrimPodSharesWhatPodsHaveInCommon(t *testing.T) {
+	first, second := trim(t, replicaPod("web-a", nil)), trim(t, replicaPod("web-b", nil))
+	for what, shared := range sharesWith(first, second) {
+		if !shared {
+			t.Errorf("two replicas do not share their %s", what)
+		}
+	}
+	if first.Name != "web-a" || second.Name != "web-b" || first.UID == second.UID {
+		t.Errorf("names and UIDs are each pod's own: %s/%s %s/%s", first.Name, first.UID, second.Name, second.UID)
+	}
+
+	for _, tc := range []struct {
+		differs string
+		change  func(*corev1.Pod)
+	}{
+		{"labels", func(p *corev1.Pod) { p.Labels["pod-template-hash"] = "77aa" }},
+		{"labels", func(p *corev1.Pod) { p.Labels["extra"] = "" }},
+		{"owner", func(p *corev1.Pod) { p.OwnerReferences[0].UID = "rs-2" }},
+		{"containers", func(p *corev1.Pod) { p.Spec.Containers[0].Image = "web:2" }},
+		{"containers", func(p *corev1.Pod) { p.Spec.Containers[0].Ports[0].ContainerPort = 8081 }},
+		// Fields that would read the same once joined naively.
+		{"containers", func(p *corev1.Pod) { p.Spec.Containers[0].Args = []string{"--port8080"} }},
+		{"containers", func(p *corev1.Pod) { p.Spec.Containers[0].Args = []string{"--port\x008080"} }},
+		{"containers", func(p *corev1.Pod) {
+			p.Spec.Containers[0].Command, p.Spec.Containers[0].Args = []string{"--port"}, []string{"8080"}
+		}},
+		{"volumes", func(p *corev1.Pod) { p.Spec.Volumes[0].ConfigMap.Name = "other" }},
+	} {
+		in := replicaPod("web-x", tc.change)
+		want := in.DeepCopy()
+		got := trim(t, in)
+		if sharesWith(got, first)[tc.differs] {
+			t.Errorf("a pod whose %s differ shares them with the workload's: %+v", tc.differs, got)
+		}
+		if !equality.Semantic.DeepEqual(got.Labels, want.Labels) || got.OwnerReferences[0].UID != want.OwnerReferences[0].UID ||
+			!equality.Semantic.DeepEqual(got.Spec.Containers[0].Args, want.Spec.Containers[0].Args) ||
+			!equality.Semantic.DeepEqual(got.Spec.Containers[0].Command, want.Spec.Containers[0].Command) ||
+			got.Spec.Containers[0].Image != want.Spec.Containers[0].Image ||
+			got.Spec.Containers[0].Ports[0].ContainerPort != want.Spec.Containers[0].Ports[0].ContainerPort ||
+			got.Spec.Volumes[0].ConfigMap.Name != want.Spec.Volumes[0].ConfigMap.Name {
+			t.Errorf("a pod whose %s differ lost its own: %+v", tc.differs, got)
+		}
+	}
+}
+
+// However many distinct values go through it, an interner holds at most
+// two generations of them, and still shares what is asked for again.
+func TestInternerStaysBounded(t *testing.T) {
+	var in interner[[]string]
+	for i := range 5 * internGeneration {
+		key := fmt.Sprint(i)
+		in.intern(key, []string{key})
+	}
+	if n := len(in.current) + len(in.previous); n > 2*internGeneration {
+		t.Errorf("holds %d values, at most %d expected", n, 2*internGeneration)
+	}
+	kept := in.intern("kept", []string{"kept"})
+	for i := range 3 * internGeneration {
+		key := fmt.Sprint("churn-", i)
+		in.intern(key, []string{key})
+		if i%1000 == 0 && &in.intern("kept", []string{"copy"})[0] != &kept[0] {
+			t.Fatal("a value asked for in every generation was forgotten")
+		}
+	}
+	if forgotten := in.intern("0", []string{"again"}); forgotten[0] != "again" {
+		t.Errorf("a value nobody asked for in two generations is still held: %v", forgotten)
+	}
+}
