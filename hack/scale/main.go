@@ -1,5 +1,7 @@
 // Command scale fills a cluster with a synthetic one of a given size (the
-// generator the benchmarks use): namespaces, running pods and policies.
+// generator the benchmarks use): namespaces, running pods (dressed as a
+// Deployment's: the pods of an app share a ReplicaSet owner, a
+// pod-template-hash and a container image with a named port) and policies.
 // hack/scale.sh runs it against a local control plane and measures the
 // manager.
 //
