@@ -6,7 +6,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	toolscache "k8s.io/client-go/tools/cache"
@@ -54,8 +53,8 @@ func TrimPod(obj any) (any, error) {
 			HostNetwork:        p.Spec.HostNetwork,
 			NodeName:           cachedPods.str(p.Spec.NodeName),
 			ServiceAccountName: cachedPods.str(p.Spec.ServiceAccountName),
-			Containers:         cachedPods.containerSet(trimContainers(p.Spec.Containers)),
-			Volumes:            cachedPods.volumeSet(configMapVolumes(p.Spec.Volumes)),
+			Containers:         cachedPods.containerSet(p.Spec.Containers),
+			Volumes:            cachedPods.volumeSet(p.Spec.Volumes),
 		},
 		Status: corev1.PodStatus{Phase: p.Status.Phase},
 	}
@@ -65,13 +64,7 @@ func TrimPod(obj any) (any, error) {
 	trimmed.ResourceVersion = p.ResourceVersion
 	trimmed.Labels = cachedPods.labelSet(p.Labels)
 	trimmed.DeletionTimestamp = p.DeletionTimestamp
-	var owners []metav1.OwnerReference
-	for _, ref := range p.OwnerReferences {
-		if ref.Controller != nil && *ref.Controller {
-			owners = append(owners, ref)
-		}
-	}
-	trimmed.OwnerReferences = cachedPods.owner(owners)
+	trimmed.OwnerReferences = cachedPods.controllerOf(p.OwnerReferences)
 	return trimmed, nil
 }
 

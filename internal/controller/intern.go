@@ -1,10 +1,8 @@
 package controller
 
 import (
-	"maps"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 
 	corev1 "k8s.io/api/core/v1"
@@ -29,21 +27,23 @@ type interner[V any] struct {
 	current, previous map[string]V
 }
 
-// intern returns the value already shared under key, or shares v under it.
-func (in *interner[V]) intern(key string, v V) V {
+// intern returns the value shared under key, or makes one and shares it.
+// Looking a value up allocates nothing.
+func (in *interner[V]) intern(key []byte, make func() V) V {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	if got, ok := in.current[key]; ok {
+	if got, ok := in.current[string(key)]; ok {
 		return got
 	}
-	if got, ok := in.previous[key]; ok {
-		in.current[key] = got
+	if got, ok := in.previous[string(key)]; ok {
+		in.current[string(key)] = got
 		return got
 	}
 	if in.current == nil || len(in.current) >= internGeneration {
-		in.previous, in.current = in.current, make(map[string]V)
+		in.previous, in.current = in.current, map[string]V{}
 	}
-	in.current[key] = v
+	v := make()
+	in.current[string(key)] = v
 	return v
 }
 
@@ -59,12 +59,17 @@ type podInterner struct {
 // cachedPods is what TrimPod shares values through.
 var cachedPods = &podInterner{}
 
+// keyBuffer is where keys are written; most fit, so writing one allocates
+// nothing.
+type keyBuffer [512]byte
+
 // str shares a string (a namespace, a node, a service account).
 func (pi *podInterner) str(s string) string {
 	if s == "" {
 		return s
 	}
-	return pi.strings.intern(s, s)
+	var buf keyBuffer
+	return pi.strings.intern(append(buf[:0], s...), func() string { return s })
 }
 
 // labelSet shares a pod's labels.
@@ -72,75 +77,96 @@ func (pi *podInterner) labelSet(m map[string]string) map[string]string {
 	if len(m) == 0 {
 		return nil
 	}
-	var b strings.Builder
-	for _, k := range slices.Sorted(maps.Keys(m)) {
-		writeFields(&b, k, m[k])
+	var keys [16]string
+	sorted := keys[:0]
+	for k := range m {
+		sorted = append(sorted, k)
 	}
-	return pi.labels.intern(b.String(), m)
+	slices.Sort(sorted)
+	var buf keyBuffer
+	key := buf[:0]
+	for _, k := range sorted {
+		key = appendFields(key, k, m[k])
+	}
+	return pi.labels.intern(key, func() map[string]string { return m })
 }
 
-// owner shares a pod's controller reference (the pods of a ReplicaSet
-// have the same).
-func (pi *podInterner) owner(refs []metav1.OwnerReference) []metav1.OwnerReference {
-	if len(refs) == 0 {
+// controllerOf shares a pod's controller reference (the pods of a
+// ReplicaSet have the same); other owners are dropped.
+func (pi *podInterner) controllerOf(refs []metav1.OwnerReference) []metav1.OwnerReference {
+	var buf keyBuffer
+	key := buf[:0]
+	for _, r := range refs {
+		if r.Controller != nil && *r.Controller {
+			key = appendFields(key, r.APIVersion, r.Kind, r.Name, string(r.UID),
+				strconv.FormatBool(r.BlockOwnerDeletion != nil && *r.BlockOwnerDeletion))
+		}
+	}
+	if len(key) == 0 {
 		return nil
 	}
-	var b strings.Builder
-	for _, r := range refs {
-		writeFields(&b, r.APIVersion, r.Kind, r.Name, string(r.UID),
-			strconv.FormatBool(r.Controller != nil && *r.Controller),
-			strconv.FormatBool(r.BlockOwnerDeletion != nil && *r.BlockOwnerDeletion))
-	}
-	return pi.owners.intern(b.String(), refs)
+	return pi.owners.intern(key, func() []metav1.OwnerReference {
+		var out []metav1.OwnerReference
+		for _, r := range refs {
+			if r.Controller != nil && *r.Controller {
+				out = append(out, r)
+			}
+		}
+		return out
+	})
 }
 
-// containerSet shares a pod's (trimmed) containers.
+// containerSet shares a pod's containers, trimmed to what the engine
+// reads (trimContainers).
 func (pi *podInterner) containerSet(cs []corev1.Container) []corev1.Container {
 	if len(cs) == 0 {
 		return nil
 	}
-	var b strings.Builder
+	var buf keyBuffer
+	key := buf[:0]
 	for _, c := range cs {
-		writeFields(&b, c.Name, c.Image)
-		writeFields(&b, c.Command...)
-		writeFields(&b, c.Args...)
+		key = appendFields(key, c.Name, c.Image)
+		key = appendFields(key, c.Command...)
+		key = appendFields(key, c.Args...)
 		for _, p := range c.Ports {
-			writeFields(&b, p.Name, strconv.Itoa(int(p.ContainerPort)), string(p.Protocol))
+			key = appendFields(key, p.Name, strconv.Itoa(int(p.ContainerPort)), string(p.Protocol))
 		}
-		b.WriteByte(';')
+		key = append(key, ';')
 	}
-	return pi.containers.intern(b.String(), cs)
+	return pi.containers.intern(key, func() []corev1.Container { return trimContainers(cs) })
 }
 
-// volumeSet shares a pod's (trimmed) ConfigMap volumes.
+// volumeSet shares a pod's ConfigMap volumes, trimmed to what the engine
+// reads (configMapVolumes).
 func (pi *podInterner) volumeSet(vs []corev1.Volume) []corev1.Volume {
-	if len(vs) == 0 {
-		return nil
-	}
-	var b strings.Builder
-	for _, v := range vs {
-		writeFields(&b, v.Name)
+	var buf keyBuffer
+	key := buf[:0]
+	for _, v := range configMapVolumes(vs) {
+		key = appendFields(key, v.Name)
 		if v.ConfigMap != nil {
-			writeFields(&b, "configMap", v.ConfigMap.Name)
+			key = appendFields(key, "configMap", v.ConfigMap.Name)
 		}
 		if v.Projected != nil {
 			for _, src := range v.Projected.Sources {
-				writeFields(&b, "projected", src.ConfigMap.Name) // trimmed: ConfigMap sources only
+				key = appendFields(key, "projected", src.ConfigMap.Name) // trimmed: ConfigMap sources only
 			}
 		}
-		b.WriteByte(';')
+		key = append(key, ';')
 	}
-	return pi.volumes.intern(b.String(), vs)
+	if len(key) == 0 {
+		return nil
+	}
+	return pi.volumes.intern(key, func() []corev1.Volume { return configMapVolumes(vs) })
 }
 
-// writeFields writes each field prefixed with its length, then an end
+// appendFields appends each field prefixed with its length, then an end
 // mark: whatever the fields hold, different field lists give different
 // keys.
-func writeFields(b *strings.Builder, fields ...string) {
+func appendFields(key []byte, fields ...string) []byte {
 	for _, f := range fields {
-		b.WriteString(strconv.Itoa(len(f)))
-		b.WriteByte(':')
-		b.WriteString(f)
+		key = strconv.AppendInt(key, int64(len(f)), 10)
+		key = append(key, ':')
+		key = append(key, f...)
 	}
-	b.WriteByte(',')
+	return append(key, ',')
 }

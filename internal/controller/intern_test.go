@@ -103,22 +103,23 @@ func TestTrimPodSharesWhatPodsHaveInCommon(t *testing.T) {
 // two generations of them, and still shares what is asked for again.
 func TestInternerStaysBounded(t *testing.T) {
 	var in interner[[]string]
+	intern := func(key string, v []string) []string { return in.intern([]byte(key), func() []string { return v }) }
 	for i := range 5 * internGeneration {
 		key := fmt.Sprint(i)
-		in.intern(key, []string{key})
+		intern(key, []string{key})
 	}
 	if n := len(in.current) + len(in.previous); n > 2*internGeneration {
 		t.Errorf("holds %d values, at most %d expected", n, 2*internGeneration)
 	}
-	kept := in.intern("kept", []string{"kept"})
+	kept := intern("kept", []string{"kept"})
 	for i := range 3 * internGeneration {
 		key := fmt.Sprint("churn-", i)
-		in.intern(key, []string{key})
-		if i%1000 == 0 && &in.intern("kept", []string{"copy"})[0] != &kept[0] {
+		intern(key, []string{key})
+		if i%1000 == 0 && &intern("kept", []string{"copy"})[0] != &kept[0] {
 			t.Fatal("a value asked for in every generation was forgotten")
 		}
 	}
-	if forgotten := in.intern("0", []string{"again"}); forgotten[0] != "again" {
+	if forgotten := intern("0", []string{"again"}); forgotten[0] != "again" {
 		t.Errorf("a value nobody asked for in two generations is still held: %v", forgotten)
 	}
 }
