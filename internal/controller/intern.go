@@ -137,21 +137,29 @@ func (pi *podInterner) containerSet(cs []corev1.Container) []corev1.Container {
 }
 
 // volumeSet shares a pod's ConfigMap volumes, trimmed to what the engine
-// reads (configMapVolumes).
+// reads (configMapVolumes). The key is read from the volumes as they are,
+// so that a pod whose volumes are already shared trims nothing.
 func (pi *podInterner) volumeSet(vs []corev1.Volume) []corev1.Volume {
 	var buf keyBuffer
 	key := buf[:0]
-	for _, v := range configMapVolumes(vs) {
-		key = appendFields(key, v.Name)
-		if v.ConfigMap != nil {
-			key = appendFields(key, "configMap", v.ConfigMap.Name)
-		}
-		if v.Projected != nil {
+	for _, v := range vs {
+		switch {
+		case v.ConfigMap != nil:
+			key = appendFields(key, v.Name, "configMap", v.ConfigMap.Name)
+		case v.Projected != nil:
+			start := len(key)
+			key = appendFields(key, v.Name, "projected")
+			sources := 0
 			for _, src := range v.Projected.Sources {
-				key = appendFields(key, "projected", src.ConfigMap.Name) // trimmed: ConfigMap sources only
+				if src.ConfigMap != nil {
+					key = appendFields(key, src.ConfigMap.Name)
+					sources++
+				}
+			}
+			if sources == 0 { // configMapVolumes drops it
+				key = key[:start]
 			}
 		}
-		key = append(key, ';')
 	}
 	if len(key) == 0 {
 		return nil

@@ -99,6 +99,35 @@ func TestTrimPodSharesWhatPodsHaveInCommon(t *testing.T) {
 	}
 }
 
+// Volumes are keyed by what the cache keeps of them: a projected volume
+// without ConfigMaps is dropped, and a projected ConfigMap is not the same
+// as a direct one of the same names.
+func TestTrimPodSharesVolumesByWhatItKeeps(t *testing.T) {
+	projected := func(sources ...corev1.VolumeProjection) func(*corev1.Pod) {
+		return func(p *corev1.Pod) {
+			p.Spec.Volumes = []corev1.Volume{{Name: "config", VolumeSource: corev1.VolumeSource{
+				Projected: &corev1.ProjectedVolumeSource{Sources: sources}}}}
+		}
+	}
+	token := corev1.VolumeProjection{ServiceAccountToken: &corev1.ServiceAccountTokenProjection{Path: "token"}}
+	web := corev1.VolumeProjection{ConfigMap: &corev1.ConfigMapProjection{LocalObjectReference: corev1.LocalObjectReference{Name: "web"}}}
+	if got := trim(t, replicaPod("token-only", projected(token))); got.Spec.Volumes != nil {
+		t.Errorf("a projected volume without ConfigMaps is kept: %+v", got.Spec.Volumes)
+	}
+	direct := trim(t, replicaPod("direct", nil))
+	viaProjection := trim(t, replicaPod("projected", projected(token, web)))
+	if len(viaProjection.Spec.Volumes) != 1 || viaProjection.Spec.Volumes[0].Projected == nil ||
+		viaProjection.Spec.Volumes[0].Projected.Sources[0].ConfigMap.Name != "web" {
+		t.Fatalf("projected ConfigMap volume: %+v", viaProjection.Spec.Volumes)
+	}
+	if &viaProjection.Spec.Volumes[0] == &direct.Spec.Volumes[0] {
+		t.Error("a projected ConfigMap volume shares the direct one's")
+	}
+	if again := trim(t, replicaPod("projected-2", projected(web, token))); &again.Spec.Volumes[0] != &viaProjection.Spec.Volumes[0] {
+		t.Error("two pods mounting the same ConfigMap through a projection do not share it")
+	}
+}
+
 // However many distinct values go through it, an interner holds at most
 // two generations of them, and still shares what is asked for again.
 func TestInternerStaysBounded(t *testing.T) {

@@ -70,16 +70,7 @@ type Reconciler struct {
 	own     *ownWrites
 	ready   *readiness
 	// store reads the sources from the cache without copying them.
-	store client.Reader
-}
-
-// sourceReader is what the sources are read from: the cache's store once
-// the controller is set up, else the client.
-func (r *Reconciler) sourceReader() client.Reader {
-	if r.store != nil {
-		return r.store
-	}
-	return r.Client
+	store storeReader
 }
 
 // outcome is how a recompute ended.
@@ -214,7 +205,7 @@ func (r *Reconciler) compute(ctx context.Context, ni *v1alpha1.NetworkInventory)
 		return r.notReady(ni, ReasonSourceError, err), sourcesFailed, false, nil
 	}
 	start := time.Now()
-	snap, err := snapshot.FromReader(ctx, r.sourceReader(), versions)
+	snap, err := snapshot.FromReader(ctx, r.store, versions)
 	if err != nil {
 		metrics.Recomputes.WithLabelValues(metrics.ResultError).Inc()
 		return nil, sourcesFailed, false, err // the cache failing is worth a retry with backoff
