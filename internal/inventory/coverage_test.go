@@ -213,3 +213,64 @@ func TestNamespacePriorities(t *testing.T) {
 		}
 	}
 }
+
+// replicaYAML is a running pod of workload app with its own labels and
+// service account sa.
+func replicaYAML(ns, name, sa, labels string) string {
+	return fmt.Sprintf(`apiVersion: v1
+kind: Pod
+metadata: {name: %s, namespace: %s, labels: {%s}}
+spec: {serviceAccountName: %s, containers: [{name: c, image: i}]}
+status: {phase: Running}`, name, ns, labels, sa)
+}
+
+// Replicas next to each other in name order share their evaluation only
+// when no selector can tell them apart.
+func TestReplicasAreToldApartByWhatSelectorsRead(t *testing.T) {
+	pods := []string{nsYAML("a", ""),
+		replicaYAML("a", "web-0", "web", "app: web, pod-template-hash: h1"),
+		replicaYAML("a", "web-1", "web", "app: web, pod-template-hash: h2, role: canary"),
+		replicaYAML("a", "web-2", "web", "app: web, pod-template-hash: h3"),
+		replicaYAML("a", "web-3", "other", "app: web, pod-template-hash: h4"),
+		replicaYAML("a", "web-4", "other", "app: web, pod-template-hash: h5, track: x"),
+	}
+	tests := []struct {
+		name string
+		docs []string
+		want string
+	}{
+		{"a label one replica adds",
+			[]string{np("a", "canary", "  podSelector: {matchLabels: {role: canary}}\n  policyTypes: [Ingress]")},
+			"a/web-0:- a/web-1:I a/web-2:- a/web-3:- a/web-4:-"},
+		{"a label one replica lacks",
+			[]string{np("a", "not-canary", "  podSelector: {matchExpressions: [{key: role, operator: DoesNotExist}]}\n  policyTypes: [Ingress]")},
+			"a/web-0:I a/web-1:- a/web-2:I a/web-3:I a/web-4:I"},
+		{"a service account",
+			[]string{cnp("a", "by-sa", "  endpointSelector: {matchLabels: {io.cilium.k8s.policy.serviceaccount: other}}\n  ingress: [{}]")},
+			"a/web-0:- a/web-1:- a/web-2:- a/web-3:I a/web-4:I"},
+		{"a label's presence",
+			[]string{np("a", "tracked", "  podSelector: {matchExpressions: [{key: track, operator: Exists}]}\n  policyTypes: [Egress]")},
+			"a/web-0:- a/web-1:- a/web-2:- a/web-3:- a/web-4:E"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := compute(t, nil, append(append([]string{}, pods...), tt.docs...)...)
+			if got := isolation(res); got != tt.want {
+				t.Errorf("got  %s\nwant %s", got, tt.want)
+			}
+			if n := res.Status.NetworkPolicies.Items[0].SelectedPods; int(n) != strings.Count(tt.want, ":I")+strings.Count(tt.want, ":E") {
+				t.Errorf("the policy counts %d selected pods", n)
+			}
+		})
+	}
+	// Replicas that differ only in labels no selector reads share one
+	// evaluation, down to the list of policies selecting them.
+	res := compute(t, nil, append(pods, np("a", "web", "  podSelector: {matchLabels: {app: web}}\n  policyTypes: [Ingress]"))...)
+	p := res.Model.Pods
+	if len(p) != 5 || len(p[0].SelectedBy) != 1 || &p[0].SelectedBy[0] != &p[2].SelectedBy[0] {
+		t.Errorf("replicas web-0 and web-2 do not share their selection: %+v", p)
+	}
+	if n := res.Status.NetworkPolicies.Items[0].SelectedPods; n != 5 {
+		t.Errorf("the policy counts %d selected pods, want 5", n)
+	}
+}

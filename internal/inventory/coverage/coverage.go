@@ -79,11 +79,24 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 	var arena indexArena
 	var candidates, selectedBy, last []int
 	identity := &ciliumIdentity{ignored: pols.ignoredKeys}
+	keys := selectorKeys(pols.rules)
 	for _, ns := range names {
 		perNamespace := c.namespaceRules(sc, ns)
+		var prev *corev1.Pod // the last pod evaluated in full
+		var prevResult model.PodCoverage
 		for _, p := range sc.Pods[ns] { // sorted by name
 			pc := model.PodCoverage{Namespace: p.Namespace, Name: p.Name, HostNetwork: p.Spec.HostNetwork}
-			if !pc.HostNetwork {
+			switch {
+			case pc.HostNetwork:
+			case prev != nil && sameIdentity(prev, p, keys):
+				// The replicas of a workload, next to each other in name
+				// order, differ in nothing a selector reads: the same
+				// result (SelectedBy is shared, read-only).
+				pc.DefaultDeny, pc.Isolated, pc.SelectedBy = prevResult.DefaultDeny, prevResult.Isolated, prevResult.SelectedBy
+				for _, e := range pc.SelectedBy {
+					c.selected[e]++
+				}
+			default:
 				candidates = append(c.candidates(candidates[:0], p), perNamespace...)
 				var decided [2]peerSet
 				identity.pod, identity.namespace = p, sc.Namespaces[p.Namespace]
@@ -121,19 +134,58 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 					pc.Isolated[d] = pc.DefaultDeny[d] && decided[d] != peerAll
 				}
 				if len(selectedBy) > 0 {
-					// The pods of one workload, next to each other in name
-					// order, share one list (read-only).
+					// Pods of one workload that a selector still tells apart
+					// (a StatefulSet's pod names) share one list too.
 					slices.Sort(selectedBy)
 					if !slices.Equal(selectedBy, last) {
 						last = arena.store(selectedBy)
 					}
 					pc.SelectedBy = last
 				}
+				prev, prevResult = p, pc
 			}
 			c.pods = append(c.pods, pc)
 		}
 	}
 	return c
+}
+
+// selectorKeys are the label keys any rule's selector reads: two pods
+// of a namespace that agree on them, and on their service account, are
+// selected by the same rules.
+func selectorKeys(rules []podPolicy) map[string]struct{} {
+	keys := map[string]struct{}{}
+	for i := range rules {
+		reqs, _ := rules[i].selector.Requirements()
+		for _, r := range reqs {
+			keys[r.Key()] = struct{}{}
+		}
+	}
+	return keys
+}
+
+// sameIdentity reports whether two pods of one namespace look the same to
+// every selector: the same service account, and the same value (or
+// absence) of every label a selector reads.
+func sameIdentity(a, b *corev1.Pod, keys map[string]struct{}) bool {
+	if a.Spec.ServiceAccountName != b.Spec.ServiceAccountName {
+		return false
+	}
+	for k, v := range a.Labels {
+		if _, read := keys[k]; read {
+			if w, ok := b.Labels[k]; !ok || w != v {
+				return false
+			}
+		}
+	}
+	for k := range b.Labels {
+		if _, read := keys[k]; read {
+			if _, ok := a.Labels[k]; !ok {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // namespaceRules returns the namespace-level rules (of the namespace and

@@ -20,6 +20,7 @@ import (
 // first of them: the ends of the flow map.
 type appGroup struct {
 	name string // namespace/app
+	app  string
 	rep  *corev1.Pod
 	// rules are the compiled rules selecting the representative.
 	rules []int
@@ -68,27 +69,35 @@ func evaluatedFlows(sc *scope.Scope, pols *compiledPolicies, iso *isolation, ev 
 	i := 0
 	identity := &ciliumIdentity{ignored: pols.ignoredKeys}
 	var subjects []*appGroup
+	var arena indexArena
+	var matched []int
 	for _, ns := range slices.Sorted(maps.Keys(sc.Pods)) {
+		var last *appGroup // replicas are next to each other in name order
 		for _, p := range sc.Pods[ns] {
-			pc := iso.pods[i]
+			pc := &iso.pods[i]
 			i++
-			if p.Spec.HostNetwork || len(pc.SelectedBy) == 0 {
+			if pc.HostNetwork || len(pc.SelectedBy) == 0 {
+				continue
+			}
+			if last != nil && appOf(p) == last.app {
 				continue
 			}
 			g, created := f.group(p)
+			last = g
 			if !created {
 				continue
 			}
 			subjects = append(subjects, g)
-			g.rules = make([]int, 0, len(pc.SelectedBy))
 			identity.pod, identity.namespace = p, sc.Namespaces[ns]
+			matched = matched[:0]
 			for _, entry := range pc.SelectedBy {
 				for _, ri := range entryRules[entry] {
 					if r := &pols.rules[ri]; r.namespaceOnly || r.selector.Matches(identity) {
-						g.rules = append(g.rules, ri)
+						matched = append(matched, ri)
 					}
 				}
 			}
+			g.rules = arena.store(matched)
 		}
 	}
 	for _, g := range subjects {
@@ -106,7 +115,7 @@ func (f *flowMap) group(p *corev1.Pod) (*appGroup, bool) {
 	if g := f.byApp[key]; g != nil {
 		return g, false
 	}
-	g := &appGroup{name: p.Namespace + "/" + key[1], rep: p}
+	g := &appGroup{name: p.Namespace + "/" + key[1], app: key[1], rep: p}
 	f.byApp[key] = g
 	return g, true
 }
