@@ -29,7 +29,7 @@ help: ## Show this help.
 
 .PHONY: generate
 generate: ## Generate deepcopy code, the CRD (config/crd and the chart) and RBAC from the Go types and markers.
-	$(CONTROLLER_GEN) object paths=./api/... paths=./internal/externaldns/...
+	$(CONTROLLER_GEN) object paths=./api/... paths=./internal/externaldns/... paths=./internal/snapshot/...
 	$(CONTROLLER_GEN) crd paths=./api/... output:crd:artifacts:config=config/crd/bases
 	cp config/crd/bases/*.yaml charts/netinventory/crds/
 	$(CONTROLLER_GEN) rbac:roleName=netinventory-manager paths=./internal/controller/... output:rbac:artifacts:config=config/rbac

@@ -93,7 +93,7 @@ func write(dir string, pods, policies int) (int, int64) {
 		add(snap.Namespaces[i].Name, &snap.Namespaces[i])
 	}
 	for i := range snap.Pods {
-		add(snap.Pods[i].Namespace, snap.Pods[i])
+		add(snap.Pods[i].Namespace, synthetic.PodObject(snap.Pods[i]))
 	}
 	for i := range snap.NetworkPolicies {
 		add(snap.NetworkPolicies[i].Namespace, &snap.NetworkPolicies[i])

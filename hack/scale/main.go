@@ -26,6 +26,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"netinventory.io/netinventory/internal/scheme"
+	"netinventory.io/netinventory/internal/snapshot"
 	"netinventory.io/netinventory/internal/synthetic"
 )
 
@@ -43,7 +44,8 @@ func main() {
 // asDeploymentPod dresses a synthetic pod as a Deployment's pod is: the
 // pods of one app share their ReplicaSet (owner and pod-template-hash)
 // and their container (image, a named port).
-func asDeploymentPod(p *corev1.Pod) *corev1.Pod {
+func asDeploymentPod(sp *snapshot.Pod) *corev1.Pod {
+	p := synthetic.PodObject(sp)
 	app := p.Labels["app.kubernetes.io/name"]
 	hash := fmt.Sprintf("%08x", crc32.ChecksumIEEE([]byte(p.Namespace+"/"+app)))
 	p.Labels["pod-template-hash"] = hash

@@ -12,6 +12,7 @@ import (
 
 	"netinventory.io/netinventory/internal/inventory/coverage"
 	"netinventory.io/netinventory/internal/inventory/reach"
+	"netinventory.io/netinventory/internal/snapshot"
 )
 
 // reachAnswer is one line of `kubectl netinv reach`.
@@ -130,7 +131,7 @@ func parsePortSpec(s string) (int32, string, error) {
 	return int32(port), protocol, nil
 }
 
-func containerPorts(p *corev1.Pod) []corev1.ContainerPort {
+func containerPorts(p *snapshot.Pod) []corev1.ContainerPort {
 	var out []corev1.ContainerPort
 	for _, c := range p.Spec.Containers {
 		out = append(out, c.Ports...)

@@ -20,7 +20,7 @@ import (
 )
 
 // The snapshot read from the cache's store holds the cache's own pods (no
-// copy), the same objects a List returns, and follows the cache as it
+// copy), compact, equal to the API server's pods compacted, and follows the cache as it
 // changes (a deletion, a pod turning terminal).
 func TestStoreReaderSharesTheCachedObjects(t *testing.T) {
 	cfg, c := startAPIServer(t)
@@ -59,7 +59,13 @@ func TestStoreReaderSharesTheCachedObjects(t *testing.T) {
 			versions[src] = src.Versions[0]
 		}
 	}
-	read := func(r client.Reader) *snapshot.Snapshot {
+	otherKinds := map[*snapshot.Source]string{} // what the cache's List can serve
+	for src, v := range versions {
+		if src.Kind != "Pod" {
+			otherKinds[src] = v
+		}
+	}
+	readKinds := func(r client.Reader, versions map[*snapshot.Source]string) *snapshot.Snapshot {
 		t.Helper()
 		s, err := snapshot.FromReader(ctx, r, versions)
 		if err != nil {
@@ -67,13 +73,17 @@ func TestStoreReaderSharesTheCachedObjects(t *testing.T) {
 		}
 		return s
 	}
+	read := func(r client.Reader) *snapshot.Snapshot {
+		t.Helper()
+		return readKinds(r, versions)
+	}
 	store := storeReader{informers}
-	shared, listed := read(store), read(informers)
+	shared, listed := read(store), read(c)                                                // c reads the API server
 	if len(shared.Pods) != 5 || len(shared.Services) < 2 || len(shared.Namespaces) == 0 { // web and default/kubernetes
 		t.Fatalf("store: %d pods, %d services, %d namespaces", len(shared.Pods), len(shared.Services), len(shared.Namespaces))
 	}
-	byName := func(s *snapshot.Snapshot) map[string]*corev1.Pod {
-		m := map[string]*corev1.Pod{}
+	byName := func(s *snapshot.Snapshot) map[string]*snapshot.Pod {
+		m := map[string]*snapshot.Pod{}
 		for _, p := range s.Pods {
 			m[p.Name] = p
 		}
@@ -91,7 +101,9 @@ func TestStoreReaderSharesTheCachedObjects(t *testing.T) {
 			t.Errorf("pod %s: not trimmed as the cache keeps it: %+v", name, p.Spec)
 		}
 	}
-	// Both come in the store's (map) order: compare them sorted.
+	// The other kinds, against the cache's List (the cache strips
+	// managedFields), both in the store's (map) order: compare them sorted.
+	listed = readKinds(informers, otherKinds)
 	byKey := func(a, b metav1.Object) int {
 		return cmp.Or(cmp.Compare(a.GetNamespace(), b.GetNamespace()), cmp.Compare(a.GetName(), b.GetName()))
 	}

@@ -7,6 +7,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"netinventory.io/netinventory/internal/snapshot"
 )
 
 // internGeneration is how many distinct values of one kind an interner
@@ -59,12 +61,14 @@ type podInterner struct {
 // cachedPods is what TrimPod shares values through.
 var cachedPods = &podInterner{}
 
+var _ snapshot.PodParts = cachedPods
+
 // keyBuffer is where keys are written; most fit, so writing one allocates
 // nothing.
 type keyBuffer [512]byte
 
-// str shares a string (a namespace, a node, a service account).
-func (pi *podInterner) str(s string) string {
+// String shares a string (a namespace, a node, a service account).
+func (pi *podInterner) String(s string) string {
 	if s == "" {
 		return s
 	}
@@ -72,8 +76,8 @@ func (pi *podInterner) str(s string) string {
 	return pi.strings.intern(append(buf[:0], s...), func() string { return s })
 }
 
-// labelSet shares a pod's labels.
-func (pi *podInterner) labelSet(m map[string]string) map[string]string {
+// Labels shares a pod's labels.
+func (pi *podInterner) Labels(m map[string]string) map[string]string {
 	if len(m) == 0 {
 		return nil
 	}
@@ -91,9 +95,9 @@ func (pi *podInterner) labelSet(m map[string]string) map[string]string {
 	return pi.labels.intern(key, func() map[string]string { return m })
 }
 
-// controllerOf shares a pod's controller reference (the pods of a
+// Controller shares a pod's controller reference (the pods of a
 // ReplicaSet have the same); other owners are dropped.
-func (pi *podInterner) controllerOf(refs []metav1.OwnerReference) []metav1.OwnerReference {
+func (pi *podInterner) Controller(refs []metav1.OwnerReference) []metav1.OwnerReference {
 	var buf keyBuffer
 	key := buf[:0]
 	for _, r := range refs {
@@ -105,20 +109,12 @@ func (pi *podInterner) controllerOf(refs []metav1.OwnerReference) []metav1.Owner
 	if len(key) == 0 {
 		return nil
 	}
-	return pi.owners.intern(key, func() []metav1.OwnerReference {
-		var out []metav1.OwnerReference
-		for _, r := range refs {
-			if r.Controller != nil && *r.Controller {
-				out = append(out, r)
-			}
-		}
-		return out
-	})
+	return pi.owners.intern(key, func() []metav1.OwnerReference { return snapshot.ControllerOf(refs) })
 }
 
-// containerSet shares a pod's containers, trimmed to what the engine
-// reads (trimContainers).
-func (pi *podInterner) containerSet(cs []corev1.Container) []corev1.Container {
+// Containers shares a pod's containers, trimmed to what the engine
+// reads (snapshot.TrimContainers).
+func (pi *podInterner) Containers(cs []corev1.Container) []corev1.Container {
 	if len(cs) == 0 {
 		return nil
 	}
@@ -133,13 +129,13 @@ func (pi *podInterner) containerSet(cs []corev1.Container) []corev1.Container {
 		}
 		key = append(key, ';')
 	}
-	return pi.containers.intern(key, func() []corev1.Container { return trimContainers(cs) })
+	return pi.containers.intern(key, func() []corev1.Container { return snapshot.TrimContainers(cs) })
 }
 
-// volumeSet shares a pod's ConfigMap volumes, trimmed to what the engine
-// reads (configMapVolumes). The key is read from the volumes as they are,
+// Volumes shares a pod's ConfigMap volumes, trimmed to what the engine
+// reads (snapshot.ConfigMapVolumes). The key is read from the volumes as they are,
 // so that a pod whose volumes are already shared trims nothing.
-func (pi *podInterner) volumeSet(vs []corev1.Volume) []corev1.Volume {
+func (pi *podInterner) Volumes(vs []corev1.Volume) []corev1.Volume {
 	var buf keyBuffer
 	key := buf[:0]
 	for _, v := range vs {
@@ -156,7 +152,7 @@ func (pi *podInterner) volumeSet(vs []corev1.Volume) []corev1.Volume {
 					sources++
 				}
 			}
-			if sources == 0 { // configMapVolumes drops it
+			if sources == 0 { // snapshot.ConfigMapVolumes drops it
 				key = key[:start]
 			}
 		}
@@ -164,7 +160,7 @@ func (pi *podInterner) volumeSet(vs []corev1.Volume) []corev1.Volume {
 	if len(key) == 0 {
 		return nil
 	}
-	return pi.volumes.intern(key, func() []corev1.Volume { return configMapVolumes(vs) })
+	return pi.volumes.intern(key, func() []corev1.Volume { return snapshot.ConfigMapVolumes(vs) })
 }
 
 // appendFields appends each field prefixed with its length, then an end

@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
+	"netinventory.io/netinventory/internal/snapshot"
 )
 
 // replicaPod is a pod of a ReplicaSet; change alters one thing of it.
@@ -32,17 +33,17 @@ func replicaPod(name string, change func(*corev1.Pod)) *corev1.Pod {
 	return p
 }
 
-func trim(t *testing.T, p *corev1.Pod) *corev1.Pod {
+func trim(t *testing.T, p *corev1.Pod) *snapshot.Pod {
 	t.Helper()
 	out, err := TrimPod(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return out.(*corev1.Pod)
+	return out.(*snapshot.Pod)
 }
 
 // sharesWith says which of a pod's values are the very same as another's.
-func sharesWith(a, b *corev1.Pod) map[string]bool {
+func sharesWith(a, b *snapshot.Pod) map[string]bool {
 	return map[string]bool{
 		"labels":     reflect.ValueOf(a.Labels).Pointer() == reflect.ValueOf(b.Labels).Pointer(),
 		"owner":      &a.OwnerReferences[0] == &b.OwnerReferences[0],

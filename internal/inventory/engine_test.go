@@ -17,15 +17,15 @@ func objMeta(ns, name string, labels, annotations map[string]string) metav1.Obje
 	return metav1.ObjectMeta{Namespace: ns, Name: name, Labels: labels, Annotations: annotations}
 }
 
-func pod(ns, name string, phase corev1.PodPhase, hostNetwork bool) *corev1.Pod {
-	return &corev1.Pod{ObjectMeta: objMeta(ns, name, nil, nil), Spec: corev1.PodSpec{HostNetwork: hostNetwork},
-		Status: corev1.PodStatus{Phase: phase}}
+func pod(ns, name string, phase corev1.PodPhase, hostNetwork bool) *snapshot.Pod {
+	return &snapshot.Pod{ObjectMeta: objMeta(ns, name, nil, nil), Spec: snapshot.PodSpec{HostNetwork: hostNetwork},
+		Status: snapshot.PodStatus{Phase: phase}}
 }
 
 func TestNamespacePodCounts(t *testing.T) {
 	snap := &snapshot.Snapshot{
 		Namespaces: []corev1.Namespace{{ObjectMeta: objMeta("", "a", map[string]string{"team": "a"}, nil)}},
-		Pods: []*corev1.Pod{
+		Pods: []*snapshot.Pod{
 			pod("a", "running", corev1.PodRunning, false),
 			pod("a", "pending", corev1.PodPending, false),
 			pod("a", "host", corev1.PodRunning, true),

@@ -24,7 +24,7 @@ type Snapshot struct {
 	// Pods are held by pointer: read from a controller's cache, they are
 	// the cache's own objects, not copies (a cluster has many more pods
 	// than anything else). The engine never modifies them.
-	Pods            []*corev1.Pod
+	Pods            []*Pod
 	Services        []corev1.Service
 	NetworkPolicies []networkingv1.NetworkPolicy
 

@@ -105,7 +105,7 @@ const gatewayGroup = gwv1.GroupName
 // Sources are all the kinds the inventory reads, in a fixed order.
 var Sources = []*Source{
 	source("", "Namespace", "namespaces", []string{"v1"}, false, false, func(s *Snapshot) *[]corev1.Namespace { return &s.Namespaces }),
-	pointerSource("", "Pod", "pods", []string{"v1"}, false, true, func(s *Snapshot) *[]*corev1.Pod { return &s.Pods }),
+	podSource(),
 	source("", "Service", "services", []string{"v1"}, false, true, func(s *Snapshot) *[]corev1.Service { return &s.Services }),
 	source(networkingv1.GroupName, "NetworkPolicy", "networkpolicies", []string{"v1"}, false, true,
 		func(s *Snapshot) *[]networkingv1.NetworkPolicy { return &s.NetworkPolicies }),
@@ -154,26 +154,42 @@ func SourceFor(gk schema.GroupKind) *Source {
 // source declares a source kind, with its plural resource name, whose objects are kept, in their first
 // version's Go type T, in the Snapshot field that field returns.
 func source[T any](group, kind, resource string, versions []string, optional, namespaced bool, field func(*Snapshot) *[]T) *Source {
-	return listSource(group, kind, resource, versions, optional, namespaced, field,
+	return listSource(group, kind, resource, versions, optional, namespaced, field, convert[T],
 		func(v *T) T { return *v }, func(e *T) any { return e })
 }
 
-// pointerSource declares a source kind like source, whose objects are kept
-// by pointer: an object read from a cache is the cache's, not a copy.
-func pointerSource[T any](group, kind, resource string, versions []string, optional, namespaced bool, field func(*Snapshot) *[]*T) *Source {
-	return listSource(group, kind, resource, versions, optional, namespaced, field,
-		func(v *T) *T { return v }, func(e **T) any { return *e })
+// podSource declares the Pod kind, whose objects are kept by pointer as
+// compact Pods: a pod read from the manager's cache is the cache's, not a
+// copy; a corev1.Pod (read from manifests or a client) is compacted.
+func podSource() *Source {
+	return listSource("", "Pod", "pods", []string{"v1"}, false, true, func(s *Snapshot) *[]*Pod { return &s.Pods }, toPod,
+		func(v *Pod) *Pod { return v }, func(e **Pod) any { return *e })
 }
 
-// listSource declares a source kind whose objects, converted to T, are
-// kept as elements E (T or *T: elem makes one, object returns the object
-// an element holds) in the Snapshot field that field returns.
+// toPod returns obj as a compact Pod.
+func toPod(obj runtime.Object) (*Pod, error) {
+	switch p := obj.(type) {
+	case *Pod:
+		return p, nil
+	case *corev1.Pod:
+		return CompactPod(p, nil), nil
+	}
+	full, err := convert[corev1.Pod](obj)
+	if err != nil {
+		return nil, err
+	}
+	return CompactPod(full, nil), nil
+}
+
+// listSource declares a source kind whose objects, converted to T by conv,
+// are kept as elements E (T or *T: elem makes one, object returns the
+// object an element holds) in the Snapshot field that field returns.
 func listSource[T, E any](group, kind, resource string, versions []string, optional, namespaced bool,
-	field func(*Snapshot) *[]E, elem func(*T) E, object func(*E) any) *Source {
+	field func(*Snapshot) *[]E, conv func(runtime.Object) (*T, error), elem func(*T) E, object func(*E) any) *Source {
 	return &Source{
 		Group: group, Kind: kind, Resource: resource, Versions: versions, Optional: optional, Namespaced: namespaced,
 		add: func(s *Snapshot, obj runtime.Object) error {
-			v, err := convert[T](obj)
+			v, err := conv(obj)
 			if err != nil {
 				return fmt.Errorf("%s: %w", kind, err)
 			}

@@ -140,7 +140,7 @@ func readTunnelConfig(s *Snapshot, u *unstructured.Unstructured) (bool, error) {
 }
 
 // RunsCloudflared says whether a pod runs the cloudflared tunnel client.
-func RunsCloudflared(p *corev1.Pod) bool {
+func RunsCloudflared(p *Pod) bool {
 	return slices.ContainsFunc(p.Spec.Containers, func(c corev1.Container) bool {
 		return strings.Contains(imageName(c.Image), "cloudflared")
 	})
@@ -157,7 +157,7 @@ func imageName(image string) string {
 
 // MountedConfigMaps are the names of the ConfigMaps a pod mounts as
 // volumes, directly or projected.
-func MountedConfigMaps(p *corev1.Pod) []string {
+func MountedConfigMaps(p *Pod) []string {
 	var out []string
 	for _, v := range p.Spec.Volumes {
 		if v.ConfigMap != nil {

@@ -30,11 +30,13 @@ func WorkloadPods(s *Snapshot, u *unstructured.Unstructured) (bool, error) {
 	if ns == "" {
 		ns = "default"
 	}
+	// The replicas share the template's labels and containers (read-only).
+	pod := CompactPod(&corev1.Pod{ObjectMeta: template.ObjectMeta, Spec: template.Spec,
+		Status: corev1.PodStatus{Phase: corev1.PodRunning}}, nil)
 	for i := range replicas {
-		p := &corev1.Pod{ObjectMeta: *template.ObjectMeta.DeepCopy(), Spec: *template.Spec.DeepCopy(),
-			Status: corev1.PodStatus{Phase: corev1.PodRunning}}
+		p := *pod
 		p.Namespace, p.Name = ns, fmt.Sprintf("%s-%d", u.GetName(), i)
-		s.Pods = append(s.Pods, p)
+		s.Pods = append(s.Pods, &p)
 	}
 	return true, nil
 }

@@ -67,13 +67,13 @@ func Generate(shape Shape) *snapshot.Snapshot {
 			appName := fmt.Sprintf("app-%d", a)
 			apps = append(apps, app{name, appName})
 			for r := range replicas {
-				s.Pods = append(s.Pods, &corev1.Pod{
+				s.Pods = append(s.Pods, &snapshot.Pod{
 					ObjectMeta: metav1.ObjectMeta{Namespace: name, Name: fmt.Sprintf("%s-%d", appName, r), Labels: map[string]string{
 						"app.kubernetes.io/name": appName, "app.kubernetes.io/instance": appName + "-prod",
 						"app.kubernetes.io/component": []string{"web", "worker", "db"}[a%3], "pod-template-hash": fmt.Sprintf("%08x", rng.Uint32()),
 					}},
-					Spec:   corev1.PodSpec{ServiceAccountName: appName, HostNetwork: rng.IntN(100) == 0},
-					Status: corev1.PodStatus{Phase: corev1.PodRunning},
+					Spec:   snapshot.PodSpec{ServiceAccountName: appName, HostNetwork: rng.IntN(100) == 0},
+					Status: snapshot.PodStatus{Phase: corev1.PodRunning},
 				})
 			}
 			n -= replicas
@@ -110,4 +110,12 @@ func Generate(shape Shape) *snapshot.Snapshot {
 		s.Sources = append(s.Sources, snapshot.SourceState{Source: src, Available: true, Version: src.Versions[0]})
 	}
 	return s
+}
+
+// PodObject returns a synthetic pod as the Pod object to create or write
+// as a manifest.
+func PodObject(p *snapshot.Pod) *corev1.Pod {
+	return &corev1.Pod{ObjectMeta: p.ObjectMeta,
+		Spec:   corev1.PodSpec{HostNetwork: p.Spec.HostNetwork, ServiceAccountName: p.Spec.ServiceAccountName, Containers: p.Spec.Containers},
+		Status: corev1.PodStatus{Phase: p.Status.Phase}}
 }

@@ -66,7 +66,7 @@ func (g *generator) set() *snapshot.Snapshot {
 		}
 		s.Namespaces = append(s.Namespaces, n)
 		for i := range 1 + g.r.IntN(4) {
-			s.Pods = append(s.Pods, g.pod(ns, i))
+			s.Pods = append(s.Pods, snapshot.CompactPod(g.pod(ns, i), nil))
 		}
 	}
 	for range g.r.IntN(5) {

@@ -87,12 +87,12 @@ func engineAnswers(t *testing.T, snap *snapshot.Snapshot, queries []query) []boo
 		t.Fatal(err)
 	}
 	ev := coverage.Compute(sc, nil).Evaluator()
-	pods := map[string]*corev1.Pod{}
+	pods := map[string]*snapshot.Pod{}
 	for i := range snap.Pods {
 		p := snap.Pods[i]
 		pods[p.Namespace+"/"+p.Name] = p
 	}
-	stranger := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "stranger", Namespace: strangerNamespace,
+	stranger := &snapshot.Pod{ObjectMeta: metav1.ObjectMeta{Name: "stranger", Namespace: strangerNamespace,
 		Labels: map[string]string{strangerLabel: "true"}}}
 	strangerNS := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: strangerNamespace,
 		Labels: map[string]string{corev1.LabelMetadataName: strangerNamespace}}}

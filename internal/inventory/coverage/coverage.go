@@ -4,8 +4,6 @@ import (
 	"slices"
 	"strings"
 
-	corev1 "k8s.io/api/core/v1"
-
 	"netinventory.io/netinventory/api/v1alpha1"
 	"netinventory.io/netinventory/internal/inventory/model"
 	"netinventory.io/netinventory/internal/inventory/scope"
@@ -82,7 +80,7 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 	keys := selectorKeys(pols.rules)
 	for _, ns := range names {
 		perNamespace := c.namespaceRules(sc, ns)
-		var prev *corev1.Pod // the last pod evaluated in full
+		var prev *snapshot.Pod // the last pod evaluated in full
 		var prevResult model.PodCoverage
 		for _, p := range sc.Pods[ns] { // sorted by name
 			pc := model.PodCoverage{Namespace: p.Namespace, Name: p.Name, HostNetwork: p.Spec.HostNetwork}
@@ -167,7 +165,7 @@ func selectorKeys(rules []podPolicy) map[string]struct{} {
 // sameIdentity reports whether two pods of one namespace look the same to
 // every selector: the same service account, and the same value (or
 // absence) of every label a selector reads.
-func sameIdentity(a, b *corev1.Pod, keys map[string]struct{}) bool {
+func sameIdentity(a, b *snapshot.Pod, keys map[string]struct{}) bool {
 	if a.Spec.ServiceAccountName != b.Spec.ServiceAccountName {
 		return false
 	}
@@ -192,7 +190,7 @@ func sameIdentity(a, b *corev1.Pod, keys map[string]struct{}) bool {
 // clusterwide) that select the pods of a namespace.
 func (c *isolation) namespaceRules(sc *scope.Scope, namespace string) []int {
 	var out []int
-	identity := &ciliumIdentity{pod: &corev1.Pod{}, namespace: sc.Namespaces[namespace]}
+	identity := &ciliumIdentity{pod: &snapshot.Pod{}, namespace: sc.Namespaces[namespace]}
 	identity.pod.Namespace = namespace
 	for _, bucket := range []string{namespace, ""} {
 		if b := c.buckets[bucket]; b != nil {
@@ -225,7 +223,7 @@ func (a *indexArena) store(v []int) []int {
 // candidates appends the rules that may select a pod: those of its
 // namespace and the clusterwide ones, unindexed or indexed by one of its
 // labels.
-func (c *isolation) candidates(out []int, p *corev1.Pod) []int {
+func (c *isolation) candidates(out []int, p *snapshot.Pod) []int {
 	for _, ns := range []string{p.Namespace, ""} {
 		b := c.buckets[ns]
 		if b == nil {

@@ -8,12 +8,12 @@ import (
 	"strconv"
 	"strings"
 
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
 	"netinventory.io/netinventory/api/v1alpha1"
 	"netinventory.io/netinventory/internal/inventory/model"
 	"netinventory.io/netinventory/internal/inventory/scope"
+	"netinventory.io/netinventory/internal/snapshot"
 )
 
 // appGroup is the pods of one app in one namespace, represented by the
@@ -21,14 +21,14 @@ import (
 type appGroup struct {
 	name string // namespace/app
 	app  string
-	rep  *corev1.Pod
+	rep  *snapshot.Pod
 	// rules are the compiled rules selecting the representative.
 	rules []int
 }
 
 // appOf names a pod's app within its namespace: the first app label it
 // carries, else its own name.
-func appOf(p *corev1.Pod) string {
+func appOf(p *snapshot.Pod) string {
 	for _, key := range appLabels {
 		if v, ok := p.Labels[key]; ok {
 			return v
@@ -110,7 +110,7 @@ func evaluatedFlows(sc *scope.Scope, pols *compiledPolicies, iso *isolation, ev 
 
 // group returns a pod's app group, creating it (with the pod as its
 // representative) when it is new.
-func (f *flowMap) group(p *corev1.Pod) (*appGroup, bool) {
+func (f *flowMap) group(p *snapshot.Pod) (*appGroup, bool) {
 	key := [2]string{p.Namespace, appOf(p)}
 	if g := f.byApp[key]; g != nil {
 		return g, false

@@ -21,7 +21,7 @@ import (
 // range outside the cluster.
 type Peer struct {
 	// Pod stands for every pod with its identity; nil for other peers.
-	Pod *corev1.Pod
+	Pod *snapshot.Pod
 	// Namespace is the pod's namespace object, for its labels (with the
 	// kubernetes.io/metadata.name label the API server always adds).
 	Namespace *corev1.Namespace
@@ -86,7 +86,7 @@ type Evaluator struct {
 	mu sync.Mutex
 	// selected caches the rules selecting each pod asked about, and
 	// byNamespace the namespace-level rules of each namespace.
-	selected    map[*corev1.Pod][]int
+	selected    map[*snapshot.Pod][]int
 	byNamespace map[string][]int
 }
 
@@ -94,13 +94,13 @@ type Evaluator struct {
 func (r *Result) Evaluator() *Evaluator { return r.evaluator }
 
 func newEvaluator(sc *scope.Scope, pols *compiledPolicies, buckets map[string]*ruleBucket) *Evaluator {
-	return &Evaluator{sc: sc, policies: pols, buckets: buckets, selected: map[*corev1.Pod][]int{},
+	return &Evaluator{sc: sc, policies: pols, buckets: buckets, selected: map[*snapshot.Pod][]int{},
 		byNamespace: map[string][]int{}}
 }
 
 // PodPeer is the peer a pod stands for: its identity, or the node for a
 // pod on the host network (Cilium gives it the host's identity).
-func (e *Evaluator) PodPeer(p *corev1.Pod) Peer {
+func (e *Evaluator) PodPeer(p *snapshot.Pod) Peer {
 	if p.Spec.HostNetwork {
 		return Peer{Class: peerHost}
 	}
@@ -108,7 +108,7 @@ func (e *Evaluator) PodPeer(p *corev1.Pod) Peer {
 }
 
 // selecting returns the rules selecting a pod.
-func (e *Evaluator) selecting(p *corev1.Pod) []int {
+func (e *Evaluator) selecting(p *snapshot.Pod) []int {
 	e.mu.Lock()
 	rules, ok := e.selected[p]
 	e.mu.Unlock()
@@ -122,7 +122,7 @@ func (e *Evaluator) selecting(p *corev1.Pod) []int {
 	return rules
 }
 
-func (e *Evaluator) match(p *corev1.Pod) []int {
+func (e *Evaluator) match(p *snapshot.Pod) []int {
 	identity := &ciliumIdentity{pod: p, namespace: e.sc.Namespaces[p.Namespace], ignored: e.policies.ignoredKeys}
 	iso := &isolation{policies: e.policies, buckets: e.buckets}
 	e.mu.Lock()
@@ -146,21 +146,21 @@ func (e *Evaluator) match(p *corev1.Pod) []int {
 
 // Connect decides whether from may open a connection to the pod to on a
 // port and protocol (TCP, UDP or SCTP), and says which rules decide it.
-func (e *Evaluator) Connect(from Peer, to *corev1.Pod, port int32, protocol string) Verdict {
+func (e *Evaluator) Connect(from Peer, to *snapshot.Pod, port int32, protocol string) Verdict {
 	return e.connect(from, to, port, protocol, true)
 }
 
 // Brief is Connect's verdict without the rules that decide it.
-func (e *Evaluator) Brief(from Peer, to *corev1.Pod, port int32, protocol string) Verdict {
+func (e *Evaluator) Brief(from Peer, to *snapshot.Pod, port int32, protocol string) Verdict {
 	return e.connect(from, to, port, protocol, false)
 }
 
 // Allowed is Connect's answer without the rules that decide it.
-func (e *Evaluator) Allowed(from Peer, to *corev1.Pod, port int32, protocol string) bool {
+func (e *Evaluator) Allowed(from Peer, to *snapshot.Pod, port int32, protocol string) bool {
 	return e.connect(from, to, port, protocol, false).Allowed
 }
 
-func (e *Evaluator) connect(from Peer, to *corev1.Pod, port int32, protocol string, explain bool) Verdict {
+func (e *Evaluator) connect(from Peer, to *snapshot.Pod, port int32, protocol string, explain bool) Verdict {
 	in := e.decide(model.Ingress, to, from, to, port, protocol, explain)
 	if !in.Allowed || from.Pod == nil {
 		return in
@@ -179,17 +179,17 @@ func (e *Evaluator) connect(from Peer, to *corev1.Pod, port int32, protocol stri
 
 // Egress decides whether a pod's egress rules let it open a connection to
 // a peer that is not a pod (the world, a range of it, the node...).
-func (e *Evaluator) Egress(from *corev1.Pod, to Peer, port int32, protocol string) Verdict {
+func (e *Evaluator) Egress(from *snapshot.Pod, to Peer, port int32, protocol string) Verdict {
 	return e.decide(model.Egress, from, to, nil, port, protocol, true)
 }
 
 // EgressAllowed is Egress's answer without the rules that decide it.
-func (e *Evaluator) EgressAllowed(from *corev1.Pod, to Peer, port int32, protocol string) bool {
+func (e *Evaluator) EgressAllowed(from *snapshot.Pod, to Peer, port int32, protocol string) bool {
 	return e.decide(model.Egress, from, to, nil, port, protocol, false).Allowed
 }
 
 // decide applies the rules of subject in one direction to a peer.
-func (e *Evaluator) decide(d model.Direction, subject *corev1.Pod, peer Peer, dst *corev1.Pod, port int32, protocol string, explain bool) Verdict {
+func (e *Evaluator) decide(d model.Direction, subject *snapshot.Pod, peer Peer, dst *snapshot.Pod, port int32, protocol string, explain bool) Verdict {
 	if subject.Spec.HostNetwork {
 		return Verdict{Allowed: true, Reason: ReasonNoPolicy}
 	}
@@ -286,7 +286,7 @@ func (e *Evaluator) matchesPeer(it *ruleItem, p Peer) bool {
 }
 
 // matchesPort reports whether a rule item applies to a port of dst.
-func (it *ruleItem) matchesPort(dst *corev1.Pod, port int32, protocol string) bool {
+func (it *ruleItem) matchesPort(dst *snapshot.Pod, port int32, protocol string) bool {
 	if len(it.ports) == 0 {
 		return true
 	}
@@ -307,7 +307,7 @@ func (it *ruleItem) matchesPort(dst *corev1.Pod, port int32, protocol string) bo
 }
 
 // namedPort resolves a container port name of a pod; 0 when it has none.
-func namedPort(p *corev1.Pod, name, protocol string) int32 {
+func namedPort(p *snapshot.Pod, name, protocol string) int32 {
 	if p == nil {
 		return 0
 	}
@@ -338,7 +338,7 @@ func mergeSorted(a, b []int) []int {
 // of a pod may admit: the namespaces its peer selectors name, or pick by
 // their labels. all is true when a selector may pick pods of any
 // namespace; the namespaces are then not narrowed.
-func (e *Evaluator) PeerNamespaces(dst *corev1.Pod, namespaces map[string]*corev1.Namespace) (names []string, all bool) {
+func (e *Evaluator) PeerNamespaces(dst *snapshot.Pod, namespaces map[string]*corev1.Namespace) (names []string, all bool) {
 	set := map[string]bool{}
 	for _, ri := range e.selecting(dst) {
 		for _, it := range e.policies.rules[ri].items {

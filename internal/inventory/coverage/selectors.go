@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"netinventory.io/netinventory/internal/snapshot"
 )
 
 // Identity labels Cilium derives for a pod, beyond the pod's own labels.
@@ -81,7 +82,7 @@ func ciliumSelectorString(s *slimv1.LabelSelector) string {
 // building a map: its own labels, its namespace, the labels of its
 // namespace, its service account and its cluster.
 type ciliumIdentity struct {
-	pod       *corev1.Pod
+	pod       *snapshot.Pod
 	namespace *corev1.Namespace
 	// ignored are the selector keys Cilium leaves out of identities.
 	ignored map[string]bool

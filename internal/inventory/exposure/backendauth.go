@@ -13,6 +13,7 @@ import (
 
 	"netinventory.io/netinventory/api/v1alpha1"
 	"netinventory.io/netinventory/internal/inventory/scope"
+	"netinventory.io/netinventory/internal/snapshot"
 )
 
 // Authentication methods that are not SecurityPolicies.
@@ -206,7 +207,7 @@ func targetPort(svc *corev1.Service, port *gwv1.PortNumber) (intstr.IntOrString,
 
 // servingContainer is the container of a pod that declares the target
 // port, else the pod's only container.
-func servingContainer(p *corev1.Pod, target intstr.IntOrString) *corev1.Container {
+func servingContainer(p *snapshot.Pod, target intstr.IntOrString) *corev1.Container {
 	for i := range p.Spec.Containers {
 		c := &p.Spec.Containers[i]
 		for _, cp := range c.Ports {

@@ -24,6 +24,7 @@ import (
 	"netinventory.io/netinventory/api/v1alpha1"
 	"netinventory.io/netinventory/internal/inventory/coverage"
 	"netinventory.io/netinventory/internal/inventory/scope"
+	"netinventory.io/netinventory/internal/snapshot"
 )
 
 // Envoy Gateway's proxy labels and default namespace.
@@ -48,7 +49,7 @@ var worldProbes = []struct {
 func Compute(sc *scope.Scope, endpoints []v1alpha1.EndpointEntry, ev *coverage.Evaluator) []v1alpha1.EndpointEntry {
 	r := &reacher{sc: sc, ev: ev, cache: map[backendKey]*answer{}, proxies: proxiesByGateway(sc),
 		backends: map[servicePortKey]backendPods{}, namespacePods: map[string]coverage.Peer{}, direct: directServices(sc),
-		assumed: map[string][]*corev1.Pod{}}
+		assumed: map[string][]*snapshot.Pod{}}
 	r.anyPod = syntheticPod(anyNamespace, nil)
 	r.anyNamespace = syntheticNamespace(anyNamespace)
 	out := make([]v1alpha1.EndpointEntry, len(endpoints))
@@ -63,14 +64,14 @@ type reacher struct {
 	sc      *scope.Scope
 	ev      *coverage.Evaluator
 	cache   map[backendKey]*answer
-	proxies map[string][]*corev1.Pod
+	proxies map[string][]*snapshot.Pod
 	// backends caches the pods and target ports of each Service port.
 	backends map[servicePortKey]backendPods
 	// assumed are the proxies assumed per gateway.
-	assumed map[string][]*corev1.Pod
+	assumed map[string][]*snapshot.Pod
 	// namespacePods stand for any pod of a namespace; anyPod for any pod.
 	namespacePods map[string]coverage.Peer
-	anyPod        *corev1.Pod
+	anyPod        *snapshot.Pod
 	anyNamespace  *corev1.Namespace
 	// direct are the LoadBalancer and NodePort Services, by namespace.
 	direct map[string][]directService
@@ -78,7 +79,7 @@ type reacher struct {
 
 // backendPods are a Service port's pods, with their target ports.
 type backendPods struct {
-	pods    []*corev1.Pod
+	pods    []*snapshot.Pod
 	targets []int32
 }
 
@@ -164,7 +165,7 @@ func verdict(admitted, refused int) v1alpha1.ReachVerdict {
 }
 
 // ask evaluates one backend pod's identity on a port, once.
-func (r *reacher) ask(p *corev1.Pod, port int32, protocol, gateway string, proxies []*corev1.Pod) *answer {
+func (r *reacher) ask(p *snapshot.Pod, port int32, protocol, gateway string, proxies []*snapshot.Pod) *answer {
 	if protocol == "" {
 		protocol = string(corev1.ProtocolTCP)
 	}
@@ -214,7 +215,7 @@ func (r *reacher) ask(p *corev1.Pod, port int32, protocol, gateway string, proxi
 
 // namespacePeers are, per namespace whose pods the pod's ingress rules
 // may admit, a pod of it without labels.
-func (r *reacher) namespacePeers(dst *corev1.Pod) []coverage.Peer {
+func (r *reacher) namespacePeers(dst *snapshot.Pod) []coverage.Peer {
 	names, all := r.ev.PeerNamespaces(dst, r.sc.Namespaces)
 	if all {
 		names = slices.Sorted(maps.Keys(r.sc.Namespaces))
@@ -275,7 +276,7 @@ func directServices(sc *scope.Scope) map[string][]directService {
 
 // gatewayProxies returns a gateway's proxy pods, or, when none is among the
 // objects, the Envoy Gateway proxy it would have.
-func (r *reacher) gatewayProxies(gateway string) ([]*corev1.Pod, bool) {
+func (r *reacher) gatewayProxies(gateway string) ([]*snapshot.Pod, bool) {
 	if pods := r.proxies[gateway]; len(pods) > 0 {
 		return pods, true
 	}
@@ -283,7 +284,7 @@ func (r *reacher) gatewayProxies(gateway string) ([]*corev1.Pod, bool) {
 		return pods, false
 	}
 	ns, name, _ := strings.Cut(gateway, "/")
-	pods := []*corev1.Pod{syntheticPod(proxyNamespace, map[string]string{
+	pods := []*snapshot.Pod{syntheticPod(proxyNamespace, map[string]string{
 		ownerNameLabel: name, ownerNamespaceLabel: ns,
 		"app.kubernetes.io/name": "envoy", "app.kubernetes.io/component": "proxy", "app.kubernetes.io/managed-by": "envoy-gateway",
 	})}
@@ -292,8 +293,8 @@ func (r *reacher) gatewayProxies(gateway string) ([]*corev1.Pod, bool) {
 }
 
 // proxiesByGateway finds the proxy pods of every gateway, one per identity.
-func proxiesByGateway(sc *scope.Scope) map[string][]*corev1.Pod {
-	out := map[string][]*corev1.Pod{}
+func proxiesByGateway(sc *scope.Scope) map[string][]*snapshot.Pod {
+	out := map[string][]*snapshot.Pod{}
 	type proxyKey struct {
 		gateway  string
 		identity identity
@@ -315,7 +316,7 @@ func proxiesByGateway(sc *scope.Scope) map[string][]*corev1.Pod {
 	return out
 }
 
-func describeProxies(pods []*corev1.Pod, found bool) string {
+func describeProxies(pods []*snapshot.Pod, found bool) string {
 	p := pods[0]
 	s := p.Namespace + "/{" + ownerNameLabel + "=" + p.Labels[ownerNameLabel] + "}"
 	if !found {
@@ -330,8 +331,8 @@ func syntheticNamespace(name string) *corev1.Namespace {
 	return &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{corev1.LabelMetadataName: name}}}
 }
 
-func syntheticPod(namespace string, lbls map[string]string) *corev1.Pod {
-	return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: "netinventory-synthetic", Labels: lbls}}
+func syntheticPod(namespace string, lbls map[string]string) *snapshot.Pod {
+	return &snapshot.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: "netinventory-synthetic", Labels: lbls}}
 }
 
 // identity tells pods apart as Cilium identities do: namespace, service
@@ -344,7 +345,7 @@ type identity struct {
 
 var identitySeeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
 
-func identityKey(p *corev1.Pod) identity {
+func identityKey(p *snapshot.Pod) identity {
 	id := identity{namespace: p.Namespace, serviceAccount: cmp.Or(p.Spec.ServiceAccountName, "default")}
 	for k, v := range p.Labels {
 		if coverage.CiliumIgnoresLabel(k) {
@@ -375,7 +376,7 @@ func servicePort(svc *corev1.Service, port int32) *corev1.ServicePort {
 
 // targetPort resolves a Service port's target on a pod: a number, or a
 // container port name; 0 when the pod has no such port.
-func targetPort(p *corev1.Pod, sp *corev1.ServicePort) int32 {
+func targetPort(p *snapshot.Pod, sp *corev1.ServicePort) int32 {
 	switch {
 	case sp.TargetPort.Type == intstr.String && sp.TargetPort.StrVal != "":
 		proto := cmp.Or(sp.Protocol, corev1.ProtocolTCP)

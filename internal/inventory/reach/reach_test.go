@@ -5,10 +5,11 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"netinventory.io/netinventory/internal/snapshot"
 )
 
 func TestTargetPortResolvesNamesAndNumbers(t *testing.T) {
-	pod := &corev1.Pod{Spec: corev1.PodSpec{Containers: []corev1.Container{{Ports: []corev1.ContainerPort{
+	pod := &snapshot.Pod{Spec: snapshot.PodSpec{Containers: []corev1.Container{{Ports: []corev1.ContainerPort{
 		{Name: "http", ContainerPort: 3000}, {Name: "dns", ContainerPort: 5353, Protocol: corev1.ProtocolUDP}}}}}}
 	for _, c := range []struct {
 		name string

@@ -5,9 +5,8 @@ import (
 	"slices"
 	"strings"
 
-	corev1 "k8s.io/api/core/v1"
-
 	"netinventory.io/netinventory/internal/inventory/coverage"
+	"netinventory.io/netinventory/internal/snapshot"
 )
 
 // Source is a named traffic source for `kubectl netinv reach`.
@@ -35,7 +34,7 @@ func ResolveSources(ev *coverage.Evaluator, arg string) ([]Source, error) {
 		return []Source{{Name: "any pod", Peer: coverage.Peer{Pod: p, Namespace: syntheticNamespace(anyNamespace)}}}, nil
 	}
 	if gw, ok := strings.CutPrefix(arg, "gateway:"); ok {
-		r := &reacher{sc: ev.Scope(), proxies: proxiesByGateway(ev.Scope()), assumed: map[string][]*corev1.Pod{}}
+		r := &reacher{sc: ev.Scope(), proxies: proxiesByGateway(ev.Scope()), assumed: map[string][]*snapshot.Pod{}}
 		pods, found := r.gatewayProxies(gw)
 		name := "proxies of gateway " + gw
 		if !found {
@@ -59,7 +58,7 @@ func ResolveSources(ev *coverage.Evaluator, arg string) ([]Source, error) {
 }
 
 // ResolvePods reads NAMESPACE/POD or NAMESPACE/APP into running pods.
-func ResolvePods(ev *coverage.Evaluator, arg string) ([]*corev1.Pod, error) {
+func ResolvePods(ev *coverage.Evaluator, arg string) ([]*snapshot.Pod, error) {
 	ns, name, ok := strings.Cut(arg, "/")
 	if !ok || ns == "" || name == "" {
 		return nil, fmt.Errorf("%q: want NAMESPACE/POD or NAMESPACE/APP", arg)
@@ -67,10 +66,10 @@ func ResolvePods(ev *coverage.Evaluator, arg string) ([]*corev1.Pod, error) {
 	pods := ev.Scope().Pods[ns]
 	for _, p := range pods {
 		if p.Name == name {
-			return []*corev1.Pod{p}, nil
+			return []*snapshot.Pod{p}, nil
 		}
 	}
-	var out []*corev1.Pod
+	var out []*snapshot.Pod
 	for _, p := range pods {
 		if p.Labels["app.kubernetes.io/name"] == name || p.Labels["app"] == name {
 			out = append(out, p)
@@ -79,6 +78,6 @@ func ResolvePods(ev *coverage.Evaluator, arg string) ([]*corev1.Pod, error) {
 	if len(out) == 0 {
 		return nil, fmt.Errorf("%q: no running pod of that name or app in namespace %s", arg, ns)
 	}
-	slices.SortFunc(out, func(a, b *corev1.Pod) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(out, func(a, b *snapshot.Pod) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
 }

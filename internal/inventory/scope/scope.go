@@ -34,7 +34,7 @@ type Scope struct {
 	Namespaces map[string]*corev1.Namespace
 	// Pods holds the active (Running or Pending) pods of each namespace in
 	// scope, sorted by name.
-	Pods map[string][]*corev1.Pod
+	Pods map[string][]*snapshot.Pod
 	// Gateways and Services index every Gateway and Service by name.
 	Gateways map[types.NamespacedName]*gwv1.Gateway
 	Services map[types.NamespacedName]*corev1.Service
@@ -75,7 +75,7 @@ func New(snap *snapshot.Snapshot, spec *v1alpha1.NetworkInventorySpec, now time.
 		sc.Namespaces[ns.Name] = ns
 		sc.inScope[ns.Name] = selector.Matches(labels.Set(ns.Labels))
 	}
-	sc.Pods = map[string][]*corev1.Pod{}
+	sc.Pods = map[string][]*snapshot.Pod{}
 	for i := range snap.Pods {
 		p := snap.Pods[i]
 		if sc.InScope(p.Namespace) && isActive(p) {
@@ -83,7 +83,7 @@ func New(snap *snapshot.Snapshot, spec *v1alpha1.NetworkInventorySpec, now time.
 		}
 	}
 	for _, pods := range sc.Pods {
-		slices.SortFunc(pods, func(a, b *corev1.Pod) int { return cmp.Compare(a.Name, b.Name) })
+		slices.SortFunc(pods, func(a, b *snapshot.Pod) int { return cmp.Compare(a.Name, b.Name) })
 	}
 	sc.Gateways = index(snap.Gateways)
 	sc.Services = index(snap.Services)
@@ -166,7 +166,7 @@ func index[T any, PT interface {
 
 // isActive is true for the pods that count: Running and Pending ones.
 // Succeeded and Failed pods hold no network identity any more.
-func isActive(p *corev1.Pod) bool {
+func isActive(p *snapshot.Pod) bool {
 	return p.Status.Phase != corev1.PodSucceeded && p.Status.Phase != corev1.PodFailed
 }
 

@@ -7,6 +7,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"netinventory.io/netinventory/internal/snapshot"
 )
 
 // servicePods memoizes the pods each Service selects, through an index of
@@ -14,14 +15,14 @@ import (
 // for the same Services, and a Service is matched once per Scope.
 type servicePods struct {
 	mu    sync.Mutex
-	index map[string]map[string][]*corev1.Pod // namespace/key -> value -> pods
-	bySvc map[*corev1.Service][]*corev1.Pod
+	index map[string]map[string][]*snapshot.Pod // namespace/key -> value -> pods
+	bySvc map[*corev1.Service][]*snapshot.Pod
 }
 
 // ServicePods returns the active pods of a Service's namespace that its
 // selector matches, in name order; none for a Service without a selector.
 // Safe for concurrent use.
-func (sc *Scope) ServicePods(svc *corev1.Service) []*corev1.Pod {
+func (sc *Scope) ServicePods(svc *corev1.Service) []*snapshot.Pod {
 	if len(svc.Spec.Selector) == 0 {
 		return nil
 	}
@@ -32,12 +33,12 @@ func (sc *Scope) ServicePods(svc *corev1.Service) []*corev1.Pod {
 		return pods
 	}
 	if sp.bySvc == nil {
-		sp.bySvc, sp.index = map[*corev1.Service][]*corev1.Pod{}, map[string]map[string][]*corev1.Pod{}
+		sp.bySvc, sp.index = map[*corev1.Service][]*snapshot.Pod{}, map[string]map[string][]*snapshot.Pod{}
 	}
 	key := slices.Min(slices.Collect(maps.Keys(svc.Spec.Selector)))
 	index := sp.index[svc.Namespace+"/"+key]
 	if index == nil {
-		index = map[string][]*corev1.Pod{}
+		index = map[string][]*snapshot.Pod{}
 		for _, p := range sc.Pods[svc.Namespace] {
 			if v, ok := p.Labels[key]; ok {
 				index[v] = append(index[v], p)
@@ -46,7 +47,7 @@ func (sc *Scope) ServicePods(svc *corev1.Service) []*corev1.Pod {
 		sp.index[svc.Namespace+"/"+key] = index
 	}
 	selector := labels.SelectorFromSet(svc.Spec.Selector)
-	var pods []*corev1.Pod
+	var pods []*snapshot.Pod
 	for _, p := range index[svc.Spec.Selector[key]] {
 		if selector.Matches(labels.Set(p.Labels)) {
 			pods = append(pods, p)

@@ -119,7 +119,7 @@ func (ix *evidenceIndex) byAddress(addr string) []string {
 // configured says whether a cloudflared pod's tunnel configuration was
 // read: it mounts a ConfigMap holding one, or a HelmRelease of its
 // namespace configures one.
-func configured(p *corev1.Pod, tunnels []snapshot.Tunnel) bool {
+func configured(p *snapshot.Pod, tunnels []snapshot.Tunnel) bool {
 	for _, t := range tunnels {
 		if t.Namespace != p.Namespace {
 			continue
