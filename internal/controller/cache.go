@@ -35,13 +35,14 @@ func CacheOptions() cache.Options {
 }
 
 // TrimPod is a cache transform that keeps of a Pod only what the engine
-// reads, as a snapshot.Pod (a quarter of a Pod's size): name, namespace, labels, owner, phase, hostNetwork, node, service
-// account (Cilium identities carry it), each container's name, image,
-// command, arguments and ports (named target ports, authentication proxies
-// and tunnel clients are recognised by them), and the ConfigMaps its
-// volumes mount (a tunnel's configuration). Values equal among pods are
-// shared (the pods of one workload have the same labels, owner, containers
-// and volumes), so the cache holds them once.
+// reads, as a snapshot.Pod (a quarter of a Pod's size): name, namespace,
+// labels, controller owner, phase, hostNetwork, node, service account
+// (Cilium identities carry it), each container's name, image, command,
+// arguments and ports (named target ports, authentication proxies and
+// tunnel clients are recognised by them), and the ConfigMaps its volumes
+// mount (a tunnel's configuration). Values equal among pods are shared
+// (the pods of one workload have the same labels, owner, containers and
+// volumes), so the cache holds them once.
 func TrimPod(obj any) (any, error) {
 	p, ok := obj.(*corev1.Pod)
 	if !ok {

@@ -102,8 +102,8 @@ func (pi *podInterner) Controller(refs []metav1.OwnerReference) []metav1.OwnerRe
 	key := buf[:0]
 	for _, r := range refs {
 		if r.Controller != nil && *r.Controller {
-			key = appendFields(key, r.APIVersion, r.Kind, r.Name, string(r.UID),
-				strconv.FormatBool(r.BlockOwnerDeletion != nil && *r.BlockOwnerDeletion))
+			key = appendFields(key, r.APIVersion, r.Kind, r.Name)
+			break // snapshot.ControllerOf keeps the first
 		}
 	}
 	if len(key) == 0 {

@@ -17,8 +17,9 @@ import (
 // +kubebuilder:object:root=true
 type Pod struct {
 	metav1.TypeMeta `json:",inline"`
-	// ObjectMeta keeps name, namespace, uid, resourceVersion, labels,
-	// deletionTimestamp and the controller owner reference.
+	// ObjectMeta keeps name, namespace, resourceVersion, labels,
+	// deletionTimestamp and the controller owner reference (its API
+	// version, kind and name).
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 	// Spec is the part of the pod's spec the inventory reads.
 	Spec PodSpec `json:"spec,omitempty"`
@@ -63,8 +64,8 @@ type PodParts interface {
 	String(s string) string
 	// Labels returns the pod's labels.
 	Labels(m map[string]string) map[string]string
-	// Controller returns the controller owner reference, without the
-	// other owners.
+	// Controller returns the controller owner reference as ControllerOf
+	// does.
 	Controller(refs []metav1.OwnerReference) []metav1.OwnerReference
 	// Containers returns the containers trimmed as TrimContainers does.
 	Containers(cs []corev1.Container) []corev1.Container
@@ -91,7 +92,6 @@ func CompactPod(p *corev1.Pod, parts PodParts) *Pod {
 	}
 	out.Name = p.Name
 	out.Namespace = parts.String(p.Namespace)
-	out.UID = p.UID
 	out.ResourceVersion = p.ResourceVersion
 	out.Labels = parts.Labels(p.Labels)
 	out.DeletionTimestamp = p.DeletionTimestamp
@@ -112,17 +112,19 @@ func (trimmedParts) Controller(refs []metav1.OwnerReference) []metav1.OwnerRefer
 	return ControllerOf(refs)
 }
 
-// ControllerOf returns the owner references that are the controller (a
-// pod has at most one).
+// ControllerOf returns the owner reference that is the controller (a pod
+// has at most one), with its API version, kind and name.
 func ControllerOf(refs []metav1.OwnerReference) []metav1.OwnerReference {
-	var out []metav1.OwnerReference
 	for _, r := range refs {
 		if r.Controller != nil && *r.Controller {
-			out = append(out, r)
+			return []metav1.OwnerReference{{APIVersion: r.APIVersion, Kind: r.Kind, Name: r.Name, Controller: &isController}}
 		}
 	}
-	return out
+	return nil
 }
+
+// isController is what every kept owner reference's Controller points to.
+var isController = true
 
 // TrimContainers keeps of each container its name, image, command,
 // arguments, and its ports' names, numbers and protocols.
