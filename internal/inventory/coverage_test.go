@@ -274,3 +274,25 @@ func TestReplicasAreToldApartByWhatSelectorsRead(t *testing.T) {
 		t.Errorf("the policy counts %d selected pods, want 5", n)
 	}
 }
+
+// A Cilium policy's rules each select their own pods: a pod gets the flows
+// of the rules that select it, not those of its policy's other rules.
+func TestFlowsComeFromTheRulesThatSelectThePod(t *testing.T) {
+	res := compute(t, nil, nsYAML("a", ""), nsYAML("b", ""),
+		podYAML("a", "web", "app: web", false), podYAML("b", "web", "app: web", false), `apiVersion: cilium.io/v2
+kind: CiliumClusterwideNetworkPolicy
+metadata: {name: mixed}
+specs:
+- endpointSelector: {matchLabels: {io.kubernetes.pod.namespace: a}}
+  ingress: [{fromEntities: [world]}]
+- endpointSelector: {matchLabels: {app: web}}
+  ingress: [{fromEntities: [cluster]}]`)
+	var got []string
+	for _, f := range res.Status.Flows.Items {
+		got = append(got, f.From+" -> "+f.To)
+	}
+	want := "entity:cluster -> a/web, entity:cluster -> b/web, entity:world -> a/web"
+	if strings.Join(got, ", ") != want {
+		t.Errorf("flows: %s\nwant   %s", strings.Join(got, ", "), want)
+	}
+}

@@ -22,8 +22,9 @@ type appGroup struct {
 	name string // namespace/app
 	app  string
 	rep  *snapshot.Pod
-	// rules are the compiled rules selecting the representative.
-	rules []int
+	// wide are the rules selecting every pod of the namespace, rules the
+	// other compiled rules selecting the representative.
+	wide, rules []int
 }
 
 // appOf names a pod's app within its namespace: the first app label it
@@ -72,6 +73,7 @@ func evaluatedFlows(sc *scope.Scope, pols *compiledPolicies, iso *isolation, ev 
 	var arena indexArena
 	var matched []int
 	for _, ns := range slices.Sorted(maps.Keys(sc.Pods)) {
+		wide := f.namespaceWide(iso, ns)
 		var last *appGroup // replicas are next to each other in name order
 		for _, p := range sc.Pods[ns] {
 			pc := &iso.pods[i]
@@ -92,20 +94,40 @@ func evaluatedFlows(sc *scope.Scope, pols *compiledPolicies, iso *isolation, ev 
 			matched = matched[:0]
 			for _, entry := range pc.SelectedBy {
 				for _, ri := range entryRules[entry] {
-					if r := &pols.rules[ri]; r.namespaceOnly || r.selector.Matches(identity) {
+					if r := &pols.rules[ri]; !r.namespaceOnly && !r.namespaceWide && r.selector.Matches(identity) {
 						matched = append(matched, ri)
 					}
 				}
 			}
-			g.rules = arena.store(matched)
+			g.wide, g.rules = wide, arena.store(matched)
 		}
 	}
 	for _, g := range subjects {
+		for _, ri := range g.wide {
+			f.addRule(g, ri)
+		}
 		for _, ri := range g.rules {
 			f.addRule(g, ri)
 		}
 	}
 	return f.set.sorted()
+}
+
+// namespaceWide returns the rules that select every pod of a namespace:
+// those that read only what the namespace's pods share (matched for the
+// namespace), and empty selectors, of the namespace and clusterwide.
+func (f *flowMap) namespaceWide(iso *isolation, ns string) []int {
+	out := iso.namespaceRules(f.sc, ns)
+	for _, bucket := range []string{ns, ""} {
+		if b := iso.buckets[bucket]; b != nil {
+			for _, ri := range b.unindexed {
+				if f.pols.rules[ri].namespaceWide {
+					out = append(out, ri)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // group returns a pod's app group, creating it (with the pod as its
