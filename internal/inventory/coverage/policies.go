@@ -96,6 +96,8 @@ type compiledPolicies struct {
 // clusterwide one, in catalog order (kind, namespace, name).
 func compilePolicies(sc *scope.Scope) *compiledPolicies {
 	c := &compiledPolicies{ignoreDefaultDenyFalse: sc.Snap.CiliumIgnoresDefaultDenyFalse}
+	n := len(sc.Snap.CiliumNetworkPolicies) + len(sc.Snap.CiliumClusterwideNetworkPolicies) + len(sc.Snap.NetworkPolicies)
+	c.entries, c.rules = make([]v1alpha1.NetworkPolicyEntry, 0, n), make([]podPolicy, 0, n)
 	for _, p := range scope.Of(sc, sc.Snap.CiliumNetworkPolicies) {
 		c.addCilium(KindCiliumNetworkPolicy, p.Namespace, p.Name, p.Spec, p.Specs, &p.Status)
 	}
