@@ -248,6 +248,11 @@ func TestReplicasAreToldApartByWhatSelectorsRead(t *testing.T) {
 		{"a service account",
 			[]string{cnp("a", "by-sa", "  endpointSelector: {matchLabels: {io.cilium.k8s.policy.serviceaccount: other}}\n  ingress: [{}]")},
 			"a/web-0:- a/web-1:- a/web-2:- a/web-3:I a/web-4:I"},
+		{"a label one replica adds, among more keys than the pods have labels",
+			[]string{np("a", "many", "  podSelector: {matchExpressions: [{key: k1, operator: DoesNotExist}, {key: k2, operator: DoesNotExist},"+
+				" {key: k3, operator: DoesNotExist}, {key: k4, operator: DoesNotExist}, {key: k5, operator: DoesNotExist},"+
+				" {key: k6, operator: DoesNotExist}, {key: k7, operator: DoesNotExist}, {key: role, operator: In, values: [canary]}]}\n  policyTypes: [Ingress]")},
+			"a/web-0:- a/web-1:I a/web-2:- a/web-3:- a/web-4:-"},
 		{"a label's presence",
 			[]string{np("a", "tracked", "  podSelector: {matchExpressions: [{key: track, operator: Exists}]}\n  policyTypes: [Egress]")},
 			"a/web-0:- a/web-1:- a/web-2:- a/web-3:- a/web-4:E"},

@@ -1,6 +1,7 @@
 package coverage
 
 import (
+	"maps"
 	"slices"
 	"strings"
 
@@ -77,9 +78,10 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 	var arena indexArena
 	var candidates, selectedBy, last []int
 	identity := &ciliumIdentity{ignored: pols.ignoredKeys}
-	keys := selectorKeys(pols.rules)
+	clusterwide := c.podKeys("", selectorKeys{})
 	for _, ns := range names {
 		perNamespace := c.namespaceRules(sc, ns)
+		keys := c.podKeys(ns, clusterwide)
 		var prev *snapshot.Pod // the last pod evaluated in full
 		var prevResult model.PodCoverage
 		for _, p := range sc.Pods[ns] { // sorted by name
@@ -148,36 +150,72 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 	return c
 }
 
-// selectorKeys are the label keys any rule's selector reads: two pods
-// of a namespace that agree on them, and on their service account, are
-// selected by the same rules.
-func selectorKeys(rules []podPolicy) map[string]struct{} {
-	keys := map[string]struct{}{}
-	for i := range rules {
-		reqs, _ := rules[i].selector.Requirements()
-		for _, r := range reqs {
-			keys[r.Key()] = struct{}{}
+// selectorKeys are the label keys selectors read, as a list and a set.
+type selectorKeys struct {
+	list []string
+	set  map[string]struct{}
+}
+
+// podKeys returns keys with the label keys that the pod-level rules of a
+// bucket (a namespace's, or "" for the clusterwide ones) read. Two pods of
+// a namespace that agree on the keys its rules and the clusterwide ones
+// read, and on their service account, are selected by the same rules.
+func (c *isolation) podKeys(bucket string, keys selectorKeys) selectorKeys {
+	b := c.buckets[bucket]
+	if b == nil {
+		return keys
+	}
+	out := selectorKeys{list: slices.Clone(keys.list), set: maps.Clone(keys.set)}
+	if out.set == nil {
+		out.set = map[string]struct{}{}
+	}
+	add := func(rules []int) {
+		for _, ri := range rules {
+			reqs, _ := c.policies.rules[ri].selector.Requirements()
+			for _, r := range reqs {
+				if _, ok := out.set[r.Key()]; !ok {
+					out.set[r.Key()] = struct{}{}
+					out.list = append(out.list, r.Key())
+				}
+			}
 		}
 	}
-	return keys
+	add(b.unindexed)
+	for _, values := range b.byLabel {
+		for _, rules := range values {
+			add(rules)
+		}
+	}
+	return out
 }
 
 // sameIdentity reports whether two pods of one namespace look the same to
 // every selector: the same service account, and the same value (or
-// absence) of every label a selector reads.
-func sameIdentity(a, b *snapshot.Pod, keys map[string]struct{}) bool {
+// absence) of every label key a selector reads.
+func sameIdentity(a, b *snapshot.Pod, keys selectorKeys) bool {
 	if a.Spec.ServiceAccountName != b.Spec.ServiceAccountName {
 		return false
 	}
+	if len(keys.list) <= len(a.Labels)+len(b.Labels) {
+		for _, k := range keys.list {
+			va, inA := a.Labels[k]
+			vb, inB := b.Labels[k]
+			if inA != inB || va != vb {
+				return false
+			}
+		}
+		return true
+	}
+	// Many keys: read the pods' labels instead.
 	for k, v := range a.Labels {
-		if _, read := keys[k]; read {
+		if _, read := keys.set[k]; read {
 			if w, ok := b.Labels[k]; !ok || w != v {
 				return false
 			}
 		}
 	}
 	for k := range b.Labels {
-		if _, read := keys[k]; read {
+		if _, read := keys.set[k]; read {
 			if _, ok := a.Labels[k]; !ok {
 				return false
 			}
