@@ -1,6 +1,7 @@
 // Command auditbench measures the offline audit on generated corpora: for
 // each size it writes the synthetic cluster the benchmarks use (namespaces,
-// running pods, NetworkPolicies and CiliumNetworkPolicies) as manifests,
+// running pods dressed as a Deployment's as `make scale` creates them,
+// NetworkPolicies and CiliumNetworkPolicies) as manifests,
 // one file per namespace, and runs `kubectl-netinv audit` on them as a
 // separate process, printing wall time and peak RSS.
 //
@@ -93,7 +94,7 @@ func write(dir string, pods, policies int) (int, int64) {
 		add(snap.Namespaces[i].Name, &snap.Namespaces[i])
 	}
 	for i := range snap.Pods {
-		add(snap.Pods[i].Namespace, synthetic.PodObject(snap.Pods[i]))
+		add(snap.Pods[i].Namespace, synthetic.DeploymentPod(snap.Pods[i]))
 	}
 	for i := range snap.NetworkPolicies {
 		add(snap.NetworkPolicies[i].Namespace, &snap.NetworkPolicies[i])

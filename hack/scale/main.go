@@ -16,17 +16,11 @@ import (
 	"sync"
 	"time"
 
-	"hash/crc32"
-
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"netinventory.io/netinventory/internal/scheme"
-	"netinventory.io/netinventory/internal/snapshot"
 	"netinventory.io/netinventory/internal/synthetic"
 )
 
@@ -39,21 +33,6 @@ func main() {
 		fmt.Fprintln(os.Stderr, "scale:", err)
 		os.Exit(1)
 	}
-}
-
-// asDeploymentPod dresses a synthetic pod as a Deployment's pod is: the
-// pods of one app share their ReplicaSet (owner and pod-template-hash)
-// and their container (image, a named port).
-func asDeploymentPod(sp *snapshot.Pod) *corev1.Pod {
-	p := synthetic.PodObject(sp)
-	app := p.Labels["app.kubernetes.io/name"]
-	hash := fmt.Sprintf("%08x", crc32.ChecksumIEEE([]byte(p.Namespace+"/"+app)))
-	p.Labels["pod-template-hash"] = hash
-	p.OwnerReferences = []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: app + "-" + hash,
-		UID: types.UID(fmt.Sprintf("00000000-0000-4000-8000-0000%s", hash)), Controller: ptr.To(true), BlockOwnerDeletion: ptr.To(true)}}
-	p.Spec.Containers = []corev1.Container{{Name: "app", Image: "registry.example/" + app + ":1.0.0",
-		Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: 8080, Protocol: corev1.ProtocolTCP}}}}
-	return p
 }
 
 func run(pods, policies, workers int) error {
@@ -85,7 +64,7 @@ func run(pods, policies, workers int) error {
 		objs = append(objs, &s.CiliumClusterwideNetworkPolicies[i])
 	}
 	for i := range s.Pods {
-		objs = append(objs, asDeploymentPod(s.Pods[i]))
+		objs = append(objs, synthetic.DeploymentPod(s.Pods[i]))
 	}
 	work := make(chan client.Object)
 	errs := make(chan error, workers)

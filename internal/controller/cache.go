@@ -53,6 +53,9 @@ func TrimPod(obj any) (any, error) {
 
 var _ toolscache.TransformFunc = TrimPod
 
+// cachedPods is what TrimPod shares values through.
+var cachedPods = &snapshot.SharedPodParts{}
+
 // storeReader reads the manager's cache and hands out the objects its
 // informers store without copying them (snapshot.ObjectLister): a
 // recompute then copies no pod at all.

@@ -1,7 +1,6 @@
 package controller
 
 import (
-	"fmt"
 	"reflect"
 	"testing"
 
@@ -130,30 +129,5 @@ func TestTrimPodSharesVolumesByWhatItKeeps(t *testing.T) {
 	}
 	if again := trim(t, replicaPod("projected-2", projected(web, token))); &again.Spec.Volumes[0] != &viaProjection.Spec.Volumes[0] {
 		t.Error("two pods mounting the same ConfigMap through a projection do not share it")
-	}
-}
-
-// However many distinct values go through it, an interner holds at most
-// two generations of them, and still shares what is asked for again.
-func TestInternerStaysBounded(t *testing.T) {
-	var in interner[[]string]
-	intern := func(key string, v []string) []string { return in.intern([]byte(key), func() []string { return v }) }
-	for i := range 5 * internGeneration {
-		key := fmt.Sprint(i)
-		intern(key, []string{key})
-	}
-	if n := len(in.current) + len(in.previous); n > 2*internGeneration {
-		t.Errorf("holds %d values, at most %d expected", n, 2*internGeneration)
-	}
-	kept := intern("kept", []string{"kept"})
-	for i := range 3 * internGeneration {
-		key := fmt.Sprint("churn-", i)
-		intern(key, []string{key})
-		if i%1000 == 0 && &intern("kept", []string{"copy"})[0] != &kept[0] {
-			t.Fatal("a value asked for in every generation was forgotten")
-		}
-	}
-	if forgotten := intern("0", []string{"again"}); forgotten[0] != "again" {
-		t.Errorf("a value nobody asked for in two generations is still held: %v", forgotten)
 	}
 }

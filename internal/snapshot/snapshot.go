@@ -66,6 +66,10 @@ type Snapshot struct {
 	// Sources says, for every source kind, whether it was available and at
 	// which version it was read, in the order of Sources.
 	Sources []SourceState
+
+	// podParts makes the parts of the pods added from Pod objects; nil:
+	// trimmed, not shared.
+	podParts PodParts
 }
 
 // SourceState is the availability of one source kind in a Snapshot.

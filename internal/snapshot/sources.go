@@ -154,7 +154,8 @@ func SourceFor(gk schema.GroupKind) *Source {
 // source declares a source kind, with its plural resource name, whose objects are kept, in their first
 // version's Go type T, in the Snapshot field that field returns.
 func source[T any](group, kind, resource string, versions []string, optional, namespaced bool, field func(*Snapshot) *[]T) *Source {
-	return listSource(group, kind, resource, versions, optional, namespaced, field, convert[T],
+	return listSource(group, kind, resource, versions, optional, namespaced, field,
+		func(_ *Snapshot, obj runtime.Object) (*T, error) { return convert[T](obj) },
 		func(v *T) T { return *v }, func(e *T) any { return e })
 }
 
@@ -166,30 +167,31 @@ func podSource() *Source {
 		func(v *Pod) *Pod { return v }, func(e **Pod) any { return *e })
 }
 
-// toPod returns obj as a compact Pod.
-func toPod(obj runtime.Object) (*Pod, error) {
+// toPod returns obj as a compact Pod, its parts made by the snapshot's
+// podParts.
+func toPod(s *Snapshot, obj runtime.Object) (*Pod, error) {
 	switch p := obj.(type) {
 	case *Pod:
 		return p, nil
 	case *corev1.Pod:
-		return CompactPod(p, nil), nil
+		return CompactPod(p, s.podParts), nil
 	}
 	full, err := convert[corev1.Pod](obj)
 	if err != nil {
 		return nil, err
 	}
-	return CompactPod(full, nil), nil
+	return CompactPod(full, s.podParts), nil
 }
 
 // listSource declares a source kind whose objects, converted to T by conv,
 // are kept as elements E (T or *T: elem makes one, object returns the
 // object an element holds) in the Snapshot field that field returns.
 func listSource[T, E any](group, kind, resource string, versions []string, optional, namespaced bool,
-	field func(*Snapshot) *[]E, conv func(runtime.Object) (*T, error), elem func(*T) E, object func(*E) any) *Source {
+	field func(*Snapshot) *[]E, conv func(*Snapshot, runtime.Object) (*T, error), elem func(*T) E, object func(*E) any) *Source {
 	return &Source{
 		Group: group, Kind: kind, Resource: resource, Versions: versions, Optional: optional, Namespaced: namespaced,
 		add: func(s *Snapshot, obj runtime.Object) error {
-			v, err := conv(obj)
+			v, err := conv(s, obj)
 			if err != nil {
 				return fmt.Errorf("%s: %w", kind, err)
 			}

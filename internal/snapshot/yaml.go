@@ -64,7 +64,9 @@ type Loader struct {
 	// repository means.
 	NoNamespace []string
 
-	snap    Snapshot
+	snap Snapshot
+	// pods shares the parts of pods among all files read (forks too).
+	pods    *SharedPodParts
 	errs    []error
 	objects int
 	origin  string // the file or build the object being read comes from
@@ -147,6 +149,7 @@ func (l *Loader) AddPath(path string) {
 // whole are not all held at once.
 func (l *Loader) addFiles(files []string) {
 	l.growFor(files)
+	l.sharePods() // before the forks, which share it
 	parts := make([]*Loader, len(files))
 	done := make([]chan struct{}, len(files))
 	for i := range done {
@@ -208,10 +211,23 @@ func (l *Loader) growFor(files []string) {
 	}
 }
 
-// fork returns an empty loader that reads as l does.
+// fork returns an empty loader that reads as l does, sharing the parts of
+// pods with it (call sharePods first).
 func (l *Loader) fork() *Loader {
-	return &Loader{Strict: l.Strict, Other: l.Other, OtherReads: l.OtherReads, Keep: l.Keep, KeepIf: l.KeepIf, Preprocess: l.Preprocess,
-		ValidateInventory: l.ValidateInventory}
+	f := &Loader{Strict: l.Strict, Other: l.Other, OtherReads: l.OtherReads, Keep: l.Keep, KeepIf: l.KeepIf, Preprocess: l.Preprocess,
+		ValidateInventory: l.ValidateInventory, pods: l.pods}
+	f.snap.podParts = l.pods
+	return f
+}
+
+// sharePods makes the pods the loader reads share their equal labels,
+// owners, containers, volumes and strings, as the manager's cache does
+// (exported manifests of a workload's pods carry the same ones).
+func (l *Loader) sharePods() {
+	if l.pods == nil {
+		l.pods = &SharedPodParts{}
+		l.snap.podParts = l.pods
+	}
 }
 
 // isChart says whether dir is a Helm chart.
@@ -232,6 +248,7 @@ func (l *Loader) addFile(path string) {
 
 // AddReader reads multi-document YAML (or JSON) named name.
 func (l *Loader) AddReader(name string, r io.Reader) {
+	l.sharePods()
 	if l.Preprocess != nil {
 		data, err := io.ReadAll(r)
 		if err != nil {
@@ -257,6 +274,7 @@ func (l *Loader) AddReader(name string, r io.Reader) {
 // build's output, a rendered chart); origin names where it came from in
 // its error.
 func (l *Loader) AddObject(origin string, u *unstructured.Unstructured) {
+	l.sharePods()
 	l.origin = origin
 	if err := l.addObject(u); err != nil {
 		l.errs = append(l.errs, &ObjectError{Origin: origin, Kind: u.GetKind(), Namespace: u.GetNamespace(), Name: u.GetName(), Err: err})
@@ -271,7 +289,7 @@ func (l *Loader) Count() int { return l.objects }
 // the errors met on the way.
 func (l *Loader) Snapshot() (*Snapshot, error) {
 	s := l.snap
-	s.Sources = nil
+	s.Sources, s.podParts = nil, nil // the tables are for loading only
 	for _, src := range Sources {
 		s.Sources = append(s.Sources, SourceState{Source: src, Available: true, Version: src.Versions[0]})
 	}

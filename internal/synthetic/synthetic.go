@@ -4,6 +4,8 @@ package synthetic
 
 import (
 	"fmt"
+	"hash/crc32"
+	"maps"
 	"math/rand/v2"
 
 	v2 "github.com/cilium/cilium/pkg/k8s/apis/cilium.io/v2"
@@ -12,6 +14,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
 
 	"netinventory.io/netinventory/internal/snapshot"
 )
@@ -118,4 +122,21 @@ func PodObject(p *snapshot.Pod) *corev1.Pod {
 	return &corev1.Pod{ObjectMeta: p.ObjectMeta,
 		Spec:   corev1.PodSpec{HostNetwork: p.Spec.HostNetwork, ServiceAccountName: p.Spec.ServiceAccountName, Containers: p.Spec.Containers},
 		Status: corev1.PodStatus{Phase: p.Status.Phase}}
+}
+
+// DeploymentPod returns a synthetic pod as the Pod object a Deployment's
+// pod is (to create or write as a manifest): the pods of one app share
+// their ReplicaSet (owner and pod-template-hash) and their container
+// (image, a named port).
+func DeploymentPod(sp *snapshot.Pod) *corev1.Pod {
+	p := PodObject(sp)
+	p.Labels = maps.Clone(p.Labels)
+	app := p.Labels["app.kubernetes.io/name"]
+	hash := fmt.Sprintf("%08x", crc32.ChecksumIEEE([]byte(p.Namespace+"/"+app)))
+	p.Labels["pod-template-hash"] = hash
+	p.OwnerReferences = []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: app + "-" + hash,
+		UID: types.UID(fmt.Sprintf("00000000-0000-4000-8000-0000%s", hash)), Controller: ptr.To(true), BlockOwnerDeletion: ptr.To(true)}}
+	p.Spec.Containers = []corev1.Container{{Name: "app", Image: "registry.example/" + app + ":1.0.0",
+		Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: 8080, Protocol: corev1.ProtocolTCP}}}}
+	return p
 }

@@ -1,4 +1,4 @@
-package controller
+package snapshot
 
 import (
 	"slices"
@@ -7,17 +7,15 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
-	"netinventory.io/netinventory/internal/snapshot"
 )
 
 // internGeneration is how many distinct values of one kind an interner
 // takes before it turns over.
 const internGeneration = 8192
 
-// interner shares equal values among the cached pods: the pods of one
-// workload carry the same labels, owner, containers and volumes, which the
-// cache would otherwise hold once per pod. The values are read-only, as
+// interner shares equal values among pods: the pods of one workload carry
+// the same labels, owner, containers and volumes, which would otherwise be
+// held once per pod. The values are read-only, as
 // every cached object is.
 //
 // It keeps two generations of values: when the current one is full it
@@ -49,8 +47,10 @@ func (in *interner[V]) intern(key []byte, make func() V) V {
 	return v
 }
 
-// podInterner holds the values pods share, one table per kind of value.
-type podInterner struct {
+// SharedPodParts makes the parts of compact pods (PodParts), sharing equal
+// values among pods: one table per kind of value, each bounded as
+// interner is. Safe for concurrent use.
+type SharedPodParts struct {
 	strings    interner[string]
 	labels     interner[map[string]string]
 	owners     interner[[]metav1.OwnerReference]
@@ -58,17 +58,14 @@ type podInterner struct {
 	volumes    interner[[]corev1.Volume]
 }
 
-// cachedPods is what TrimPod shares values through.
-var cachedPods = &podInterner{}
-
-var _ snapshot.PodParts = cachedPods
+var _ PodParts = &SharedPodParts{}
 
 // keyBuffer is where keys are written; most fit, so writing one allocates
 // nothing.
 type keyBuffer [512]byte
 
 // String shares a string (a namespace, a node, a service account).
-func (pi *podInterner) String(s string) string {
+func (pi *SharedPodParts) String(s string) string {
 	if s == "" {
 		return s
 	}
@@ -77,7 +74,7 @@ func (pi *podInterner) String(s string) string {
 }
 
 // Labels shares a pod's labels.
-func (pi *podInterner) Labels(m map[string]string) map[string]string {
+func (pi *SharedPodParts) Labels(m map[string]string) map[string]string {
 	if len(m) == 0 {
 		return nil
 	}
@@ -97,24 +94,24 @@ func (pi *podInterner) Labels(m map[string]string) map[string]string {
 
 // Controller shares a pod's controller reference (the pods of a
 // ReplicaSet have the same); other owners are dropped.
-func (pi *podInterner) Controller(refs []metav1.OwnerReference) []metav1.OwnerReference {
+func (pi *SharedPodParts) Controller(refs []metav1.OwnerReference) []metav1.OwnerReference {
 	var buf keyBuffer
 	key := buf[:0]
 	for _, r := range refs {
 		if r.Controller != nil && *r.Controller {
 			key = appendFields(key, r.APIVersion, r.Kind, r.Name)
-			break // snapshot.ControllerOf keeps the first
+			break // ControllerOf keeps the first
 		}
 	}
 	if len(key) == 0 {
 		return nil
 	}
-	return pi.owners.intern(key, func() []metav1.OwnerReference { return snapshot.ControllerOf(refs) })
+	return pi.owners.intern(key, func() []metav1.OwnerReference { return ControllerOf(refs) })
 }
 
 // Containers shares a pod's containers, trimmed to what the engine
-// reads (snapshot.TrimContainers).
-func (pi *podInterner) Containers(cs []corev1.Container) []corev1.Container {
+// reads (TrimContainers).
+func (pi *SharedPodParts) Containers(cs []corev1.Container) []corev1.Container {
 	if len(cs) == 0 {
 		return nil
 	}
@@ -129,13 +126,13 @@ func (pi *podInterner) Containers(cs []corev1.Container) []corev1.Container {
 		}
 		key = append(key, ';')
 	}
-	return pi.containers.intern(key, func() []corev1.Container { return snapshot.TrimContainers(cs) })
+	return pi.containers.intern(key, func() []corev1.Container { return TrimContainers(cs) })
 }
 
 // Volumes shares a pod's ConfigMap volumes, trimmed to what the engine
-// reads (snapshot.ConfigMapVolumes). The key is read from the volumes as they are,
+// reads (ConfigMapVolumes). The key is read from the volumes as they are,
 // so that a pod whose volumes are already shared trims nothing.
-func (pi *podInterner) Volumes(vs []corev1.Volume) []corev1.Volume {
+func (pi *SharedPodParts) Volumes(vs []corev1.Volume) []corev1.Volume {
 	var buf keyBuffer
 	key := buf[:0]
 	for _, v := range vs {
@@ -152,7 +149,7 @@ func (pi *podInterner) Volumes(vs []corev1.Volume) []corev1.Volume {
 					sources++
 				}
 			}
-			if sources == 0 { // snapshot.ConfigMapVolumes drops it
+			if sources == 0 { // ConfigMapVolumes drops it
 				key = key[:start]
 			}
 		}
@@ -160,7 +157,7 @@ func (pi *podInterner) Volumes(vs []corev1.Volume) []corev1.Volume {
 	if len(key) == 0 {
 		return nil
 	}
-	return pi.volumes.intern(key, func() []corev1.Volume { return snapshot.ConfigMapVolumes(vs) })
+	return pi.volumes.intern(key, func() []corev1.Volume { return ConfigMapVolumes(vs) })
 }
 
 // appendFields appends each field prefixed with its length, then an end
