@@ -7,9 +7,12 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	utiljson "k8s.io/apimachinery/pkg/util/json"
 
 	"netinventory.io/netinventory/api/v1alpha1"
+	"netinventory.io/netinventory/internal/scheme"
 )
 
 // peekKind reads a document's apiVersion and kind from its top-level
@@ -67,21 +70,24 @@ func (l *Loader) reads(gvk schema.GroupVersionKind) bool {
 
 // addTyped decodes a document of a source kind straight into its Go type
 // when nothing needs it as an unstructured object; done is false when the
-// document is to be read the general way.
-func (l *Loader) addTyped(jsonBody []byte) (done bool, err error) {
-	var tm struct {
-		APIVersion string `json:"apiVersion"`
-		Kind       string `json:"kind"`
+// document is to be read the general way. gvk is the document's kind when
+// peekKind read it (the JSON is then not scanned for it), else empty.
+func (l *Loader) addTyped(jsonBody []byte, gvk schema.GroupVersionKind) (done bool, err error) {
+	if gvk.Kind == "" {
+		var tm struct {
+			APIVersion string `json:"apiVersion"`
+			Kind       string `json:"kind"`
+		}
+		if json.Unmarshal(jsonBody, &tm) != nil || tm.APIVersion == "" || tm.Kind == "" {
+			return false, nil
+		}
+		gvk = schema.FromAPIVersionAndKind(tm.APIVersion, tm.Kind)
 	}
-	if json.Unmarshal(jsonBody, &tm) != nil || tm.APIVersion == "" || tm.Kind == "" {
-		return false, nil
-	}
-	gvk := schema.FromAPIVersionAndKind(tm.APIVersion, tm.Kind)
 	src := SourceFor(gvk.GroupKind())
 	if src == nil || l.Keep || (l.KeepIf != nil && l.KeepIf(gvk)) {
 		return false, nil
 	}
-	obj, _, err := decoder(l.Strict).Decode(jsonBody, nil, nil)
+	obj, err := l.decodeTyped(jsonBody, gvk)
 	if err != nil {
 		var name struct {
 			Metadata struct {
@@ -104,4 +110,22 @@ func (l *Loader) addTyped(jsonBody []byte) (done bool, err error) {
 	}
 	l.objects++
 	return true, nil
+}
+
+// decodeTyped decodes a document of a known kind into its Go type. A
+// lenient loader unmarshals it straight into the scheme's type (what the
+// deserializer does after scanning the document for its kind once more);
+// a strict one goes through the deserializer, which reports unknown and
+// duplicate fields.
+func (l *Loader) decodeTyped(jsonBody []byte, gvk schema.GroupVersionKind) (runtime.Object, error) {
+	if !l.Strict {
+		if obj, err := scheme.Scheme.New(gvk); err == nil {
+			if err := utiljson.Unmarshal(jsonBody, obj); err != nil {
+				return nil, err
+			}
+			return obj, nil
+		}
+	}
+	obj, _, err := decoder(l.Strict).Decode(jsonBody, nil, nil)
+	return obj, err
 }

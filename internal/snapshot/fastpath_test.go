@@ -111,3 +111,38 @@ func TestDirectoryReadInParallelIsReadInOrder(t *testing.T) {
 		t.Errorf("pods %d, enforcement %q, without namespace %d", len(b.Pods), b.CiliumPolicyEnforcement, len(many.NoNamespace))
 	}
 }
+
+// A lenient loader decodes documents of known kinds straight into their Go
+// types: the same objects the deserializer gives, unknown fields ignored,
+// type errors reported.
+func TestLenientTypedDecodeIsTheDeserializers(t *testing.T) {
+	docs := []string{
+		`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"n","labels":{"app":"web"}},"spec":{"hostNetwork":true,"containers":[{"name":"c","image":"i","ports":[{"name":"http","containerPort":80}]}]},"status":{"phase":"Running"},"extra":1}`,
+		`{"apiVersion":"v1","kind":"Service","metadata":{"name":"s","namespace":"n"},"spec":{"type":"LoadBalancer","ports":[{"port":443,"targetPort":"https"}]}}`,
+		`{"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","metadata":{"name":"np","namespace":"n"},"spec":{"podSelector":{},"policyTypes":["Ingress"],"unknown":true}}`,
+		`{"apiVersion":"gateway.networking.k8s.io/v1beta1","kind":"HTTPRoute","metadata":{"name":"r","namespace":"n"},"spec":{"hostnames":["a.example"]}}`,
+		`{"apiVersion":"cilium.io/v2","kind":"CiliumNetworkPolicy","metadata":{"name":"c","namespace":"n"},"spec":{"endpointSelector":{"matchLabels":{"app":"web"}},"ingress":[{"fromEntities":["world"]}]}}`,
+	}
+	for _, doc := range docs {
+		want, gvk, err := decoder(false).Decode([]byte(doc), nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := (&Loader{}).decodeTyped([]byte(doc), *gvk)
+		if err != nil {
+			t.Fatalf("%s: %v", gvk, err)
+		}
+		gotJSON, _ := json.Marshal(got)
+		wantJSON, _ := json.Marshal(want)
+		if fmt.Sprintf("%T", got) != fmt.Sprintf("%T", want) || string(gotJSON) != string(wantJSON) {
+			t.Errorf("%s: %T %s\nwant %T %s", gvk, got, gotJSON, want, wantJSON)
+		}
+	}
+	_, err := (&Loader{}).decodeTyped([]byte(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","labels":{"a":1}}}`), schema.GroupVersionKind{Version: "v1", Kind: "Pod"})
+	if err == nil || !strings.Contains(err.Error(), "labels") {
+		t.Errorf("a type error: %v", err)
+	}
+	if _, err := (&Loader{Strict: true}).decodeTyped([]byte(docs[0]), schema.GroupVersionKind{Version: "v1", Kind: "Pod"}); err == nil {
+		t.Error("a strict loader accepts an unknown field")
+	}
+}

@@ -299,7 +299,8 @@ func (l *Loader) Snapshot() (*Snapshot, error) {
 // addDocument reads one document whose content starts at line of its
 // file.
 func (l *Loader) addDocument(body []byte, line int) error {
-	if gvk, ok := peekKind(body); ok && !l.reads(gvk) {
+	gvk, peeked := peekKind(body)
+	if peeked && !l.reads(gvk) {
 		l.objects++ // an object the inventory does not read: not parsed
 		return nil
 	}
@@ -307,7 +308,10 @@ func (l *Loader) addDocument(body []byte, line int) error {
 	if err != nil {
 		return absoluteLines(err, line)
 	}
-	if done, err := l.addTyped(jsonBody); done {
+	if !peeked {
+		gvk = schema.GroupVersionKind{}
+	}
+	if done, err := l.addTyped(jsonBody, gvk); done {
 		return err
 	}
 	var doc any
