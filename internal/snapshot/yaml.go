@@ -64,9 +64,7 @@ type Loader struct {
 	// repository means.
 	NoNamespace []string
 
-	snap Snapshot
-	// pods shares the parts of pods among all files read (forks too).
-	pods    *SharedPodParts
+	snap    Snapshot
 	errs    []error
 	objects int
 	origin  string // the file or build the object being read comes from
@@ -215,8 +213,8 @@ func (l *Loader) growFor(files []string) {
 // pods with it (call sharePods first).
 func (l *Loader) fork() *Loader {
 	f := &Loader{Strict: l.Strict, Other: l.Other, OtherReads: l.OtherReads, Keep: l.Keep, KeepIf: l.KeepIf, Preprocess: l.Preprocess,
-		ValidateInventory: l.ValidateInventory, pods: l.pods}
-	f.snap.podParts = l.pods
+		ValidateInventory: l.ValidateInventory}
+	f.snap.podParts = l.snap.podParts
 	return f
 }
 
@@ -224,9 +222,8 @@ func (l *Loader) fork() *Loader {
 // owners, containers, volumes and strings, as the manager's cache does
 // (exported manifests of a workload's pods carry the same ones).
 func (l *Loader) sharePods() {
-	if l.pods == nil {
-		l.pods = &SharedPodParts{}
-		l.snap.podParts = l.pods
+	if l.snap.podParts == nil {
+		l.snap.podParts = &SharedPodParts{}
 	}
 }
 

@@ -54,13 +54,17 @@ type isolation struct {
 	pods     []model.PodCoverage
 	// selected counts the pods each catalog entry selects.
 	selected []int32
+	// byNamespace are the namespace-level rules selecting the pods of
+	// each namespace with pods (namespaceRules), shared, read-only.
+	byNamespace map[string][]int
 }
 
 // isolate decides, per pod and direction, whether it is selected, in
 // default deny, and restricted. hostNetwork pods are left out of policy
 // evaluation: pod policies do not apply to them.
 func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
-	c := &isolation{policies: pols, buckets: indexRules(pols.rules), selected: make([]int32, len(pols.entries))}
+	c := &isolation{policies: pols, buckets: indexRules(pols.rules), selected: make([]int32, len(pols.entries)),
+		byNamespace: make(map[string][]int, len(sc.Pods))}
 	names := make([]string, 0, len(sc.Pods))
 	for ns := range sc.Pods {
 		names = append(names, ns)
@@ -81,6 +85,7 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 	clusterwide := c.podKeys("", selectorKeys{})
 	for _, ns := range names {
 		perNamespace := c.namespaceRules(sc, ns)
+		c.byNamespace[ns] = perNamespace
 		keys := c.podKeys(ns, clusterwide)
 		var prev *snapshot.Pod // the last pod evaluated in full
 		var prevResult model.PodCoverage

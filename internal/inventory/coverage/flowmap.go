@@ -117,7 +117,7 @@ func evaluatedFlows(sc *scope.Scope, pols *compiledPolicies, iso *isolation, ev 
 // those that read only what the namespace's pods share (matched for the
 // namespace), and empty selectors, of the namespace and clusterwide.
 func (f *flowMap) namespaceWide(iso *isolation, ns string) []int {
-	out := iso.namespaceRules(f.sc, ns)
+	out := slices.Clone(iso.byNamespace[ns])
 	for _, bucket := range []string{ns, ""} {
 		if b := iso.buckets[bucket]; b != nil {
 			for _, ri := range b.unindexed {

@@ -45,7 +45,7 @@ func Compute(sc *scope.Scope, backsPublic map[string]bool) *Result {
 	namespaces, disagreements := namespaces(sc, pols, iso, backsPublic)
 	res := &Result{Namespaces: namespaces, NetworkPolicies: catalog, Pods: iso.pods, PolicyProblems: problems,
 		Disagreements: disagreements}
-	res.evaluator = newEvaluator(sc, pols, iso.buckets)
+	res.evaluator = newEvaluator(sc, pols, iso.buckets, iso.byNamespace)
 	res.Flows = evaluatedFlows(sc, pols, iso, res.evaluator)
 	return res
 }

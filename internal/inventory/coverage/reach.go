@@ -93,9 +93,9 @@ type Evaluator struct {
 // Evaluator returns the reachability evaluator over the phase's policies.
 func (r *Result) Evaluator() *Evaluator { return r.evaluator }
 
-func newEvaluator(sc *scope.Scope, pols *compiledPolicies, buckets map[string]*ruleBucket) *Evaluator {
+func newEvaluator(sc *scope.Scope, pols *compiledPolicies, buckets map[string]*ruleBucket, byNamespace map[string][]int) *Evaluator {
 	return &Evaluator{sc: sc, policies: pols, buckets: buckets, selected: map[*snapshot.Pod][]int{},
-		byNamespace: map[string][]int{}}
+		byNamespace: maps.Clone(byNamespace)}
 }
 
 // PodPeer is the peer a pod stands for: its identity, or the node for a

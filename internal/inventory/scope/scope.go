@@ -75,16 +75,7 @@ func New(snap *snapshot.Snapshot, spec *v1alpha1.NetworkInventorySpec, now time.
 		sc.Namespaces[ns.Name] = ns
 		sc.inScope[ns.Name] = selector.Matches(labels.Set(ns.Labels))
 	}
-	perNamespace := map[string]int{}
-	for _, p := range snap.Pods {
-		if sc.InScope(p.Namespace) && isActive(p) {
-			perNamespace[p.Namespace]++
-		}
-	}
-	sc.Pods = make(map[string][]*snapshot.Pod, len(perNamespace))
-	for ns, n := range perNamespace {
-		sc.Pods[ns] = make([]*snapshot.Pod, 0, n)
-	}
+	sc.Pods = map[string][]*snapshot.Pod{}
 	for _, p := range snap.Pods {
 		if sc.InScope(p.Namespace) && isActive(p) {
 			sc.Pods[p.Namespace] = append(sc.Pods[p.Namespace], p)
