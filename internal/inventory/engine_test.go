@@ -18,7 +18,7 @@ func objMeta(ns, name string, labels, annotations map[string]string) metav1.Obje
 }
 
 func pod(ns, name string, phase corev1.PodPhase, hostNetwork bool) *snapshot.Pod {
-	return &snapshot.Pod{ObjectMeta: objMeta(ns, name, nil, nil), Spec: snapshot.PodSpec{HostNetwork: hostNetwork},
+	return &snapshot.Pod{PodMeta: snapshot.PodMeta{Namespace: ns, Name: name}, Spec: snapshot.PodSpec{HostNetwork: hostNetwork},
 		Status: snapshot.PodStatus{Phase: phase}}
 }
 

@@ -5,8 +5,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// Pod is what the inventory reads of a Pod, and nothing else: a quarter of
-// the memory of a corev1.Pod (384 bytes against 1,280, before the values it
+// Pod is what the inventory reads of a Pod, and nothing else: a sixth of
+// the memory of a corev1.Pod (224 bytes against 1,280, before the values it
 // points to). Its fields have the names and JSON of a Pod's, so it reads
 // like one and serialises as a Pod that sets only them. It is a
 // client.Object: the manager's cache holds pods in this form (its cache
@@ -17,10 +17,10 @@ import (
 // +kubebuilder:object:root=true
 type Pod struct {
 	metav1.TypeMeta `json:",inline"`
-	// ObjectMeta keeps name, namespace, resourceVersion, labels,
+	// PodMeta keeps name, namespace, resourceVersion, labels,
 	// deletionTimestamp and the controller owner reference (its API
 	// version, kind and name).
-	metav1.ObjectMeta `json:"metadata,omitempty"`
+	PodMeta `json:"metadata,omitempty"`
 	// Spec is the part of the pod's spec the inventory reads.
 	Spec PodSpec `json:"spec,omitempty"`
 	// Status is the part of the pod's status the inventory reads.

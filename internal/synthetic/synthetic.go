@@ -72,7 +72,7 @@ func Generate(shape Shape) *snapshot.Snapshot {
 			apps = append(apps, app{name, appName})
 			for r := range replicas {
 				s.Pods = append(s.Pods, &snapshot.Pod{
-					ObjectMeta: metav1.ObjectMeta{Namespace: name, Name: fmt.Sprintf("%s-%d", appName, r), Labels: map[string]string{
+					PodMeta: snapshot.PodMeta{Namespace: name, Name: fmt.Sprintf("%s-%d", appName, r), Labels: map[string]string{
 						"app.kubernetes.io/name": appName, "app.kubernetes.io/instance": appName + "-prod",
 						"app.kubernetes.io/component": []string{"web", "worker", "db"}[a%3], "pod-template-hash": fmt.Sprintf("%08x", rng.Uint32()),
 					}},
@@ -119,7 +119,7 @@ func Generate(shape Shape) *snapshot.Snapshot {
 // PodObject returns a synthetic pod as the Pod object to create or write
 // as a manifest.
 func PodObject(p *snapshot.Pod) *corev1.Pod {
-	return &corev1.Pod{ObjectMeta: p.ObjectMeta,
+	return &corev1.Pod{ObjectMeta: p.ObjectMeta(),
 		Spec:   corev1.PodSpec{HostNetwork: p.Spec.HostNetwork, ServiceAccountName: p.Spec.ServiceAccountName, Containers: p.Spec.Containers},
 		Status: corev1.PodStatus{Phase: p.Status.Phase}}
 }

@@ -92,7 +92,7 @@ func engineAnswers(t *testing.T, snap *snapshot.Snapshot, queries []query) []boo
 		p := snap.Pods[i]
 		pods[p.Namespace+"/"+p.Name] = p
 	}
-	stranger := &snapshot.Pod{ObjectMeta: metav1.ObjectMeta{Name: "stranger", Namespace: strangerNamespace,
+	stranger := &snapshot.Pod{PodMeta: snapshot.PodMeta{Name: "stranger", Namespace: strangerNamespace,
 		Labels: map[string]string{strangerLabel: "true"}}}
 	strangerNS := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: strangerNamespace,
 		Labels: map[string]string{corev1.LabelMetadataName: strangerNamespace}}}

@@ -332,7 +332,7 @@ func syntheticNamespace(name string) *corev1.Namespace {
 }
 
 func syntheticPod(namespace string, lbls map[string]string) *snapshot.Pod {
-	return &snapshot.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: "netinventory-synthetic", Labels: lbls}}
+	return &snapshot.Pod{PodMeta: snapshot.PodMeta{Namespace: namespace, Name: "netinventory-synthetic", Labels: lbls}}
 }
 
 // identity tells pods apart as Cilium identities do: namespace, service
