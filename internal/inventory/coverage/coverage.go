@@ -18,6 +18,9 @@ type ruleBucket struct {
 	// byLabel maps a label key, then value, to rules.
 	byLabel   map[string]map[string][]int
 	unindexed []int
+	// wide rules have an empty selector: they select every pod of the
+	// bucket's namespace (every pod, clusterwide).
+	wide []int
 	// namespaceOnly rules are matched once per namespace.
 	namespaceOnly []int
 }
@@ -32,6 +35,10 @@ func indexRules(rules []podPolicy) map[string]*ruleBucket {
 		}
 		if r.namespaceOnly {
 			b.namespaceOnly = append(b.namespaceOnly, i)
+			continue
+		}
+		if r.namespaceWide {
+			b.wide = append(b.wide, i)
 			continue
 		}
 		key, value, ok := strings.Cut(r.indexKey, "=")
@@ -59,6 +66,18 @@ type isolation struct {
 	byNamespace map[string][]int
 }
 
+// levelRules is what the rules that select every pod of a namespace
+// (namespace-level and empty selectors, of the namespace and clusterwide)
+// decide for each of its pods, decided once for the namespace.
+type levelRules struct {
+	deny    model.PerDirection
+	decides [2]peerSet
+	// entries are the rules' policies, sorted, shared.
+	entries []int
+	// stamp marks the entries in isLevel.
+	stamp int
+}
+
 // isolate decides, per pod and direction, whether it is selected, in
 // default deny, and restricted. hostNetwork pods are left out of policy
 // evaluation: pod policies do not apply to them.
@@ -71,8 +90,9 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 	}
 	slices.Sort(names)
 	lastPod := make([]int, len(pols.entries)) // dedupes multi-rule policies per pod
+	isLevel := make([]int, len(pols.entries)) // the namespace whose level holds an entry
 	for i := range lastPod {
-		lastPod[i] = -1
+		lastPod[i], isLevel[i] = -1, -1
 	}
 	total := 0
 	for _, pods := range sc.Pods {
@@ -80,12 +100,13 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 	}
 	c.pods = make([]model.PodCoverage, 0, total)
 	var arena indexArena
-	var candidates, selectedBy, last []int
+	var candidates, own, prevOwn, merged, last []int
 	identity := &ciliumIdentity{ignored: pols.ignoredKeys}
 	clusterwide := c.podKeys("", selectorKeys{})
-	for _, ns := range names {
-		perNamespace := c.namespaceRules(sc, ns)
-		c.byNamespace[ns] = perNamespace
+	for nsIndex, ns := range names {
+		c.byNamespace[ns] = c.namespaceRules(sc, ns)
+		level := c.level(ns, nsIndex, isLevel, &arena)
+		levelPods := int32(0) // pods the level's rules select
 		keys := c.podKeys(ns, clusterwide)
 		var prev *snapshot.Pod // the last pod evaluated in full
 		var prevResult model.PodCoverage
@@ -98,35 +119,34 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 				// order, differ in nothing a selector reads: the same
 				// result (SelectedBy is shared, read-only).
 				pc.DefaultDeny, pc.Isolated, pc.SelectedBy = prevResult.DefaultDeny, prevResult.Isolated, prevResult.SelectedBy
-				for _, e := range pc.SelectedBy {
+				for _, e := range prevOwn {
 					c.selected[e]++
 				}
+				levelPods++
 			default:
-				candidates = append(c.candidates(candidates[:0], p), perNamespace...)
-				var decided [2]peerSet
+				candidates = c.podCandidates(candidates[:0], p)
+				decided := level.decides
+				pc.DefaultDeny = level.deny
 				identity.pod, identity.namespace = p, sc.Namespaces[p.Namespace]
-				selectedBy = selectedBy[:0]
+				own = own[:0]
 				for _, ri := range candidates {
 					r := &pols.rules[ri]
-					ok := r.namespaceOnly // already matched for the namespace
-					if !ok {
-						// Cilium matches NetworkPolicies' pod selectors
-						// against identity labels too.
-						ok = r.selector.Matches(identity)
-					}
-					if !ok {
+					// Cilium matches NetworkPolicies' pod selectors
+					// against identity labels too.
+					if !r.selector.Matches(identity) {
 						continue
 					}
 					for _, d := range model.Directions {
 						pc.DefaultDeny[d] = pc.DefaultDeny[d] || r.deny[d]
 						decided[d] |= r.decides[d]
 					}
-					if lastPod[r.entry] != len(c.pods) {
+					if isLevel[r.entry] != level.stamp && lastPod[r.entry] != len(c.pods) {
 						lastPod[r.entry] = len(c.pods)
 						c.selected[r.entry]++
-						selectedBy = append(selectedBy, r.entry)
+						own = append(own, r.entry)
 					}
 				}
+				levelPods++
 				switch sc.Enforcement { // Cilium's enable-policy overrides what the policies say
 				case snapshot.EnforcementAlways:
 					pc.DefaultDeny = model.PerDirection{true, true}
@@ -138,21 +158,72 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 				for _, d := range model.Directions {
 					pc.Isolated[d] = pc.DefaultDeny[d] && decided[d] != peerAll
 				}
-				if len(selectedBy) > 0 {
-					// Pods of one workload that a selector still tells apart
-					// (a StatefulSet's pod names) share one list too.
-					slices.Sort(selectedBy)
-					if !slices.Equal(selectedBy, last) {
-						last = arena.store(selectedBy)
+				// Pods of one workload that a selector still tells apart
+				// (a StatefulSet's pod names) share one list too.
+				if len(own) == 0 {
+					last = level.entries
+				} else {
+					slices.Sort(own)
+					merged = mergeDisjoint(merged[:0], level.entries, own)
+					if !slices.Equal(merged, last) {
+						last = arena.store(merged)
 					}
-					pc.SelectedBy = last
 				}
-				prev, prevResult = p, pc
+				pc.SelectedBy = last
+				prev, prevResult, prevOwn = p, pc, append(prevOwn[:0], own...)
 			}
 			c.pods = append(c.pods, pc)
 		}
+		for _, e := range level.entries {
+			c.selected[e] += levelPods
+		}
 	}
 	return c
+}
+
+// level returns what the rules selecting every pod of a namespace decide,
+// and marks their entries in isLevel with the namespace's index.
+func (c *isolation) level(ns string, nsIndex int, isLevel []int, arena *indexArena) levelRules {
+	out := levelRules{stamp: nsIndex}
+	var entries []int
+	add := func(rules []int) {
+		for _, ri := range rules {
+			r := &c.policies.rules[ri]
+			for _, d := range model.Directions {
+				out.deny[d] = out.deny[d] || r.deny[d]
+				out.decides[d] |= r.decides[d]
+			}
+			entries = append(entries, r.entry)
+		}
+	}
+	add(c.byNamespace[ns])
+	for _, bucket := range []string{ns, ""} {
+		if b := c.buckets[bucket]; b != nil {
+			add(b.wide)
+		}
+	}
+	if len(entries) == 0 {
+		return out
+	}
+	slices.Sort(entries)
+	out.entries = arena.store(slices.Compact(entries))
+	for _, e := range out.entries {
+		isLevel[e] = nsIndex
+	}
+	return out
+}
+
+// mergeDisjoint appends to out the union of two sorted lists that share no
+// element, sorted.
+func mergeDisjoint(out, a, b []int) []int {
+	for len(a) > 0 && len(b) > 0 {
+		if a[0] < b[0] {
+			out, a = append(out, a[0]), a[1:]
+		} else {
+			out, b = append(out, b[0]), b[1:]
+		}
+	}
+	return append(append(out, a...), b...)
 }
 
 // selectorKeys are the label keys selectors read, as a list and a set.
@@ -264,9 +335,22 @@ func (a *indexArena) store(v []int) []int {
 }
 
 // candidates appends the rules that may select a pod: those of its
-// namespace and the clusterwide ones, unindexed or indexed by one of its
-// labels.
+// namespace and the clusterwide ones, with an empty selector, unindexed or
+// indexed by one of its labels.
 func (c *isolation) candidates(out []int, p *snapshot.Pod) []int {
+	out = c.podCandidates(out, p)
+	for _, ns := range []string{p.Namespace, ""} {
+		if b := c.buckets[ns]; b != nil {
+			out = append(out, b.wide...)
+		}
+	}
+	return out
+}
+
+// podCandidates appends the rules that may select a pod and read its
+// labels: those of its namespace and the clusterwide ones, unindexed or
+// indexed by one of its labels.
+func (c *isolation) podCandidates(out []int, p *snapshot.Pod) []int {
 	for _, ns := range []string{p.Namespace, ""} {
 		b := c.buckets[ns]
 		if b == nil {

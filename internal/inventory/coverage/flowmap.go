@@ -63,9 +63,13 @@ func evaluatedFlows(sc *scope.Scope, pols *compiledPolicies, iso *isolation, ev 
 			f.policies[i] = e.Kind + "/" + e.Name
 		}
 	}
+	// The rules of each entry that read pods' labels (the others are the
+	// namespace's, g.wide).
 	entryRules := make([][]int, len(pols.entries))
 	for i, r := range pols.rules {
-		entryRules[r.entry] = append(entryRules[r.entry], i)
+		if !r.namespaceOnly && !r.namespaceWide {
+			entryRules[r.entry] = append(entryRules[r.entry], i)
+		}
 	}
 	i := 0
 	identity := &ciliumIdentity{ignored: pols.ignoredKeys}
@@ -94,7 +98,7 @@ func evaluatedFlows(sc *scope.Scope, pols *compiledPolicies, iso *isolation, ev 
 			matched = matched[:0]
 			for _, entry := range pc.SelectedBy {
 				for _, ri := range entryRules[entry] {
-					if r := &pols.rules[ri]; !r.namespaceOnly && !r.namespaceWide && r.selector.Matches(identity) {
+					if pols.rules[ri].selector.Matches(identity) {
 						matched = append(matched, ri)
 					}
 				}
@@ -120,11 +124,7 @@ func (f *flowMap) namespaceWide(iso *isolation, ns string) []int {
 	out := slices.Clone(iso.byNamespace[ns])
 	for _, bucket := range []string{ns, ""} {
 		if b := iso.buckets[bucket]; b != nil {
-			for _, ri := range b.unindexed {
-				if f.pols.rules[ri].namespaceWide {
-					out = append(out, ri)
-				}
-			}
+			out = append(out, b.wide...)
 		}
 	}
 	return out
