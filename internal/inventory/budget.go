@@ -75,8 +75,8 @@ func fitBudget(st *v1alpha1.NetworkInventoryStatus, conds []metav1.Condition, bu
 		view(&st.Findings.Items, &st.Findings.Truncated),
 	}
 	for {
-		data, err := json.Marshal(st)
-		if err != nil || len(data) <= budget {
+		size, err := jsonSize(st)
+		if err != nil || size <= budget {
 			return
 		}
 		// Findings (last) give way only when every other list is short.
@@ -114,4 +114,20 @@ func asWritten(st *v1alpha1.NetworkInventoryStatus, conds []metav1.Condition) (r
 	return func() {
 		st.ObservedGeneration, st.LastRecomputeTime, st.LastChangeTime, st.Conditions = gen, recompute, change, current
 	}
+}
+
+// jsonSize returns the length of v's JSON without keeping it: the encoder
+// writes to a counter from its pooled buffer.
+func jsonSize(v any) (int, error) {
+	var n byteCounter
+	err := json.NewEncoder(&n).Encode(v)
+	return int(n) - 1, err // Encode ends with a newline
+}
+
+// byteCounter counts the bytes written to it.
+type byteCounter int
+
+func (c *byteCounter) Write(p []byte) (int, error) {
+	*c += byteCounter(len(p))
+	return len(p), nil
 }

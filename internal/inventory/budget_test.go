@@ -117,3 +117,15 @@ func TestConditionMessagesAreBounded(t *testing.T) {
 		t.Errorf("a message that fits is whole: %q", short.Message)
 	}
 }
+
+// The budget is measured on the JSON the writer sends.
+func TestJSONSizeIsTheLengthOfTheJSON(t *testing.T) {
+	st := &v1alpha1.NetworkInventoryStatus{Findings: v1alpha1.FindingList{Items: []v1alpha1.Finding{{Message: "<a & b> \u2028 é"}}}}
+	data, err := json.Marshal(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if size, err := jsonSize(st); err != nil || size != len(data) {
+		t.Errorf("jsonSize %d (%v), the JSON has %d bytes", size, err, len(data))
+	}
+}

@@ -11,7 +11,7 @@ import (
 // namespaceDetail accumulates one namespace's coverage.
 type namespaceDetail struct {
 	entry                      v1alpha1.NamespaceEntry
-	onlyCilium, onlyKubernetes []string
+	onlyCilium, onlyKubernetes model.Few
 	namespaceWideDeny          bool
 }
 
@@ -49,7 +49,7 @@ func namespaces(sc *scope.Scope, pols *compiledPolicies, iso *isolation, backsPu
 		d.entry.Coverage = coverageState(&d.entry, d.namespaceWideDeny)
 		d.entry.Priority, d.entry.PriorityReason = sc.Priorities.Of(sc.Namespaces[name], d.entry.Pods-d.entry.HostNetworkPods, backsPublic[name])
 		out = append(out, d.entry)
-		if d.entry.CiliumPolicies > 0 && d.entry.NetworkPolicies > 0 && (len(d.onlyCilium) > 0 || len(d.onlyKubernetes) > 0) {
+		if d.entry.CiliumPolicies > 0 && d.entry.NetworkPolicies > 0 && (d.onlyCilium.Count > 0 || d.onlyKubernetes.Count > 0) {
 			disagreements = append(disagreements, model.KindDisagreement{Namespace: name,
 				OnlyCilium: d.onlyCilium, OnlyNetworkPolicy: d.onlyKubernetes})
 		}
@@ -79,9 +79,9 @@ func (d *namespaceDetail) add(pc model.PodCoverage, pols *compiledPolicies) {
 	byCilium := slices.ContainsFunc(pc.SelectedBy, func(i int) bool { return pols.entries[i].Kind == KindCiliumNetworkPolicy })
 	byKubernetes := slices.ContainsFunc(pc.SelectedBy, func(i int) bool { return pols.entries[i].Kind == KindNetworkPolicy })
 	if byCilium && !byKubernetes {
-		d.onlyCilium = append(d.onlyCilium, pc.Name)
+		d.onlyCilium.Add(pc.Name)
 	}
 	if byKubernetes && !byCilium {
-		d.onlyKubernetes = append(d.onlyKubernetes, pc.Name)
+		d.onlyKubernetes.Add(pc.Name)
 	}
 }

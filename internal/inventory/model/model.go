@@ -124,8 +124,8 @@ type PolicyProblem struct {
 type KindDisagreement struct {
 	Namespace string
 	// OnlyCilium are pods only Cilium policies select; OnlyNetworkPolicy,
-	// pods only NetworkPolicies select.
-	OnlyCilium, OnlyNetworkPolicy []string
+	// pods only NetworkPolicies select (the first, and how many).
+	OnlyCilium, OnlyNetworkPolicy Few
 }
 
 // SpecProblem is a field of the spec that could not be applied.

@@ -6,7 +6,6 @@ import (
 
 	"netinventory.io/netinventory/api/v1alpha1"
 	"netinventory.io/netinventory/internal/inventory/model"
-	"netinventory.io/netinventory/internal/inventory/scope"
 	"netinventory.io/netinventory/internal/snapshot"
 )
 
@@ -50,17 +49,17 @@ func PodsNotIsolated(m *model.Model) []v1alpha1.Finding {
 	for _, ns := range m.Namespaces {
 		partial[ns.Name] = ns.Coverage == v1alpha1.CoveragePartial
 	}
-	open := map[string]*[2][]string{} // namespace -> pods open, per direction
+	open := map[string]*[2]model.Few{} // namespace -> pods open, per direction
 	for _, p := range m.Pods {
 		if !partial[p.Namespace] || p.HostNetwork {
 			continue
 		}
 		if open[p.Namespace] == nil {
-			open[p.Namespace] = &[2][]string{}
+			open[p.Namespace] = &[2]model.Few{}
 		}
 		for _, d := range model.Directions {
 			if !p.Isolated[d] {
-				open[p.Namespace][d] = append(open[p.Namespace][d], p.Name)
+				open[p.Namespace][d].Add(p.Name)
 			}
 		}
 	}
@@ -77,7 +76,7 @@ func PodsNotIsolated(m *model.Model) []v1alpha1.Finding {
 			}
 			out = append(out, v1alpha1.Finding{Priority: lower(ns.Priority), Subject: ns.Name, Object: namespaceObject(ns.Name),
 				Message: fmt.Sprintf("namespace %s: %d of %d pods not isolated for %s: %s", ns.Name, subject-isolated[d], subject,
-					d, scope.Named(open[ns.Name][d], 3)),
+					d, open[ns.Name][d].String()),
 				Recommendation: fmt.Sprintf("Add %s rules (or a namespace-wide default deny) that select these pods.", d)})
 		}
 	}
@@ -159,11 +158,11 @@ func PolicyKindsDisagree(m *model.Model) []v1alpha1.Finding {
 	var out []v1alpha1.Finding
 	for _, d := range m.Disagreements {
 		var parts []string
-		if len(d.OnlyCilium) > 0 {
-			parts = append(parts, "only Cilium policies select "+scope.Named(d.OnlyCilium, 3))
+		if d.OnlyCilium.Count > 0 {
+			parts = append(parts, "only Cilium policies select "+d.OnlyCilium.String())
 		}
-		if len(d.OnlyNetworkPolicy) > 0 {
-			parts = append(parts, "only NetworkPolicies select "+scope.Named(d.OnlyNetworkPolicy, 3))
+		if d.OnlyNetworkPolicy.Count > 0 {
+			parts = append(parts, "only NetworkPolicies select "+d.OnlyNetworkPolicy.String())
 		}
 		out = append(out, v1alpha1.Finding{Priority: v1alpha1.PriorityLow, Subject: d.Namespace, Object: namespaceObject(d.Namespace),
 			Message:        fmt.Sprintf("namespace %s: its CiliumNetworkPolicies and NetworkPolicies select different pods: %s", d.Namespace, strings.Join(parts, "; ")),

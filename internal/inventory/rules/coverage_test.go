@@ -62,7 +62,7 @@ func TestPolicyRules(t *testing.T) {
 			{Policy: v1alpha1.ObjectRef{Kind: "CiliumNetworkPolicy", Namespace: "a", Name: "broken"}, Reason: "NotValid", Detail: "bad"},
 			{Policy: v1alpha1.ObjectRef{Kind: "NetworkPolicy", Namespace: "a", Name: "typo"}, Reason: "InvalidSelector", Detail: "bad op"},
 		},
-		Disagreements: []model.KindDisagreement{{Namespace: "a", OnlyCilium: []string{"p"}}},
+		Disagreements: []model.KindDisagreement{{Namespace: "a", OnlyCilium: model.Few{Names: []string{"p"}, Count: 1}}},
 	}
 	if got := subjects(PolicySelectsNoPods, m); got != "Low a/stale" {
 		t.Errorf("PolicySelectsNoPods: %q", got)

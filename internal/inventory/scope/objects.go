@@ -2,13 +2,13 @@ package scope
 
 import (
 	"cmp"
-	"fmt"
 	"slices"
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"netinventory.io/netinventory/api/v1alpha1"
+	"netinventory.io/netinventory/internal/inventory/model"
 )
 
 // Annotations read from source objects.
@@ -73,8 +73,5 @@ func JoinDistinct(a, b string) string {
 
 // Named joins the first n names and says how many more there are.
 func Named(names []string, n int) string {
-	if len(names) <= n {
-		return strings.Join(names, ", ")
-	}
-	return fmt.Sprintf("%s and %d more", strings.Join(names[:n], ", "), len(names)-n)
+	return model.NameFirst(names, len(names), n)
 }
