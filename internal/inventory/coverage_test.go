@@ -53,7 +53,7 @@ func isolation(res *Result) string {
 		if p.HostNetwork {
 			s = "host"
 		}
-		out = append(out, p.Namespace+"/"+p.Name+":"+s)
+		out = append(out, p.Pod.Namespace+"/"+p.Pod.Name+":"+s)
 	}
 	return strings.Join(out, " ")
 }

@@ -160,7 +160,7 @@ func direction(d int) string { return []string{"ingress", "egress"}[d] }
 
 func (e *explainer) pod(namespace, name string) {
 	for _, p := range e.md.Pods {
-		if p.Namespace != namespace || p.Name != name {
+		if p.Pod.Namespace != namespace || p.Pod.Name != name {
 			continue
 		}
 		e.found = true
@@ -208,7 +208,7 @@ func (e *explainer) namespace(name string) {
 		e.printf("  %d running pods (%d on the host network), %d isolated for ingress, %d for egress; %d CiliumNetworkPolicies, %d NetworkPolicies.\n",
 			ns.Pods, ns.HostNetworkPods, ns.IsolatedIngress, ns.IsolatedEgress, ns.CiliumPolicies, ns.NetworkPolicies)
 		for _, p := range e.md.Pods {
-			if p.Namespace != name || p.HostNetwork {
+			if p.Pod.Namespace != name || p.HostNetwork {
 				continue
 			}
 			state := []string{"-", "-"}
@@ -217,7 +217,7 @@ func (e *explainer) namespace(name string) {
 					state[d] = "isolated"
 				}
 			}
-			e.printf("  pod %s: ingress %s, egress %s, selected by %d policies\n", p.Name, state[0], state[1], len(p.SelectedBy))
+			e.printf("  pod %s: ingress %s, egress %s, selected by %d policies\n", p.Pod.Name, state[0], state[1], len(p.SelectedBy))
 		}
 	}
 }

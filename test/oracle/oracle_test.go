@@ -205,7 +205,7 @@ func disagreements(pods []model.PodCoverage, r *oracleResult) []string {
 		if p.HostNetwork {
 			continue
 		}
-		key := p.Namespace + "/" + p.Name
+		key := p.Pod.Namespace + "/" + p.Pod.Name
 		c, ok := cilium[key]
 		if !ok {
 			out = append(out, fmt.Sprintf("%s: Cilium has no verdict", key))

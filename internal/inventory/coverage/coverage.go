@@ -111,7 +111,7 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 		var prev *snapshot.Pod // the last pod evaluated in full
 		var prevResult model.PodCoverage
 		for _, p := range sc.Pods[ns] { // sorted by name
-			pc := model.PodCoverage{Namespace: p.Namespace, Name: p.Name, HostNetwork: p.Spec.HostNetwork}
+			pc := model.PodCoverage{Pod: p, HostNetwork: p.Spec.HostNetwork}
 			switch {
 			case pc.HostNetwork:
 			case prev != nil && sameIdentity(prev, p, keys):

@@ -52,7 +52,7 @@ func TestIsolationAgreesWithMatchingEveryRuleAgainstEveryPod(t *testing.T) {
 	selected := make([]int32, len(pols.entries))
 	byPod := map[string]model.PodCoverage{}
 	for _, pc := range iso.pods {
-		byPod[pc.Namespace+"/"+pc.Name] = pc
+		byPod[pc.Pod.Namespace+"/"+pc.Pod.Name] = pc
 	}
 	checked := 0
 	for _, pods := range sc.Pods {

@@ -40,7 +40,7 @@ func namespaces(sc *scope.Scope, pols *compiledPolicies, iso *isolation, backsPu
 		}
 	}
 	for _, pc := range iso.pods {
-		details[pc.Namespace].add(pc, pols)
+		details[pc.Pod.Namespace].add(pc, pols)
 	}
 	var out []v1alpha1.NamespaceEntry
 	var disagreements []model.KindDisagreement
@@ -79,9 +79,9 @@ func (d *namespaceDetail) add(pc model.PodCoverage, pols *compiledPolicies) {
 	byCilium := slices.ContainsFunc(pc.SelectedBy, func(i int) bool { return pols.entries[i].Kind == KindCiliumNetworkPolicy })
 	byKubernetes := slices.ContainsFunc(pc.SelectedBy, func(i int) bool { return pols.entries[i].Kind == KindNetworkPolicy })
 	if byCilium && !byKubernetes {
-		d.onlyCilium.Add(pc.Name)
+		d.onlyCilium.Add(pc.Pod.Name)
 	}
 	if byKubernetes && !byCilium {
-		d.onlyKubernetes.Add(pc.Name)
+		d.onlyKubernetes.Add(pc.Pod.Name)
 	}
 }

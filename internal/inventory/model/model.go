@@ -96,8 +96,8 @@ type Reference struct {
 
 // PodCoverage is how policies apply to one pod.
 type PodCoverage struct {
-	Namespace string
-	Name      string
+	// Pod is the pod (shared with the snapshot, read-only).
+	Pod *snapshot.Pod
 	// HostNetwork pods are not subject to pod policies.
 	HostNetwork bool
 	// SelectedBy are the policies that select the pod, as indexes into

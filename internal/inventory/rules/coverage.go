@@ -51,15 +51,16 @@ func PodsNotIsolated(m *model.Model) []v1alpha1.Finding {
 	}
 	open := map[string]*[2]model.Few{} // namespace -> pods open, per direction
 	for _, p := range m.Pods {
-		if !partial[p.Namespace] || p.HostNetwork {
+		ns := p.Pod.Namespace
+		if !partial[ns] || p.HostNetwork {
 			continue
 		}
-		if open[p.Namespace] == nil {
-			open[p.Namespace] = &[2]model.Few{}
+		if open[ns] == nil {
+			open[ns] = &[2]model.Few{}
 		}
 		for _, d := range model.Directions {
 			if !p.Isolated[d] {
-				open[p.Namespace][d].Add(p.Name)
+				open[ns][d].Add(p.Pod.Name)
 			}
 		}
 	}

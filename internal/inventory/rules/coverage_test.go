@@ -6,6 +6,7 @@ import (
 
 	"netinventory.io/netinventory/api/v1alpha1"
 	"netinventory.io/netinventory/internal/inventory/model"
+	"netinventory.io/netinventory/internal/snapshot"
 )
 
 func ns(name string, state v1alpha1.CoverageState, prio v1alpha1.Priority, pods, host, in, eg, sni int32) v1alpha1.NamespaceEntry {
@@ -25,8 +26,8 @@ func TestNamespaceCoverageRules(t *testing.T) {
 			ns("future", v1alpha1.CoverageDefaultDeny, v1alpha1.PriorityMedium, 0, 0, 0, 0, 0),
 		},
 		Pods: []model.PodCoverage{
-			{Namespace: "half", Name: "a", Isolated: [2]bool{true, true}},
-			{Namespace: "half", Name: "b", Isolated: [2]bool{true, false}},
+			{Pod: &snapshot.Pod{PodMeta: snapshot.PodMeta{Namespace: "half", Name: "a"}}, Isolated: [2]bool{true, true}},
+			{Pod: &snapshot.Pod{PodMeta: snapshot.PodMeta{Namespace: "half", Name: "b"}}, Isolated: [2]bool{true, false}},
 		},
 	}
 	if got := subjects(NamespaceWithoutPolicies, m); got != "Critical open, Low system" {
