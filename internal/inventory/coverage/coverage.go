@@ -73,7 +73,7 @@ type levelRules struct {
 	deny    model.PerDirection
 	decides [2]peerSet
 	// entries are the rules' policies, sorted, shared.
-	entries []int
+	entries []int32
 	// stamp marks the entries in isLevel.
 	stamp int
 }
@@ -99,8 +99,9 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 		total += len(pods)
 	}
 	c.pods = make([]model.PodCoverage, 0, total)
-	var arena indexArena
-	var candidates, own, prevOwn, merged, last []int
+	var arena indexArena[int32]
+	var candidates []int
+	var own, prevOwn, merged, last []int32
 	identity := &ciliumIdentity{ignored: pols.ignoredKeys}
 	clusterwide := c.podKeys("", selectorKeys{})
 	for nsIndex, ns := range names {
@@ -143,7 +144,7 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 					if isLevel[r.entry] != level.stamp && lastPod[r.entry] != len(c.pods) {
 						lastPod[r.entry] = len(c.pods)
 						c.selected[r.entry]++
-						own = append(own, r.entry)
+						own = append(own, int32(r.entry))
 					}
 				}
 				levelPods++
@@ -183,9 +184,9 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 
 // level returns what the rules selecting every pod of a namespace decide,
 // and marks their entries in isLevel with the namespace's index.
-func (c *isolation) level(ns string, nsIndex int, isLevel []int, arena *indexArena) levelRules {
+func (c *isolation) level(ns string, nsIndex int, isLevel []int, arena *indexArena[int32]) levelRules {
 	out := levelRules{stamp: nsIndex}
-	var entries []int
+	var entries []int32
 	add := func(rules []int) {
 		for _, ri := range rules {
 			r := &c.policies.rules[ri]
@@ -193,7 +194,7 @@ func (c *isolation) level(ns string, nsIndex int, isLevel []int, arena *indexAre
 				out.deny[d] = out.deny[d] || r.deny[d]
 				out.decides[d] |= r.decides[d]
 			}
-			entries = append(entries, r.entry)
+			entries = append(entries, int32(r.entry))
 		}
 	}
 	add(c.byNamespace[ns])
@@ -215,7 +216,7 @@ func (c *isolation) level(ns string, nsIndex int, isLevel []int, arena *indexAre
 
 // mergeDisjoint appends to out the union of two sorted lists that share no
 // element, sorted.
-func mergeDisjoint(out, a, b []int) []int {
+func mergeDisjoint(out, a, b []int32) []int32 {
 	for len(a) > 0 && len(b) > 0 {
 		if a[0] < b[0] {
 			out, a = append(out, a[0]), a[1:]
@@ -318,16 +319,16 @@ func (c *isolation) namespaceRules(sc *scope.Scope, namespace string) []int {
 	return out
 }
 
-// indexArena stores many small int slices in large shared chunks, so a
+// indexArena stores many small index slices in large shared chunks, so a
 // pod's SelectedBy costs no allocation of its own; the slices it returns
 // are shared and must not be changed.
-type indexArena struct{ chunk []int }
+type indexArena[T int | int32] struct{ chunk []T }
 
 const arenaChunk = 1 << 16
 
-func (a *indexArena) store(v []int) []int {
+func (a *indexArena[T]) store(v []T) []T {
 	if len(a.chunk)+len(v) > cap(a.chunk) {
-		a.chunk = make([]int, 0, max(arenaChunk, len(v)))
+		a.chunk = make([]T, 0, max(arenaChunk, len(v)))
 	}
 	start := len(a.chunk)
 	a.chunk = append(a.chunk, v...)

@@ -22,9 +22,9 @@ type appGroup struct {
 	name string // namespace/app
 	app  string
 	rep  *snapshot.Pod
-	// wide are the rules selecting every pod of the namespace, rules the
-	// other compiled rules selecting the representative.
-	wide, rules []int
+	// rules are the compiled rules selecting the representative, other
+	// than those selecting every pod of its namespace (flowMap.wide).
+	rules []int
 }
 
 // appOf names a pod's app within its namespace: the first app label it
@@ -49,13 +49,19 @@ type flowMap struct {
 	pols   *compiledPolicies
 	set    flowSet
 	groups map[string][]*appGroup // by namespace
-	byApp  map[[2]string]*appGroup
+	// byApp are the groups by namespace, then app.
+	byApp map[string]map[string]*appGroup
+	// wide are the rules selecting every pod of a namespace, by namespace.
+	wide map[string][]int
+	// chunk is where new groups are allocated, many at a time.
+	chunk []appGroup
 	// policies name each catalog entry as flows show it.
 	policies []string
 }
 
 func evaluatedFlows(sc *scope.Scope, pols *compiledPolicies, iso *isolation, ev *Evaluator) []v1alpha1.FlowEntry {
-	f := &flowMap{sc: sc, ev: ev, pols: pols, set: flowSet{}, groups: map[string][]*appGroup{}, byApp: map[[2]string]*appGroup{},
+	f := &flowMap{sc: sc, ev: ev, pols: pols, set: flowSet{}, groups: map[string][]*appGroup{}, byApp: map[string]map[string]*appGroup{},
+		wide:     map[string][]int{},
 		policies: make([]string, len(pols.entries))}
 	for i, e := range pols.entries {
 		f.policies[i] = e.Kind + "/" + e.Namespace + "/" + e.Name
@@ -64,7 +70,7 @@ func evaluatedFlows(sc *scope.Scope, pols *compiledPolicies, iso *isolation, ev 
 		}
 	}
 	// The rules of each entry that read pods' labels (the others are the
-	// namespace's, g.wide).
+	// namespace's, f.wide).
 	entryRules := make([][]int, len(pols.entries))
 	for i, r := range pols.rules {
 		if !r.namespaceOnly && !r.namespaceWide {
@@ -74,10 +80,10 @@ func evaluatedFlows(sc *scope.Scope, pols *compiledPolicies, iso *isolation, ev 
 	i := 0
 	identity := &ciliumIdentity{ignored: pols.ignoredKeys}
 	var subjects []*appGroup
-	var arena indexArena
+	var arena indexArena[int]
 	var matched []int
 	for _, ns := range slices.Sorted(maps.Keys(sc.Pods)) {
-		wide := f.namespaceWide(iso, ns)
+		f.wide[ns] = f.namespaceWide(iso, ns)
 		var last *appGroup // replicas are next to each other in name order
 		for _, p := range sc.Pods[ns] {
 			pc := &iso.pods[i]
@@ -103,11 +109,11 @@ func evaluatedFlows(sc *scope.Scope, pols *compiledPolicies, iso *isolation, ev 
 					}
 				}
 			}
-			g.wide, g.rules = wide, arena.store(matched)
+			g.rules = arena.store(matched)
 		}
 	}
 	for _, g := range subjects {
-		for _, ri := range g.wide {
+		for _, ri := range f.wide[g.rep.Namespace] {
 			f.addRule(g, ri)
 		}
 		for _, ri := range g.rules {
@@ -133,12 +139,21 @@ func (f *flowMap) namespaceWide(iso *isolation, ns string) []int {
 // group returns a pod's app group, creating it (with the pod as its
 // representative) when it is new.
 func (f *flowMap) group(p *snapshot.Pod) (*appGroup, bool) {
-	key := [2]string{p.Namespace, appOf(p)}
-	if g := f.byApp[key]; g != nil {
+	apps := f.byApp[p.Namespace]
+	if apps == nil {
+		apps = map[string]*appGroup{}
+		f.byApp[p.Namespace] = apps
+	}
+	app := appOf(p)
+	if g := apps[app]; g != nil {
 		return g, false
 	}
-	g := &appGroup{name: p.Namespace + "/" + key[1], app: key[1], rep: p}
-	f.byApp[key] = g
+	if len(f.chunk) == cap(f.chunk) {
+		f.chunk = make([]appGroup, 0, 1024)
+	}
+	f.chunk = append(f.chunk, appGroup{name: p.Namespace + "/" + app, app: app, rep: p})
+	g := &f.chunk[len(f.chunk)-1]
+	apps[app] = g
 	return g, true
 }
 

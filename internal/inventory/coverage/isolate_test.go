@@ -67,7 +67,7 @@ func TestIsolationAgreesWithMatchingEveryRuleAgainstEveryPod(t *testing.T) {
 			identity := &ciliumIdentity{pod: p, namespace: sc.Namespaces[p.Namespace], ignored: pols.ignoredKeys}
 			var want model.PodCoverage
 			var decided [2]peerSet
-			var entries []int
+			var entries []int32
 			for _, r := range pols.rules {
 				if r.namespace != "" && r.namespace != p.Namespace || !r.selector.Matches(identity) {
 					continue
@@ -76,7 +76,7 @@ func TestIsolationAgreesWithMatchingEveryRuleAgainstEveryPod(t *testing.T) {
 					want.DefaultDeny[d] = want.DefaultDeny[d] || r.deny[d]
 					decided[d] |= r.decides[d]
 				}
-				entries = append(entries, r.entry)
+				entries = append(entries, int32(r.entry))
 			}
 			decided[model.Ingress] |= peerHost
 			for _, d := range model.Directions {

@@ -76,8 +76,8 @@ func (d *namespaceDetail) add(pc model.PodCoverage, pols *compiledPolicies) {
 	if d.entry.CiliumPolicies == 0 || d.entry.NetworkPolicies == 0 {
 		return // one kind of policy: nothing for the kinds to disagree on
 	}
-	byCilium := slices.ContainsFunc(pc.SelectedBy, func(i int) bool { return pols.entries[i].Kind == KindCiliumNetworkPolicy })
-	byKubernetes := slices.ContainsFunc(pc.SelectedBy, func(i int) bool { return pols.entries[i].Kind == KindNetworkPolicy })
+	byCilium := slices.ContainsFunc(pc.SelectedBy, func(i int32) bool { return pols.entries[i].Kind == KindCiliumNetworkPolicy })
+	byKubernetes := slices.ContainsFunc(pc.SelectedBy, func(i int32) bool { return pols.entries[i].Kind == KindNetworkPolicy })
 	if byCilium && !byKubernetes {
 		d.onlyCilium.Add(pc.Pod.Name)
 	}

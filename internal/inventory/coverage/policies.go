@@ -133,12 +133,24 @@ func (c *compiledPolicies) sort() {
 		return cmp.Or(cmp.Compare(ea.Kind, eb.Kind), cmp.Compare(ea.Namespace, eb.Namespace), cmp.Compare(ea.Name, eb.Name)) < 0
 	})
 	newIndex := make([]int, len(order))
-	entries := make([]v1alpha1.NetworkPolicyEntry, len(order))
 	for to, from := range order {
 		newIndex[from] = to
-		entries[to] = c.entries[from]
 	}
-	c.entries = entries
+	// Entries move in place, one cycle of the permutation at a time
+	// (order[to] = -1 once entry to is in place).
+	for start := range order {
+		if order[start] < 0 {
+			continue
+		}
+		moving := c.entries[start]
+		to := start
+		for order[to] != start {
+			from := order[to]
+			c.entries[to], order[to] = c.entries[from], -1
+			to = from
+		}
+		c.entries[to], order[to] = moving, -1
+	}
 	for i := range c.rules {
 		c.rules[i].entry = newIndex[c.rules[i].entry]
 	}

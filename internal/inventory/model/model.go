@@ -102,7 +102,7 @@ type PodCoverage struct {
 	HostNetwork bool
 	// SelectedBy are the policies that select the pod, as indexes into
 	// Model.NetworkPolicies.
-	SelectedBy []int
+	SelectedBy []int32
 	// DefaultDeny is, per direction, whether a selecting policy puts the
 	// pod into default deny.
 	DefaultDeny PerDirection

@@ -75,10 +75,20 @@ func New(snap *snapshot.Snapshot, spec *v1alpha1.NetworkInventorySpec, now time.
 		sc.Namespaces[ns.Name] = ns
 		sc.inScope[ns.Name] = selector.Matches(labels.Set(ns.Labels))
 	}
-	sc.Pods = map[string][]*snapshot.Pod{}
+	// Each namespace's list is made at its size: appending to growing
+	// lists would allocate as much again.
+	counts := make(map[string]int, len(all))
+	for _, p := range snap.Pods {
+		counts[p.Namespace]++
+	}
+	sc.Pods = make(map[string][]*snapshot.Pod, len(counts))
 	for _, p := range snap.Pods {
 		if sc.InScope(p.Namespace) && isActive(p) {
-			sc.Pods[p.Namespace] = append(sc.Pods[p.Namespace], p)
+			pods, ok := sc.Pods[p.Namespace]
+			if !ok {
+				pods = make([]*snapshot.Pod, 0, counts[p.Namespace])
+			}
+			sc.Pods[p.Namespace] = append(pods, p)
 		}
 	}
 	for _, pods := range sc.Pods {
