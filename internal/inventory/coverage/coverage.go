@@ -64,6 +64,10 @@ type isolation struct {
 	// byNamespace are the namespace-level rules selecting the pods of
 	// each namespace with pods (namespaceRules), shared, read-only.
 	byNamespace map[string][]int
+	// namespaceWide are the rules selecting every pod of each namespace
+	// with pods: its namespace-level rules and the empty selectors of the
+	// namespace and clusterwide, shared, read-only.
+	namespaceWide map[string][]int
 }
 
 // levelRules is what the rules that select every pod of a namespace
@@ -83,7 +87,7 @@ type levelRules struct {
 // evaluation: pod policies do not apply to them.
 func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 	c := &isolation{policies: pols, buckets: indexRules(pols.rules), selected: make([]int32, len(pols.entries)),
-		byNamespace: make(map[string][]int, len(sc.Pods))}
+		byNamespace: make(map[string][]int, len(sc.Pods)), namespaceWide: make(map[string][]int, len(sc.Pods))}
 	names := make([]string, 0, len(sc.Pods))
 	for ns := range sc.Pods {
 		names = append(names, ns)
@@ -182,29 +186,29 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 	return c
 }
 
-// level returns what the rules selecting every pod of a namespace decide,
-// and marks their entries in isLevel with the namespace's index.
+// level returns what the rules selecting every pod of a namespace decide
+// (and keeps those rules in namespaceWide), and marks their entries in
+// isLevel with the namespace's index.
 func (c *isolation) level(ns string, nsIndex int, isLevel []int, arena *indexArena[int32]) levelRules {
-	out := levelRules{stamp: nsIndex}
-	var entries []int32
-	add := func(rules []int) {
-		for _, ri := range rules {
-			r := &c.policies.rules[ri]
-			for _, d := range model.Directions {
-				out.deny[d] = out.deny[d] || r.deny[d]
-				out.decides[d] |= r.decides[d]
-			}
-			entries = append(entries, int32(r.entry))
-		}
-	}
-	add(c.byNamespace[ns])
+	wide := slices.Clone(c.byNamespace[ns])
 	for _, bucket := range []string{ns, ""} {
 		if b := c.buckets[bucket]; b != nil {
-			add(b.wide)
+			wide = append(wide, b.wide...)
 		}
 	}
-	if len(entries) == 0 {
+	c.namespaceWide[ns] = wide
+	out := levelRules{stamp: nsIndex}
+	if len(wide) == 0 {
 		return out
+	}
+	entries := make([]int32, 0, len(wide))
+	for _, ri := range wide {
+		r := &c.policies.rules[ri]
+		for _, d := range model.Directions {
+			out.deny[d] = out.deny[d] || r.deny[d]
+			out.decides[d] |= r.decides[d]
+		}
+		entries = append(entries, int32(r.entry))
 	}
 	slices.Sort(entries)
 	out.entries = arena.store(slices.Compact(entries))

@@ -23,7 +23,8 @@ type appGroup struct {
 	app  string
 	rep  *snapshot.Pod
 	// rules are the compiled rules selecting the representative, other
-	// than those selecting every pod of its namespace (flowMap.wide).
+	// than those selecting every pod of its namespace
+	// (isolation.namespaceWide).
 	rules []int
 }
 
@@ -51,8 +52,6 @@ type flowMap struct {
 	groups map[string][]*appGroup // by namespace
 	// byApp are the groups by namespace, then app.
 	byApp map[string]map[string]*appGroup
-	// wide are the rules selecting every pod of a namespace, by namespace.
-	wide map[string][]int
 	// chunk is where new groups are allocated, many at a time.
 	chunk []appGroup
 	// policies name each catalog entry as flows show it.
@@ -61,7 +60,6 @@ type flowMap struct {
 
 func evaluatedFlows(sc *scope.Scope, pols *compiledPolicies, iso *isolation, ev *Evaluator) []v1alpha1.FlowEntry {
 	f := &flowMap{sc: sc, ev: ev, pols: pols, set: flowSet{}, groups: map[string][]*appGroup{}, byApp: map[string]map[string]*appGroup{},
-		wide:     map[string][]int{},
 		policies: make([]string, len(pols.entries))}
 	for i, e := range pols.entries {
 		f.policies[i] = e.Kind + "/" + e.Namespace + "/" + e.Name
@@ -70,7 +68,7 @@ func evaluatedFlows(sc *scope.Scope, pols *compiledPolicies, iso *isolation, ev 
 		}
 	}
 	// The rules of each entry that read pods' labels (the others are the
-	// namespace's, f.wide).
+	// namespace's, iso.namespaceWide).
 	entryRules := make([][]int, len(pols.entries))
 	for i, r := range pols.rules {
 		if !r.namespaceOnly && !r.namespaceWide {
@@ -83,7 +81,6 @@ func evaluatedFlows(sc *scope.Scope, pols *compiledPolicies, iso *isolation, ev 
 	var arena indexArena[int]
 	var matched []int
 	for _, ns := range slices.Sorted(maps.Keys(sc.Pods)) {
-		f.wide[ns] = f.namespaceWide(iso, ns)
 		var last *appGroup // replicas are next to each other in name order
 		for _, p := range sc.Pods[ns] {
 			pc := &iso.pods[i]
@@ -113,7 +110,7 @@ func evaluatedFlows(sc *scope.Scope, pols *compiledPolicies, iso *isolation, ev 
 		}
 	}
 	for _, g := range subjects {
-		for _, ri := range f.wide[g.rep.Namespace] {
+		for _, ri := range iso.namespaceWide[g.rep.Namespace] {
 			f.addRule(g, ri)
 		}
 		for _, ri := range g.rules {
@@ -121,19 +118,6 @@ func evaluatedFlows(sc *scope.Scope, pols *compiledPolicies, iso *isolation, ev 
 		}
 	}
 	return f.set.sorted()
-}
-
-// namespaceWide returns the rules that select every pod of a namespace:
-// those that read only what the namespace's pods share (matched for the
-// namespace), and empty selectors, of the namespace and clusterwide.
-func (f *flowMap) namespaceWide(iso *isolation, ns string) []int {
-	out := slices.Clone(iso.byNamespace[ns])
-	for _, bucket := range []string{ns, ""} {
-		if b := iso.buckets[bucket]; b != nil {
-			out = append(out, b.wide...)
-		}
-	}
-	return out
 }
 
 // group returns a pod's app group, creating it (with the pod as its
