@@ -6,6 +6,14 @@
 // separate process, printing wall time and peak RSS.
 //
 // Usage: go run ./hack/auditbench -plugin bin/kubectl-netinv -pods 10000,50000
+//
+// The corpus is written by a child process (this command run with
+// -write-corpus), so that the measuring process stays small: on Linux a
+// child's peak RSS (rusage maxrss) is at least its parent's when the child
+// was started with vfork, as Go starts processes, because exec records the
+// peak of the address space it leaves, which is the parent's. A parent that
+// generated a 50k-pod corpus itself would report its own peak as the
+// audit's.
 package main
 
 import (
@@ -34,7 +42,17 @@ func main() {
 	sizes := flag.String("pods", "10000,50000", "corpus sizes in pods, comma-separated")
 	ratio := flag.Int("pods-per-policy", 10, "pods per policy")
 	runs := flag.Int("runs", 3, "runs per size (the median is printed)")
+	writeCorpus := flag.String("write-corpus", "", "write the corpus of -pods pods into this directory, print its file count and bytes, and exit (what the measuring process runs in a child)")
 	flag.Parse()
+	if *writeCorpus != "" {
+		pods, err := strconv.Atoi(*sizes)
+		if err != nil {
+			log.Fatal(err)
+		}
+		files, size := write(*writeCorpus, pods, pods / *ratio)
+		fmt.Println(files, size)
+		return
+	}
 	extraArgs = flag.Args() // passed to audit, e.g. --render-helm=false
 	measured, err := copyBinary(*plugin)
 	if err != nil {
@@ -53,7 +71,7 @@ func main() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		files, size := write(dir, pods, pods / *ratio)
+		files, size := writeInChild(dir, pods, *ratio)
 		var walls []time.Duration
 		var rsss []int64
 		for range *runs {
@@ -117,6 +135,25 @@ func write(dir string, pods, policies int) (int, int64) {
 		size += int64(b.Len())
 	}
 	return len(byNamespace), size
+}
+
+// writeInChild writes the corpus by running this command with
+// -write-corpus, and returns the number of files and bytes.
+func writeInChild(dir string, pods, ratio int) (files int, size int64) {
+	self, err := os.Executable()
+	if err != nil {
+		log.Fatal(err)
+	}
+	cmd := exec.Command(self, "-write-corpus", dir, "-pods", strconv.Itoa(pods), "-pods-per-policy", strconv.Itoa(ratio))
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		log.Fatalf("writing the corpus: %v", err)
+	}
+	if _, err := fmt.Sscan(string(out), &files, &size); err != nil {
+		log.Fatalf("writing the corpus: %q: %v", out, err)
+	}
+	return files, size
 }
 
 // extraArgs are more arguments to audit.
