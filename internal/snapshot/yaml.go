@@ -18,7 +18,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
-	"sigs.k8s.io/yaml"
 
 	"netinventory.io/netinventory/api/v1alpha1"
 	"netinventory.io/netinventory/internal/scheme"
@@ -301,7 +300,7 @@ func (l *Loader) addDocument(body []byte, line int) error {
 		l.objects++ // an object the inventory does not read: not parsed
 		return nil
 	}
-	jsonBody, err := yaml.YAMLToJSON(body)
+	jsonBody, err := YAMLToJSON(body)
 	if err != nil {
 		return absoluteLines(err, line)
 	}

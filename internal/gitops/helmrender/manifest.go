@@ -11,7 +11,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
-	"sigs.k8s.io/yaml"
+
+	"netinventory.io/netinventory/internal/snapshot"
 )
 
 // documentSeparator splits a YAML stream into documents, as Helm does.
@@ -27,7 +28,7 @@ func parseManifest(manifest, source string) ([]*unstructured.Unstructured, error
 		if i := strings.Index(doc, "# Source: "); i >= 0 {
 			src, _, _ = strings.Cut(doc[i+len("# Source: "):], "\n")
 		}
-		j, err := yaml.YAMLToJSON([]byte(doc))
+		j, err := snapshot.YAMLToJSON([]byte(doc))
 		if err != nil {
 			return nil, fmt.Errorf("%s: invalid YAML: %w", src, err)
 		}
