@@ -100,6 +100,12 @@ type builder struct {
 	// same path (the cluster's own flux-system) is that root again.
 	rootPaths []string
 	deferred  []Kustomization
+	// schemaChosen says whether a kustomization of the repository chooses
+	// an OpenAPI schema (nil: not looked yet); see runKustomize.
+	schemaChosen *bool
+	// isolateSchemas makes every build parse kustomize's schema afresh, as
+	// fluxkustomize.Build does (tests compare the two ways).
+	isolateSchemas bool
 }
 
 func newBuilder(opts Options) *builder {
@@ -110,7 +116,11 @@ func newBuilder(opts Options) *builder {
 // Build builds a cluster from its root Kustomizations, following the
 // Kustomizations each build produces.
 func Build(opts Options, roots []Kustomization) *Result {
-	b := newBuilder(opts)
+	return newBuilder(opts).buildRoots(roots)
+}
+
+// buildRoots is Build with a builder of the caller's.
+func (b *builder) buildRoots(roots []Kustomization) *Result {
 	for _, r := range roots {
 		if r.Synthetic {
 			b.rootPaths = append(b.rootPaths, filepath.Clean(r.Path()))
@@ -128,7 +138,7 @@ func Build(opts Options, roots []Kustomization) *Result {
 	}
 	b.run()
 	b.reportDuplicates()
-	b.res.Root = opts.Root
+	b.res.Root = b.opts.Root
 	if b.source != nil {
 		b.res.Source = &SourceRef{Kind: b.source.Kind, Namespace: b.source.Namespace, Name: b.source.Name}
 	}
@@ -328,7 +338,7 @@ func (b *builder) kustomize(k Kustomization, dir string) ([]*unstructured.Unstru
 	if err := fs.WriteFile(kfile, manifest); err != nil {
 		return nil, err
 	}
-	rm, err := fluxkustomize.Build(fs, dir)
+	rm, err := b.runKustomize(fs, dir)
 	if err != nil {
 		return nil, err
 	}
