@@ -29,7 +29,7 @@ func main() {
 	flag.DurationVar(&o.RetryPeriod, "leader-election-retry-period", 2e9, "how often the replicas try to acquire or renew the Lease")
 	flag.StringVar(&o.CiliumNamespace, "cilium-namespace", controller.DefaultCiliumNamespace,
 		"namespace of Cilium's cilium-config ConfigMap, whose enable-policy sets the policy enforcement mode")
-	flag.DurationVar(&o.Debounce, "debounce", o.Debounce, "window in which changes coalesce into one recompute")
+	flag.DurationVar(&o.Debounce, "debounce", o.Debounce, "window within which a change reaches the status: changes in it coalesce into one recompute, started before its end by as long as the last recomputes took (at most half the window)")
 	zapOpts := zap.Options{Development: false, TimeEncoder: zapcore.ISO8601TimeEncoder}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()

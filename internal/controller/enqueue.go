@@ -20,9 +20,10 @@ import (
 )
 
 // debouncedEnqueuer maps an event on any source object to every
-// NetworkInventory, delayed by the debounce window. The work queue keeps the
-// earliest time an item is due, so a burst of events within a window becomes
-// one recompute at its end, and a steady stream cannot postpone it.
+// NetworkInventory, delayed by the debounce window less the recompute lead
+// (so that the status is written by the window's end). The work queue
+// keeps the earliest time an item is due, so a burst of events within a
+// window becomes one recompute, and a steady stream cannot postpone it.
 //
 // It never fails the informer that calls it: a panic while handling an
 // event is recovered, counted and logged, and every inventory is enqueued
@@ -30,6 +31,9 @@ import (
 type debouncedEnqueuer struct {
 	reader   client.Reader
 	debounce time.Duration
+	// lead, when set, is how much earlier than the debounce the recompute
+	// starts (see recomputeLead).
+	lead *recomputeLead
 	// everyUpdate enqueues on every update, even when nothing but the
 	// resourceVersion changed (CRDs are watched as metadata only, so their
 	// status changes, such as becoming Established, look like that).
@@ -46,9 +50,16 @@ func (d *debouncedEnqueuer) enqueueAll(ctx context.Context, q workqueue.TypedRat
 		log.FromContext(ctx).Error(err, "listing NetworkInventories to enqueue")
 		return
 	}
+	delay := d.delay()
 	for _, name := range names {
-		q.AddAfter(reconcile.Request{NamespacedName: types.NamespacedName{Name: name}}, d.debounce)
+		q.AddAfter(reconcile.Request{NamespacedName: types.NamespacedName{Name: name}}, delay)
 	}
+}
+
+// delay is how long after an event the inventories are due: the debounce
+// less the lead.
+func (d *debouncedEnqueuer) delay() time.Duration {
+	return d.debounce - d.lead.get()
 }
 
 // inventoryNames lists the names of the NetworkInventories in the cache.

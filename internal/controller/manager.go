@@ -57,7 +57,9 @@ type ManagerOptions struct {
 	// DefaultCiliumNamespace when empty.
 	CiliumNamespace string
 
-	// Debounce is the window in which changes coalesce into one recompute.
+	// Debounce is the window within which a change reaches the status:
+	// changes in it coalesce into one recompute, which starts before its
+	// end by as long as the last recomputes took (at most half of it).
 	Debounce time.Duration
 	// MinResync is the shortest resync period honoured (tests lower it).
 	MinResync time.Duration

@@ -48,7 +48,9 @@ const (
 type Reconciler struct {
 	// Client writes statuses and reads through the cache.
 	Client client.Client
-	// Debounce is the window in which events coalesce into one recompute.
+	// Debounce is the window within which a change's status is written:
+	// events coalesce into one recompute that starts the recompute lead
+	// before its end (see recomputeLead).
 	Debounce time.Duration
 	// Now returns the current time; time.Now when nil.
 	Now func() time.Time
@@ -67,6 +69,7 @@ type Reconciler struct {
 	CiliumNamespace string
 
 	sources *sourceTracker
+	lead    *recomputeLead
 	own     *ownWrites
 	ready   *readiness
 	// store reads the sources from the cache without copying them.
@@ -98,8 +101,9 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	}
 	r.own = newOwnWrites()
 	r.store = storeReader{mgr.GetCache()}
-	enqueue := &debouncedEnqueuer{reader: mgr.GetCache(), debounce: r.Debounce}
-	onCRDs := &debouncedEnqueuer{reader: mgr.GetCache(), debounce: r.Debounce, everyUpdate: true}
+	r.lead = newRecomputeLead(r.Debounce)
+	enqueue := &debouncedEnqueuer{reader: mgr.GetCache(), debounce: r.Debounce, lead: r.lead}
+	onCRDs := &debouncedEnqueuer{reader: mgr.GetCache(), debounce: r.Debounce, lead: r.lead, everyUpdate: true}
 	r.sources = newSourceTracker(mgr.GetCache(), mgr.GetRESTMapper(), enqueue)
 	c, err := ctrl.NewControllerManagedBy(mgr).
 		Named("networkinventory").
@@ -117,6 +121,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 // content changed.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	logger := log.FromContext(ctx)
+	start := time.Now()
 	u := snapshot.NewInventoryObject()
 	if err := r.Client.Get(ctx, req.NamespacedName, u); err != nil {
 		if apierrors.IsNotFound(err) {
@@ -154,6 +159,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		metrics.StatusWrites.WithLabelValues(metrics.OutcomeSkipped).Inc()
 		logger.V(1).Info("inventory unchanged, status not written")
 		r.settled(ni.Name, desired, result, resync)
+		r.lead.observe(time.Since(start))
 		return next, nil
 	}
 	now := metav1.NewTime(r.Now())
@@ -182,6 +188,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	metrics.StatusWrites.WithLabelValues(metrics.OutcomeWritten).Inc()
 	r.settled(ni.Name, desired, result, resync)
+	r.lead.observe(time.Since(start))
 	recordEvents(r.Recorder, ni, diffEvents(&ni.Status, desired))
 	logger.Info("status written", "endpoints", desired.Summary.Endpoints, "namespaces", desired.Summary.Namespaces,
 		"findings", desired.Findings.Total)

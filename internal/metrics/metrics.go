@@ -24,6 +24,14 @@ var (
 		Buckets: prometheus.ExponentialBuckets(0.001, 2.5, 12),
 	})
 
+	// DebounceLead is how much earlier than the debounce window's end a
+	// recompute starts, so that its status is written by then: the longest
+	// of the last recomputes, at most half the window.
+	DebounceLead = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "netinventory_debounce_lead_seconds",
+		Help: "How long before the end of the debounce window a recompute starts: the longest of the last recomputes and status writes, at most half the window.",
+	})
+
 	// StatusWrites counts status writes, by outcome: written, or skipped
 	// because the content was unchanged.
 	StatusWrites = prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -56,5 +64,5 @@ const (
 )
 
 func init() {
-	crmetrics.Registry.MustRegister(Recomputes, RecomputeDuration, StatusWrites, HandlerPanics, EventsIgnored, inventories)
+	crmetrics.Registry.MustRegister(Recomputes, RecomputeDuration, DebounceLead, StatusWrites, HandlerPanics, EventsIgnored, inventories)
 }
