@@ -118,6 +118,8 @@ func run(pid int, metricsURL string, pods int, started time.Time, debounce time.
 			return fmt.Errorf("change %d: %w", i, err)
 		}
 		latencies = append(latencies, time.Since(start)-debounce)
+		lead, _ := metric(metricsURL, "netinventory_debounce_lead_seconds")
+		fmt.Fprintf(os.Stderr, "change %d: %d ms over the debounce (lead %.0f ms)\n", i, latencies[i].Milliseconds(), lead*1000)
 		time.Sleep(debounce) // apart from the next
 	}
 	sumAfter, _ := metric(metricsURL, "netinventory_recompute_duration_seconds_sum")

@@ -23,11 +23,11 @@ func TestLeadIsTheLongestRecentRecomputeWithinHalfTheWindow(t *testing.T) {
 	}
 	d.lead.observe(300 * time.Millisecond)
 	d.lead.observe(100 * time.Millisecond)
-	if got := d.delay(); got != 1700*time.Millisecond {
-		t.Errorf("after recomputes of 300 and 100 ms: due after %s, want 1.7s", got)
+	if got := d.delay(); got != 1625*time.Millisecond {
+		t.Errorf("after recomputes of 300 and 100 ms: due after %s, want 1.625s (300 ms and a quarter)", got)
 	}
-	if got := testutil.ToFloat64(metrics.DebounceLead); got != 0.3 {
-		t.Errorf("lead metric %v, want 0.3", got)
+	if got := testutil.ToFloat64(metrics.DebounceLead); got != 0.375 {
+		t.Errorf("lead metric %v, want 0.375", got)
 	}
 	d.lead.observe(5 * time.Second)
 	if got := d.delay(); got != time.Second {
@@ -36,8 +36,8 @@ func TestLeadIsTheLongestRecentRecomputeWithinHalfTheWindow(t *testing.T) {
 	for range leadSamples {
 		d.lead.observe(50 * time.Millisecond)
 	}
-	if got := d.delay(); got != 1950*time.Millisecond {
-		t.Errorf("after %d recomputes of 50 ms: due after %s, want 1.95s", leadSamples, got)
+	if got := d.delay(); got != 1937500*time.Microsecond {
+		t.Errorf("after %d recomputes of 50 ms: due after %s, want 1.9375s", leadSamples, got)
 	}
 	var none *recomputeLead
 	none.observe(time.Second) // a reconciler built without SetupWithManager
