@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -11,10 +12,12 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	"netinventory.io/netinventory/api/v1alpha1"
 	"netinventory.io/netinventory/internal/scheme"
+	"netinventory.io/netinventory/internal/snapshot"
 )
 
 // TestReadinessMeansSomething: /readyz fails until the caches synced, while
@@ -71,4 +74,49 @@ func TestReadinessMeansSomething(t *testing.T) {
 	expect("a success 22 minutes old with a 10 minute resync", "last computed 22m0s ago")
 	r.forget("cluster")
 	expect("a deleted inventory's record is gone, the object is still listed", "not computed yet")
+}
+
+// TestReadinessWaitsForTheInventoriesInformer: the caches count as synced
+// only once the NetworkInventories' informer has synced, even when nothing
+// registered it before the cache started (the controller does so only once
+// elected): an empty list from an informer not synced yet would read as
+// no inventory to compute, and the manager would answer ready at once.
+func TestReadinessWaitsForTheInventoriesInformer(t *testing.T) {
+	cfg, c := startAPIServer(t)
+	ctx := context.Background()
+	inv := snapshot.NewInventoryObject()
+	inv.SetName("cluster")
+	if err := c.Create(ctx, inv); err != nil {
+		t.Fatal(err)
+	}
+	opts := CacheOptions()
+	opts.Scheme = scheme.Scheme
+	informers, err := cache.New(cfg, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	t.Cleanup(cancel)
+	go func() { _ = informers.Start(cctx) }()
+	r := newReadiness()
+	r.reader = informers
+	go func() { _ = cacheSyncWaiter(informers, r)(cctx) }()
+	deadline := time.Now().Add(30 * time.Second)
+	for !r.synced.Load() {
+		if time.Now().After(deadline) {
+			t.Fatal("the caches never counted as synced")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	informer, err := informers.GetInformer(ctx, snapshot.NewInventoryObject(), cache.BlockUntilSynced(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !informer.HasSynced() {
+		t.Fatal("synced before the NetworkInventories' informer")
+	}
+	err = r.Check(httptest.NewRequest(http.MethodGet, "/readyz", nil))
+	if err == nil || !strings.Contains(err.Error(), "inventory cluster not computed yet") {
+		t.Fatalf("readiness with an inventory not computed: %v", err)
+	}
 }

@@ -8,12 +8,15 @@ import (
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"netinventory.io/netinventory/internal/scheme"
+	"netinventory.io/netinventory/internal/snapshot"
 )
 
 // LeaderElectionID names the Lease the replicas elect their leader with.
@@ -123,7 +126,7 @@ func NewManager(cfg *rest.Config, o ManagerOptions) (ctrl.Manager, error) {
 	if err := r.SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("setting up the controller: %w", err)
 	}
-	if err := mgr.Add(cacheSyncWaiter(mgr, ready)); err != nil {
+	if err := mgr.Add(cacheSyncWaiter(mgr.GetCache(), ready)); err != nil {
 		return nil, fmt.Errorf("adding the cache sync check: %w", err)
 	}
 	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
@@ -159,12 +162,20 @@ func durationOr(d, def time.Duration) *time.Duration {
 	return &d
 }
 
-// cacheSyncWaiter marks the caches synced once they are; it runs on every
-// replica, leader or not.
-func cacheSyncWaiter(mgr ctrl.Manager, r *readiness) nonLeaderRunnable {
+// cacheSyncWaiter marks the caches synced once they are, the
+// NetworkInventories' own informer included; it runs on every replica,
+// leader or not. The controller registers that informer only once elected,
+// possibly after the cache started: without waiting for it, the readiness
+// probe could list no inventory from a cache still empty, and answer ready
+// before the first inventory was computed.
+func cacheSyncWaiter(c cache.Cache, r *readiness) nonLeaderRunnable {
 	return func(ctx context.Context) error {
-		if mgr.GetCache().WaitForCacheSync(ctx) {
-			r.synced.Store(true)
+		if c.WaitForCacheSync(ctx) {
+			if _, err := c.GetInformer(ctx, snapshot.NewInventoryObject()); err != nil {
+				log.FromContext(ctx).Error(err, "the NetworkInventory informer; the manager stays unready")
+			} else {
+				r.synced.Store(true)
+			}
 		}
 		<-ctx.Done()
 		return nil
