@@ -30,10 +30,6 @@ import (
 	"syscall"
 	"time"
 
-	"k8s.io/apimachinery/pkg/runtime"
-	"sigs.k8s.io/yaml"
-
-	"netinventory.io/netinventory/internal/scheme"
 	"netinventory.io/netinventory/internal/synthetic"
 )
 
@@ -91,44 +87,17 @@ func main() {
 // write writes the synthetic cluster into dir, a file per namespace, and
 // returns the number of files and bytes.
 func write(dir string, pods, policies int) (int, int64) {
-	snap := synthetic.Cluster(pods, policies)
-	byNamespace := map[string]*bytes.Buffer{}
-	add := func(ns string, obj runtime.Object) {
-		gvks, _, err := scheme.Scheme.ObjectKinds(obj)
-		if err != nil {
-			log.Fatal(err)
-		}
-		m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
-		if err != nil {
-			log.Fatal(err)
-		}
-		m["apiVersion"], m["kind"] = gvks[0].GroupVersion().String(), gvks[0].Kind
-		data, err := yaml.Marshal(m)
-		if err != nil {
-			log.Fatal(err)
-		}
-		b := byNamespace[ns]
-		if b == nil {
-			b = &bytes.Buffer{}
-			byNamespace[ns] = b
-		}
-		b.WriteString("---\n")
-		b.Write(data)
-	}
-	for i := range snap.Namespaces {
-		add(snap.Namespaces[i].Name, &snap.Namespaces[i])
-	}
-	for i := range snap.Pods {
-		add(snap.Pods[i].Namespace, synthetic.DeploymentPod(snap.Pods[i]))
-	}
-	for i := range snap.NetworkPolicies {
-		add(snap.NetworkPolicies[i].Namespace, &snap.NetworkPolicies[i])
-	}
-	for i := range snap.CiliumNetworkPolicies {
-		add(snap.CiliumNetworkPolicies[i].Namespace, &snap.CiliumNetworkPolicies[i])
+	byNamespace, err := synthetic.Manifests(pods, policies)
+	if err != nil {
+		log.Fatal(err)
 	}
 	var size int64
-	for ns, b := range byNamespace {
+	for ns, docs := range byNamespace {
+		var b bytes.Buffer
+		for _, doc := range docs {
+			b.WriteString("---\n")
+			b.Write(doc)
+		}
 		if err := os.WriteFile(filepath.Join(dir, ns+".yaml"), b.Bytes(), 0o644); err != nil {
 			log.Fatal(err)
 		}

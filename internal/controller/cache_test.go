@@ -12,10 +12,8 @@ import (
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"netinventory.io/netinventory/internal/scheme"
 	"netinventory.io/netinventory/internal/snapshot"
 )
 
@@ -40,18 +38,7 @@ func TestStoreReaderSharesTheCachedObjects(t *testing.T) {
 		Spec: corev1.ServiceSpec{Selector: map[string]string{"app": "web"}, Ports: []corev1.ServicePort{{Port: 80}}}}); err != nil {
 		t.Fatal(err)
 	}
-	opts := CacheOptions()
-	opts.Scheme = scheme.Scheme
-	informers, err := cache.New(cfg, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cctx, cancel := context.WithCancel(ctx)
-	t.Cleanup(cancel)
-	go func() { _ = informers.Start(cctx) }()
-	if !informers.WaitForCacheSync(ctx) {
-		t.Fatal("the cache did not start")
-	}
+	informers := startCache(t, cfg)
 
 	versions := map[*snapshot.Source]string{}
 	for _, src := range snapshot.Sources {
@@ -127,7 +114,7 @@ func TestStoreReaderSharesTheCachedObjects(t *testing.T) {
 	if err := c.Status().Update(ctx, done); err != nil {
 		t.Fatal(err)
 	}
-	err = wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
+	err := wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
 		return len(read(store).Pods) == 3, nil
 	})
 	if err != nil {

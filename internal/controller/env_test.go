@@ -13,10 +13,12 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"netinventory.io/netinventory/api/v1alpha1"
+	"netinventory.io/netinventory/internal/scheme"
 	"netinventory.io/netinventory/internal/testenv"
 )
 
@@ -60,6 +62,25 @@ func startManager(t *testing.T, cfg *rest.Config, o ManagerOptions) {
 			t.Errorf("manager: %v", err)
 		}
 	})
+}
+
+// startCache starts a cache built as the manager's (CacheOptions) until
+// the test ends, and waits for it to start.
+func startCache(t *testing.T, cfg *rest.Config) cache.Cache {
+	t.Helper()
+	opts := CacheOptions()
+	opts.Scheme = scheme.Scheme
+	informers, err := cache.New(cfg, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go func() { _ = informers.Start(ctx) }()
+	if !informers.WaitForCacheSync(ctx) {
+		t.Fatal("the cache did not start")
+	}
+	return informers
 }
 
 // applyFixture applies a fixture directory, statuses included.

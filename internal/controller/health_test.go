@@ -89,15 +89,9 @@ func TestReadinessWaitsForTheInventoriesInformer(t *testing.T) {
 	if err := c.Create(ctx, inv); err != nil {
 		t.Fatal(err)
 	}
-	opts := CacheOptions()
-	opts.Scheme = scheme.Scheme
-	informers, err := cache.New(cfg, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	informers := startCache(t, cfg)
 	cctx, cancel := context.WithCancel(ctx)
 	t.Cleanup(cancel)
-	go func() { _ = informers.Start(cctx) }()
 	r := newReadiness()
 	r.reader = informers
 	go func() { _ = cacheSyncWaiter(informers, r)(cctx) }()

@@ -10,10 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/yaml"
 
-	"netinventory.io/netinventory/internal/scheme"
 	"netinventory.io/netinventory/internal/snapshot"
 	"netinventory.io/netinventory/internal/synthetic"
 )
@@ -202,36 +200,15 @@ func TestBlockYAMLMatchesSigsYAMLOnTheRepository(t *testing.T) {
 // prints them (as kubectl, Helm and kustomize do) are all read by the
 // block reader, with the same result.
 func TestBlockYAMLReadsWhatKubectlPrints(t *testing.T) {
-	snap := synthetic.Cluster(2000, 200)
-	var objs []runtime.Object
-	for i := range snap.Namespaces {
-		objs = append(objs, &snap.Namespaces[i])
+	byNamespace, err := synthetic.Manifests(2000, 200)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for i := range snap.Pods {
-		objs = append(objs, synthetic.DeploymentPod(snap.Pods[i]))
-	}
-	for i := range snap.NetworkPolicies {
-		objs = append(objs, &snap.NetworkPolicies[i])
-	}
-	for i := range snap.CiliumNetworkPolicies {
-		objs = append(objs, &snap.CiliumNetworkPolicies[i])
-	}
-	for _, obj := range objs {
-		gvks, _, err := scheme.Scheme.ObjectKinds(obj)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m["apiVersion"], m["kind"] = gvks[0].GroupVersion().String(), gvks[0].Kind
-		doc, err := yaml.Marshal(m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !sameAsSigsYAML(t, doc) {
-			t.Fatalf("the block reader left to sigs.k8s.io/yaml a document it printed:\n%s", doc)
+	for _, docs := range byNamespace {
+		for _, doc := range docs {
+			if !sameAsSigsYAML(t, doc) {
+				t.Fatalf("the block reader left to sigs.k8s.io/yaml a document it printed:\n%s", doc)
+			}
 		}
 	}
 }
