@@ -305,7 +305,8 @@ func (p *blockParser) flowSequence(s []byte) (rest []byte, ok bool) {
 				return nil, false
 			}
 			v := bytes.TrimRight(s[:end], " ")
-			if len(v) == 0 || bytes.IndexByte(v, ':') >= 0 || !p.plain(v) {
+			// In a flow, go-yaml v2 ends a plain scalar at '?' too.
+			if len(v) == 0 || bytes.ContainsAny(v, ":?") || !p.plain(v) {
 				return nil, false
 			}
 			s = s[end:]

@@ -102,6 +102,8 @@ var blockCases = []struct {
 	{"flow sequence in a flow sequence", "a: [[1]]\n", false},
 	{"flow sequence over lines", "a: [1,\n  2]\n", false},
 	{"flow sequence with a colon", "a: [b:c]\n", false},
+	{"flow sequence with a question mark (ends a plain scalar in a flow)", "a: [0?]\n", false},
+	{"question mark in a block plain scalar", "a: b?c\n", true},
 	{"relative paths", "resources:\n- ../web\n- ./app.yaml\n", true},
 	{"dot floats", "a: .5e3\n", false},
 	{"dot nan", "a: .NaN\n", false},
@@ -218,6 +220,15 @@ func TestBlockYAMLReadsWhatKubectlPrints(t *testing.T) {
 func FuzzBlockYAML(f *testing.F) {
 	for _, c := range blockCases {
 		f.Add([]byte(c.doc))
+	}
+	byNamespace, err := synthetic.Manifests(20, 4) // whole objects, as kubectl prints them
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, docs := range byNamespace {
+		for _, doc := range docs {
+			f.Add(doc)
+		}
 	}
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		sameAsSigsYAML(t, doc)
