@@ -51,6 +51,11 @@ func blockYAMLToJSON(doc []byte) (out []byte, ok bool) {
 // documents are left to sigs.k8s.io/yaml.
 const maxBlockDepth = 64
 
+// maxImplicitKey bounds the length of a key, quotes included: YAML
+// allows a key without "?" of at most 1024 characters, up to its colon
+// (go-yaml v2 refuses a longer one); a little less, to be safe.
+const maxImplicitKey = 1000
+
 // maxBlockKeys bounds the keys of one mapping blockYAMLToJSON checks for
 // duplicates (pairwise); bigger mappings are left to sigs.k8s.io/yaml.
 const maxBlockKeys = 256
@@ -236,7 +241,8 @@ func splitKey(s []byte) (key, value []byte, isKey bool) {
 		}
 		key, rest = s[:n], s[n:]
 	}
-	if len(rest) == 0 || rest[0] != ':' || len(rest) > 1 && rest[1] != ' ' {
+	if len(rest) == 0 || rest[0] != ':' || len(rest) > 1 && rest[1] != ' ' ||
+		len(s)-len(rest) > maxImplicitKey {
 		return nil, nil, false
 	}
 	rest = bytes.TrimLeft(rest[1:], " ")

@@ -136,6 +136,9 @@ var blockCases = []struct {
 	{"JSON", "{\"a\": 1}\n", false},
 	{"key with a space", "a b: 1\n", false},
 	{"empty key", "\"\": 1\n", true},
+	{"a key of 1000 bytes", strings.Repeat("k", 1000) + ": 1\n", true},
+	{"a key beyond YAML's 1024 characters", "\"" + strings.Repeat("8", 1100) + "\": c\n", false},
+	{"a plain key beyond YAML's 1024 characters", strings.Repeat("k", 1100) + ": 1\n", false},
 	{"quoted key with a colon", "\"a:b\": c\n", true},
 }
 
