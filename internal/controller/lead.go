@@ -20,9 +20,8 @@ const leadMargin = 25
 // to be written within the window, not a recompute and a status write after
 // it. Events are due at the debounce less the lead, the longest of the
 // last recomputes (cache to status written) and a margin, at most half the
-// debounce, so
-// bursts still coalesce for at least half the window and there is still at
-// most one recompute per window.
+// debounce, so bursts still coalesce for at least half the window and
+// there is still at most one recompute per window.
 type recomputeLead struct {
 	mu     sync.Mutex
 	recent [leadSamples]time.Duration

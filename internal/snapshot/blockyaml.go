@@ -25,12 +25,14 @@ func YAMLToJSON(doc []byte) ([]byte, error) {
 // the JSON yaml.YAMLToJSON gives for it (keys in the document's order, not
 // sorted; the same values). ok is false, and the document is to be
 // converted by sigs.k8s.io/yaml, when the document is not a block mapping
-// or uses anything outside that style: flow collections other than {} and
-// [], block scalars (| and >), anchors, aliases, tags, directives, complex
-// keys, scalars over several lines, escapes in quoted scalars, plain
-// scalars YAML 1.1 may read as anything but a string, a decimal integer,
-// true, false or null (yes, on, True, ~, 0755, 0x1F, 1e3, 1.5, -1), a '#' inside a plain scalar,
-// duplicate keys, tabs, carriage returns, control or non-ASCII bytes.
+// or uses anything outside that style: flow mappings other than {}, flow
+// sequences of anything but scalars on one line, block scalars (| and >),
+// anchors, aliases, tags, directives, complex keys, scalars over several
+// lines, escapes in quoted scalars, plain scalars YAML 1.1 may read as
+// anything but a string, a decimal integer, true, false or null (yes, on,
+// True, ~, 0755, 0x1F, 1e3, 1.5, -1), a '#' inside a plain scalar,
+// duplicate keys, keys beyond 1000 bytes, tabs, carriage returns, control
+// or non-ASCII bytes.
 // TestBlockYAMLMatchesSigsYAML and FuzzBlockYAML check it against
 // yaml.YAMLToJSON.
 func blockYAMLToJSON(doc []byte) (out []byte, ok bool) {
@@ -157,7 +159,7 @@ func (p *blockParser) mapping(ind int) bool {
 func (p *blockParser) nested(ind int) bool {
 	p.advance()
 	switch {
-	case !p.eof && p.col > ind && p.sequenceEntry(), !p.eof && p.col == ind && p.sequenceEntry():
+	case !p.eof && p.col >= ind && p.sequenceEntry():
 		return p.sequence(p.col)
 	case !p.eof && p.col > ind:
 		return p.mapping(p.col)
@@ -223,12 +225,8 @@ func (p *blockParser) sequence(ind int) bool {
 func splitKey(s []byte) (key, value []byte, isKey bool) {
 	var rest []byte
 	if len(s) > 0 && (s[0] == '"' || s[0] == '\'') {
-		end := bytes.IndexByte(s[1:], s[0])
-		if end < 0 {
-			return nil, nil, false
-		}
-		key, rest = s[1:1+end], s[2+end:]
-		if s[0] == '"' && bytes.IndexByte(key, '\\') >= 0 {
+		var ok bool
+		if key, rest, ok = quoted(s); !ok {
 			return nil, nil, false
 		}
 	} else {
@@ -385,8 +383,17 @@ func (p *blockParser) plain(v []byte) bool {
 
 // isSpecialFloat says whether v is .inf or .nan, in any case.
 func isSpecialFloat(v []byte) bool {
-	l := string(bytes.ToLower(v))
-	return l == ".inf" || l == ".nan"
+	return equalFoldAny(v, ".inf", ".nan")
+}
+
+// equalFoldAny says whether v is one of words, in any case.
+func equalFoldAny(v []byte, words ...string) bool {
+	for _, w := range words {
+		if len(v) == len(w) && strings.EqualFold(string(v), w) { // no copy: the conversion does not escape
+			return true
+		}
+	}
+	return false
 }
 
 // onlyComment says whether s is blank or a comment (after a space).
@@ -409,8 +416,8 @@ var yamlStyleFloat = regexp.MustCompile(`^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE]
 // with a digit) reads v: as an integer when strconv parses it in base 0
 // once '_' are removed (signed, unsigned, or after "0b" in base 2), as a
 // float when it has a float's form and strconv parses it (3e833491 does
-// not), else as a string (timestamps too, when decoded
-// into an interface, as sigs.k8s.io/yaml does).
+// not), else as a string (timestamps too, when decoded into an interface,
+// as sigs.k8s.io/yaml does).
 func numberKind(v []byte) int {
 	digits := true
 	for _, c := range v {
@@ -469,14 +476,7 @@ func isPlainByte(c byte) bool {
 // boolean or null (y, yes, on, true, n, no, off, false, null, in any
 // case: a superset of go-yaml v2's list).
 func isSpecialWord(v []byte) bool {
-	if len(v) > 5 {
-		return false
-	}
-	switch string(bytes.ToLower(v)) {
-	case "y", "yes", "on", "true", "n", "no", "off", "false", "null":
-		return true
-	}
-	return false
+	return len(v) <= 5 && equalFoldAny(v, "y", "yes", "on", "true", "n", "no", "off", "false", "null")
 }
 
 // appendJSONString appends s, printable ASCII, as a JSON string.

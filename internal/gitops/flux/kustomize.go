@@ -16,8 +16,9 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// kustomizeMu serialises the builds that keep the schema: kustomize's
-// global state is not safe for concurrent builds.
+// kustomizeMu serialises the builds, both ways: kustomize's OpenAPI schema
+// is global, and a build that resets it must not run while another reads
+// it.
 var kustomizeMu sync.Mutex
 
 // runKustomize builds dir as fluxkustomize.Build does. That one parses
@@ -28,7 +29,10 @@ var kustomizeMu sync.Mutex
 // schema, every build uses the built-in one and it is kept from one build
 // to the next; otherwise each build goes through fluxkustomize.Build.
 func (b *builder) runKustomize(fsys filesys.FileSystem, dir string) (resmap.ResMap, error) {
-	if b.isolateSchemas || b.choosesSchema() {
+	isolate := b.isolateSchemas || b.choosesSchema()
+	kustomizeMu.Lock()
+	defer kustomizeMu.Unlock()
+	if isolate {
 		return fluxkustomize.Build(fsys, dir)
 	}
 	return buildWithBuiltInSchema(fsys, dir)
@@ -38,8 +42,6 @@ func (b *builder) runKustomize(fsys filesys.FileSystem, dir string) (resmap.ResM
 // plugins but the built-in ones, a panic made an error) without resetting
 // kustomize's OpenAPI schema before and after the build.
 func buildWithBuiltInSchema(fsys filesys.FileSystem, dir string) (res resmap.ResMap, err error) {
-	kustomizeMu.Lock()
-	defer kustomizeMu.Unlock()
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("recovered from kustomize build panic: %v", r)
