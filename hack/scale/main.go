@@ -55,7 +55,7 @@ func run(pods, policies, workers int) error {
 	}
 	var objs []client.Object
 	for i := range s.NetworkPolicies {
-		objs = append(objs, &s.NetworkPolicies[i])
+		objs = append(objs, s.NetworkPolicies[i])
 	}
 	for i := range s.CiliumNetworkPolicies {
 		objs = append(objs, &s.CiliumNetworkPolicies[i])

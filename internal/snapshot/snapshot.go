@@ -24,9 +24,11 @@ type Snapshot struct {
 	// Pods are held by pointer: read from a controller's cache, they are
 	// the cache's own objects, not copies (a cluster has many more pods
 	// than anything else). The engine never modifies them.
-	Pods            []*Pod
-	Services        []corev1.Service
-	NetworkPolicies []networkingv1.NetworkPolicy
+	Pods     []*Pod
+	Services []corev1.Service
+	// NetworkPolicies are held by pointer too, so that what the engine
+	// compiles from one can be kept as long as the cache holds it.
+	NetworkPolicies []*networkingv1.NetworkPolicy
 
 	Gateways        []gwv1.Gateway
 	HTTPRoutes      []gwv1.HTTPRoute

@@ -107,8 +107,8 @@ var Sources = []*Source{
 	source("", "Namespace", "namespaces", []string{"v1"}, false, false, func(s *Snapshot) *[]corev1.Namespace { return &s.Namespaces }),
 	podSource(),
 	source("", "Service", "services", []string{"v1"}, false, true, func(s *Snapshot) *[]corev1.Service { return &s.Services }),
-	source(networkingv1.GroupName, "NetworkPolicy", "networkpolicies", []string{"v1"}, false, true,
-		func(s *Snapshot) *[]networkingv1.NetworkPolicy { return &s.NetworkPolicies }),
+	pointerSource(networkingv1.GroupName, "NetworkPolicy", "networkpolicies", []string{"v1"}, false, true,
+		func(s *Snapshot) *[]*networkingv1.NetworkPolicy { return &s.NetworkPolicies }),
 	source(gatewayGroup, "Gateway", "gateways", []string{"v1", "v1beta1"}, true, true, func(s *Snapshot) *[]gwv1.Gateway { return &s.Gateways }),
 	source(gatewayGroup, "HTTPRoute", "httproutes", []string{"v1", "v1beta1"}, true, true, func(s *Snapshot) *[]gwv1.HTTPRoute { return &s.HTTPRoutes }),
 	source(gatewayGroup, "GRPCRoute", "grpcroutes", []string{"v1"}, true, true, func(s *Snapshot) *[]gwv1.GRPCRoute { return &s.GRPCRoutes }),
@@ -157,6 +157,15 @@ func source[T any](group, kind, resource string, versions []string, optional, na
 	return listSource(group, kind, resource, versions, optional, namespaced, field,
 		func(_ *Snapshot, obj runtime.Object) (*T, error) { return convert[T](obj) },
 		func(v *T) T { return *v }, func(e *T) any { return e })
+}
+
+// pointerSource declares a source kind whose objects are kept by pointer,
+// in their first version's Go type T: an object read from the manager's
+// cache is the cache's, not a copy.
+func pointerSource[T any](group, kind, resource string, versions []string, optional, namespaced bool, field func(*Snapshot) *[]*T) *Source {
+	return listSource(group, kind, resource, versions, optional, namespaced, field,
+		func(_ *Snapshot, obj runtime.Object) (*T, error) { return convert[T](obj) },
+		func(v *T) *T { return v }, func(e **T) any { return *e })
 }
 
 // podSource declares the Pod kind, whose objects are kept by pointer as

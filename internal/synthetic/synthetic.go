@@ -88,7 +88,7 @@ func Generate(shape Shape) *snapshot.Snapshot {
 		selector := map[string]string{"app.kubernetes.io/name": a.name}
 		switch {
 		case i%20 == 0: // namespace-wide default deny
-			s.NetworkPolicies = append(s.NetworkPolicies, networkingv1.NetworkPolicy{
+			s.NetworkPolicies = append(s.NetworkPolicies, &networkingv1.NetworkPolicy{
 				ObjectMeta: metav1.ObjectMeta{Namespace: a.ns, Name: fmt.Sprintf("default-deny-%d", i)},
 				Spec:       networkingv1.NetworkPolicySpec{PolicyTypes: []networkingv1.PolicyType{"Ingress", "Egress"}}})
 		case i%50 == 1: // clusterwide, by namespace label
@@ -97,7 +97,7 @@ func Generate(shape Shape) *snapshot.Snapshot {
 				Spec: &api.Rule{EndpointSelector: api.NewESFromK8sLabelSelector("", &slimv1.LabelSelector{MatchLabels: map[string]slimv1.MatchLabelsValue{
 					"io.cilium.k8s.namespace.labels.team": fmt.Sprintf("team-%d", i%25)}}), Egress: []api.EgressRule{{}}}})
 		case i%2 == 0:
-			s.NetworkPolicies = append(s.NetworkPolicies, networkingv1.NetworkPolicy{
+			s.NetworkPolicies = append(s.NetworkPolicies, &networkingv1.NetworkPolicy{
 				ObjectMeta: metav1.ObjectMeta{Namespace: a.ns, Name: fmt.Sprintf("np-%d", i)},
 				Spec: networkingv1.NetworkPolicySpec{PodSelector: metav1.LabelSelector{MatchLabels: selector},
 					Ingress: []networkingv1.NetworkPolicyIngressRule{{From: []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{}}}}}}})

@@ -73,7 +73,8 @@ func (g *generator) set() *snapshot.Snapshot {
 		ns := pick(g, namespaces...)
 		switch g.r.IntN(3) {
 		case 0:
-			s.NetworkPolicies = append(s.NetworkPolicies, g.networkPolicy(ns, len(s.NetworkPolicies)))
+			np := g.networkPolicy(ns, len(s.NetworkPolicies))
+			s.NetworkPolicies = append(s.NetworkPolicies, &np)
 		case 1:
 			p := ciliumv2.CiliumNetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("cnp%d", len(s.CiliumNetworkPolicies)), Namespace: ns}}
 			g.ciliumRules(&p.Spec, &p.Specs, false)

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 
 	ciliumv2 "github.com/cilium/cilium/pkg/k8s/apis/cilium.io/v2"
@@ -98,17 +97,20 @@ func compilePolicies(sc *scope.Scope) *compiledPolicies {
 	c := &compiledPolicies{ignoreDefaultDenyFalse: sc.Snap.CiliumIgnoresDefaultDenyFalse}
 	n := len(sc.Snap.CiliumNetworkPolicies) + len(sc.Snap.CiliumClusterwideNetworkPolicies) + len(sc.Snap.NetworkPolicies)
 	c.entries, c.rules = make([]v1alpha1.NetworkPolicyEntry, 0, n), make([]podPolicy, 0, n)
-	for _, p := range scope.Of(sc, sc.Snap.CiliumNetworkPolicies) {
-		c.addCilium(KindCiliumNetworkPolicy, p.Namespace, p.Name, p.Spec, p.Specs, &p.Status)
+	// Kinds in catalog order, each sorted by namespace and name.
+	clusterwide := make([]*ciliumv2.CiliumClusterwideNetworkPolicy, len(sc.Snap.CiliumClusterwideNetworkPolicies))
+	for i := range clusterwide {
+		clusterwide[i] = &sc.Snap.CiliumClusterwideNetworkPolicies[i]
 	}
-	for i := range sc.Snap.CiliumClusterwideNetworkPolicies {
-		p := &sc.Snap.CiliumClusterwideNetworkPolicies[i]
+	for _, p := range byNamespaceAndName(clusterwide) {
 		c.addCilium(KindCiliumClusterwideNetworkPolicy, "", p.Name, p.Spec, p.Specs, &p.Status)
 	}
-	for _, p := range scope.Of(sc, sc.Snap.NetworkPolicies) {
+	for _, p := range byNamespaceAndName(scope.Of(sc, sc.Snap.CiliumNetworkPolicies)) {
+		c.addCilium(KindCiliumNetworkPolicy, p.Namespace, p.Name, p.Spec, p.Specs, &p.Status)
+	}
+	for _, p := range byNamespaceAndName(scope.InScopeOf(sc, sc.Snap.NetworkPolicies)) {
 		c.addNetworkPolicy(p)
 	}
-	c.sort()
 	c.ignoredKeys = map[string]bool{}
 	for _, r := range c.rules {
 		reqs, _ := r.selector.Requirements()
@@ -121,43 +123,13 @@ func compilePolicies(sc *scope.Scope) *compiledPolicies {
 	return c
 }
 
-// sort orders the entries by kind, namespace and name, keeping the rules
-// and problems pointing at them.
-func (c *compiledPolicies) sort() {
-	order := make([]int, len(c.entries))
-	for i := range order {
-		order[i] = i
-	}
-	sort.SliceStable(order, func(a, b int) bool {
-		ea, eb := c.entries[order[a]], c.entries[order[b]]
-		return cmp.Or(cmp.Compare(ea.Kind, eb.Kind), cmp.Compare(ea.Namespace, eb.Namespace), cmp.Compare(ea.Name, eb.Name)) < 0
+// byNamespaceAndName sorts objects of one kind in catalog order, in place
+// (stable: duplicates read from manifests keep their order).
+func byNamespaceAndName[T metav1.Object](objs []T) []T {
+	slices.SortStableFunc(objs, func(a, b T) int {
+		return cmp.Or(cmp.Compare(a.GetNamespace(), b.GetNamespace()), cmp.Compare(a.GetName(), b.GetName()))
 	})
-	newIndex := make([]int, len(order))
-	for to, from := range order {
-		newIndex[from] = to
-	}
-	// Entries move in place, one cycle of the permutation at a time
-	// (order[to] = -1 once entry to is in place).
-	for start := range order {
-		if order[start] < 0 {
-			continue
-		}
-		moving := c.entries[start]
-		to := start
-		for order[to] != start {
-			from := order[to]
-			c.entries[to], order[to] = c.entries[from], -1
-			to = from
-		}
-		c.entries[to], order[to] = moving, -1
-	}
-	for i := range c.rules {
-		c.rules[i].entry = newIndex[c.rules[i].entry]
-	}
-	for i := range c.problems {
-		c.problems[i].entry = newIndex[c.problems[i].entry]
-	}
-	slices.SortStableFunc(c.problems, func(a, b policyProblem) int { return cmp.Compare(a.entry, b.entry) })
+	return objs
 }
 
 // ciliumValid is the policy's Valid condition: True, False or Unknown.
@@ -172,7 +144,7 @@ func ciliumValid(st *ciliumv2.CiliumNetworkPolicyStatus) string {
 
 func (c *compiledPolicies) addCilium(kind, namespace, name string, spec *api.Rule, specs api.Rules, st *ciliumv2.CiliumNetworkPolicyStatus) {
 	e := v1alpha1.NetworkPolicyEntry{Kind: kind, Namespace: namespace, Name: name, Valid: ciliumValid(st)}
-	idx := len(c.entries)
+	idx, firstRule := len(c.entries), len(c.rules)
 	var rules []*api.Rule
 	if spec != nil {
 		rules = append(rules, spec)
@@ -199,19 +171,18 @@ func (c *compiledPolicies) addCilium(kind, namespace, name string, spec *api.Rul
 				e.EnableDefaultDeny = scope.JoinDistinct(e.EnableDefaultDeny, fmt.Sprintf("%s=%v", d.name, *d.v))
 			}
 		}
-		if r.NodeSelector.LabelSelector != nil {
+		form := ruleForm(r, namespace)
+		selectors = append(selectors, form.selector)
+		if form.host {
 			e.HostPolicy = true // applies to nodes, not pods
-			selectors = append(selectors, "node:"+ciliumSelectorString(r.NodeSelector.LabelSelector))
 			continue
 		}
-		selectors = append(selectors, ciliumSelectorString(r.EndpointSelector.LabelSelector))
-		sel, err := ciliumEndpointSelector(r.EndpointSelector.LabelSelector)
-		if err != nil {
-			c.problems = append(c.problems, policyProblem{entry: idx, reason: model.PolicyInvalidSelector, detail: err.Error()})
+		if form.endpointsErr != nil {
+			c.problems = append(c.problems, policyProblem{entry: idx, reason: model.PolicyInvalidSelector, detail: form.endpointsErr.Error()})
 			continue
 		}
-		pp := podPolicy{entry: idx, namespace: namespace, selector: sel, cilium: true,
-			namespaceWide: r.EndpointSelector.LabelSelector != nil && sel.Empty(), source: ruleSource{cilium: r}}
+		pp := podPolicy{entry: idx, namespace: namespace, selector: form.endpoints, cilium: true, namespaceWide: form.namespaceWide,
+			source: ruleSource{cilium: r}, items: form.items, decides: form.decides, indexKey: form.indexKey, namespaceOnly: form.namespaceOnly}
 		// A direction with rules (allow or deny) defaults to deny unless
 		// enableDefaultDeny says false for it.
 		// (unless Cilium runs with enable-non-default-deny-policies false,
@@ -219,10 +190,6 @@ func (c *compiledPolicies) addCilium(kind, namespace, name string, spec *api.Rul
 		optOut := func(b *bool) bool { return isFalse(b) && !c.ignoreDefaultDenyFalse }
 		pp.deny[model.Ingress] = (len(r.Ingress) > 0 || len(r.IngressDeny) > 0) && !optOut(r.EnableDefaultDeny.Ingress)
 		pp.deny[model.Egress] = (len(r.Egress) > 0 || len(r.EgressDeny) > 0) && !optOut(r.EnableDefaultDeny.Egress)
-		pp.items = ciliumItems.get(r, namespace, func() []ruleItem { return compileItems(pp.source, namespace) })
-		pp.decides = decidedOnEveryPort(pp.items)
-		pp.indexKey = indexKeyCilium(r.EndpointSelector.LabelSelector)
-		pp.namespaceOnly = namespaceLevel(sel)
 		for _, d := range model.Directions {
 			types[d] = types[d] || pp.deny[d]
 		}
@@ -230,31 +197,18 @@ func (c *compiledPolicies) addCilium(kind, namespace, name string, spec *api.Rul
 	}
 	invalid := e.Valid == string(metav1.ConditionFalse)
 	detail := ciliumInvalidMessage(st)
-	if err := ciliumRejects(rules, namespace == ""); err != nil && !invalid {
+	if err := ciliumRejects(rules, namespace); err != nil && !invalid {
 		invalid, detail = true, "Cilium rejects it: "+err.Error()
 	}
 	if invalid {
 		// An invalid Cilium policy enforces nothing.
 		c.problems = append(c.problems, policyProblem{entry: idx, reason: model.PolicyNotValid, detail: detail})
-		c.rules = slices.DeleteFunc(c.rules, func(p podPolicy) bool { return p.entry == idx })
+		c.rules = c.rules[:firstRule]
 		types = model.PerDirection{}
 	}
 	e.Selector = joinSelectors(selectors)
 	e.PolicyTypes = policyTypeNames(types)
 	c.entries = append(c.entries, e)
-}
-
-// ciliumEndpointSelector compiles a Cilium rule's endpoint selector, once
-// per selector object.
-func ciliumEndpointSelector(s *slimv1.LabelSelector) (labels.Selector, error) {
-	if s == nil {
-		return ciliumSelector(nil)
-	}
-	c := endpointSelectors.get(s, "", func() compiledSelector {
-		sel, err := ciliumSelector(s)
-		return compiledSelector{sel, err}
-	})
-	return c.selector, c.err
 }
 
 // decidedOnEveryPort are, per direction, the peer classes rule items
@@ -280,22 +234,47 @@ func ciliumInvalidMessage(st *ciliumv2.CiliumNetworkPolicyStatus) string {
 
 func (c *compiledPolicies) addNetworkPolicy(p *networkingv1.NetworkPolicy) {
 	idx := len(c.entries)
-	types := effectivePolicyTypes(p)
-	e := v1alpha1.NetworkPolicyEntry{Kind: KindNetworkPolicy, Namespace: p.Namespace, Name: p.Name,
-		IngressRules: int32(len(p.Spec.Ingress)), EgressRules: int32(len(p.Spec.Egress)),
-		PolicyTypes: policyTypeNames(types), Description: scope.PurposeOf(p)}
-	sel, err := metav1.LabelSelectorAsSelector(&p.Spec.PodSelector)
-	if err != nil {
-		c.problems = append(c.problems, policyProblem{entry: idx, reason: model.PolicyInvalidSelector, detail: err.Error()})
+	form := networkPolicyForms.get(p, "", func() *networkPolicyForm { return compileNetworkPolicy(p) })
+	e := form.entry
+	if form.selectorErr != nil {
+		c.problems = append(c.problems, policyProblem{entry: idx, reason: model.PolicyInvalidSelector, detail: form.selectorErr.Error()})
 	} else {
-		e.Selector = sel.String()
-		pp := podPolicy{entry: idx, namespace: p.Namespace, selector: sel, namespaceWide: sel.Empty(), deny: types,
-			indexKey: indexKeyPlain(p.Spec.PodSelector.MatchLabels), source: ruleSource{networkPolicy: p}}
-		pp.items = compileItems(pp.source, p.Namespace)
-		pp.decides = decidedOnEveryPort(pp.items)
+		pp := form.rule
+		pp.entry, pp.source = idx, ruleSource{networkPolicy: p}
 		c.rules = append(c.rules, pp)
 	}
 	c.entries = append(c.entries, e)
+}
+
+// networkPolicyForm is what the engine reads of a NetworkPolicy, compiled
+// once per object: its catalog entry and its rule (without entry index
+// and source: nothing in a form may point to the object, which would keep
+// it in the memo for ever).
+type networkPolicyForm struct {
+	entry       v1alpha1.NetworkPolicyEntry
+	rule        podPolicy
+	selectorErr error
+}
+
+// networkPolicyForms are the compiled NetworkPolicies, by object.
+var networkPolicyForms = newWeakMemo[networkingv1.NetworkPolicy, *networkPolicyForm]()
+
+func compileNetworkPolicy(p *networkingv1.NetworkPolicy) *networkPolicyForm {
+	types := effectivePolicyTypes(p)
+	f := &networkPolicyForm{entry: v1alpha1.NetworkPolicyEntry{Kind: KindNetworkPolicy, Namespace: p.Namespace, Name: p.Name,
+		IngressRules: int32(len(p.Spec.Ingress)), EgressRules: int32(len(p.Spec.Egress)),
+		PolicyTypes: policyTypeNames(types), Description: scope.PurposeOf(p)}}
+	sel, err := metav1.LabelSelectorAsSelector(&p.Spec.PodSelector)
+	if err != nil {
+		f.selectorErr = err
+		return f
+	}
+	f.entry.Selector = sel.String()
+	f.rule = podPolicy{namespace: p.Namespace, selector: sel, namespaceWide: sel.Empty(), deny: types,
+		indexKey: indexKeyPlain(p.Spec.PodSelector.MatchLabels)}
+	f.rule.items = compileItems(ruleSource{networkPolicy: p}, p.Namespace)
+	f.rule.decides = decidedOnEveryPort(f.rule.items)
+	return f
 }
 
 // effectivePolicyTypes are the directions a NetworkPolicy isolates, as

@@ -17,12 +17,12 @@ func rule(ingress bool) *api.Rule {
 }
 
 func TestCiliumRejectsAsItsParser(t *testing.T) {
-	if err := ciliumRejects([]*api.Rule{rule(true)}, false); err != nil {
+	if err := ciliumRejects([]*api.Rule{rule(true)}, "ns"); err != nil {
 		t.Errorf("a rule with an ingress peer is accepted: %v", err)
 	}
 	bad := rule(false)
 	for range 2 { // the second answer comes from the memo
-		if err := ciliumRejects([]*api.Rule{bad}, false); err == nil {
+		if err := ciliumRejects([]*api.Rule{bad}, "ns"); err == nil {
 			t.Error("a rule without any rules is rejected, as Cilium's Sanitize does")
 		}
 	}
@@ -32,13 +32,13 @@ func TestCiliumRejectsAsItsParser(t *testing.T) {
 	host := rule(true)
 	host.EndpointSelector = api.EndpointSelector{}
 	host.NodeSelector = api.NewESFromK8sLabelSelector("", &slimv1.LabelSelector{})
-	if err := ciliumRejects([]*api.Rule{host}, false); err == nil {
+	if err := ciliumRejects([]*api.Rule{host}, "ns"); err == nil {
 		t.Error("a namespaced policy with a nodeSelector is rejected")
 	}
-	if err := ciliumRejects([]*api.Rule{host}, true); err != nil {
+	if err := ciliumRejects([]*api.Rule{host}, ""); err != nil {
 		t.Errorf("a clusterwide host policy is accepted: %v", err)
 	}
-	if err := ciliumRejects(nil, true); err == nil {
+	if err := ciliumRejects(nil, ""); err == nil {
 		t.Error("a policy without spec and specs is rejected")
 	}
 }

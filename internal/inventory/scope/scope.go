@@ -146,6 +146,18 @@ func Of[T any, PT interface {
 	return out
 }
 
+// InScopeOf returns the objects of a list held by pointer that are in
+// namespaces in scope.
+func InScopeOf[T metav1.Object](sc *Scope, items []T) []T {
+	out := make([]T, 0, len(items))
+	for _, obj := range items {
+		if sc.InScope(obj.GetNamespace()) {
+			out = append(out, obj)
+		}
+	}
+	return out
+}
+
 // Exists says whether a referenced object exists, for the kinds the
 // inventory reads; checked is false for other kinds.
 func (sc *Scope) Exists(group, kind, namespace, name string) (exists, checked bool) {
