@@ -59,6 +59,8 @@ type isolation struct {
 	policies *compiledPolicies
 	buckets  map[string]*ruleBucket
 	pods     []model.PodCoverage
+	// namespaces are pods split by namespace, in order.
+	namespaces []model.NamespacePods
 	// selected counts the pods each catalog entry selects.
 	selected []int32
 	// byNamespace are the namespace-level rules selecting the pods of
@@ -111,6 +113,7 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 	for nsIndex, ns := range names {
 		c.byNamespace[ns] = c.namespaceRules(sc, ns)
 		level := c.level(ns, nsIndex, isLevel, &arena)
+		start := len(c.pods)
 		levelPods := int32(0) // pods the level's rules select
 		keys := c.podKeys(ns, clusterwide)
 		var prev *snapshot.Pod // the last pod evaluated in full
@@ -182,6 +185,8 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 		for _, e := range level.entries {
 			c.selected[e] += levelPods
 		}
+		// c.pods has its final capacity: the part stays valid.
+		c.namespaces = append(c.namespaces, model.NamespacePods{Namespace: ns, Pods: c.pods[start:len(c.pods):len(c.pods)]})
 	}
 	return c
 }

@@ -59,7 +59,8 @@ type flowMap struct {
 }
 
 func evaluatedFlows(sc *scope.Scope, pols *compiledPolicies, iso *isolation, ev *Evaluator) []v1alpha1.FlowEntry {
-	f := &flowMap{sc: sc, ev: ev, pols: pols, set: flowSet{}, groups: map[string][]*appGroup{}, byApp: map[string]map[string]*appGroup{},
+	f := &flowMap{sc: sc, ev: ev, pols: pols, set: make(flowSet, len(pols.rules)), groups: map[string][]*appGroup{},
+		byApp: make(map[string]map[string]*appGroup, len(sc.Pods)),
 		policies: make([]string, len(pols.entries))}
 	for i, e := range pols.entries {
 		f.policies[i] = e.Kind + "/" + e.Namespace + "/" + e.Name
@@ -125,7 +126,8 @@ func evaluatedFlows(sc *scope.Scope, pols *compiledPolicies, iso *isolation, ev 
 func (f *flowMap) group(p *snapshot.Pod) (*appGroup, bool) {
 	apps := f.byApp[p.Namespace]
 	if apps == nil {
-		apps = map[string]*appGroup{}
+		// Sized for apps of two pods: growing a map costs more.
+		apps = make(map[string]*appGroup, len(f.sc.Pods[p.Namespace])/2)
 		f.byApp[p.Namespace] = apps
 	}
 	app := appOf(p)
@@ -172,26 +174,18 @@ func (f *flowMap) addRule(g *appGroup, ri int) {
 			action = v1alpha1.FlowDeny
 		}
 		ports := it.portNames
-		for _, c := range classNames(it.classes) {
-			f.addEnd(g, it, c, action, policy)
-		}
-		for _, c := range it.cidrs {
-			if c.prefix.Bits() != 0 || len(c.except) > 0 {
-				f.addEnd(g, it, "cidr:"+c.prefix.String(), action, policy)
-			}
-		}
-		for _, name := range it.fqdns {
-			f.addEnd(g, it, "dns:"+name, action, policy)
+		for _, end := range it.ends {
+			f.addEnd(g, it, end, action, policy)
 		}
 		for _, s := range it.selectors {
 			if s.pods.Empty() && s.namespaces == nil {
-				f.addEnd(g, it, cmp.Or(s.namespace, "*")+"/*", action, policy)
+				f.addEnd(g, it, s.written, action, policy)
 				continue
 			}
 			peers := f.peerGroups(s)
 			if len(peers) == 0 && s.namespaces == nil {
 				// No such pods among the objects read: the flow as written.
-				f.addEnd(g, it, cmp.Or(s.namespace, selectorNamespace(s.pods))+"/"+selectorApp(s.pods), action, policy)
+				f.addEnd(g, it, s.written, action, policy)
 			}
 			for _, peer := range peers {
 				f.addPodFlow(g, peer, it, ports, it.l7Rules, policy, action)

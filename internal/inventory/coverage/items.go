@@ -43,6 +43,9 @@ type ruleItem struct {
 	l7Rules []string
 	// fqdns are the DNS names an egress rule allows.
 	fqdns []string
+	// ends name, as flows show them, the peers that are not pods: the
+	// classes, the ranges and the DNS names.
+	ends []string
 }
 
 // peerSelector selects pods by identity labels, in one namespace ("" any)
@@ -52,6 +55,9 @@ type peerSelector struct {
 	// namespaces selects namespaces by their labels; nil: no condition.
 	namespaces labels.Selector
 	pods       labels.Selector
+	// written names the peer as the rule writes it, for flows to pods that
+	// are not among the objects read ("namespace/*" for every pod).
+	written string
 }
 
 // cidrPeer is an address range outside the cluster, less exceptions.
@@ -83,10 +89,40 @@ type portRule struct {
 // compileItems compiles the ingress and egress rules of a rule source;
 // rules it cannot read (a selector that does not parse) are left out.
 func compileItems(src ruleSource, namespace string) []ruleItem {
+	var items []ruleItem
 	if src.networkPolicy != nil {
-		return networkPolicyItems(src.networkPolicy)
+		items = networkPolicyItems(src.networkPolicy)
+	} else {
+		items = ciliumRuleItems(src.cilium, namespace)
 	}
-	r := src.cilium
+	for i := range items {
+		items[i].nameEnds()
+	}
+	return items
+}
+
+// nameEnds names the peers of an item as flows show them.
+func (it *ruleItem) nameEnds() {
+	it.ends = classNames(it.classes)
+	for _, c := range it.cidrs {
+		if c.prefix.Bits() != 0 || len(c.except) > 0 {
+			it.ends = append(it.ends, "cidr:"+c.prefix.String())
+		}
+	}
+	for _, name := range it.fqdns {
+		it.ends = append(it.ends, "dns:"+name)
+	}
+	for i := range it.selectors {
+		s := &it.selectors[i]
+		if s.pods.Empty() {
+			s.written = cmp.Or(s.namespace, "*") + "/*"
+		} else {
+			s.written = cmp.Or(s.namespace, selectorNamespace(s.pods)) + "/" + selectorApp(s.pods)
+		}
+	}
+}
+
+func ciliumRuleItems(r *api.Rule, namespace string) []ruleItem {
 	clusterwide := namespace == ""
 	var items []ruleItem
 	add := func(d model.Direction, deny bool, endpoints []api.EndpointSelector, entities api.EntitySlice, cidrs api.CIDRSlice,

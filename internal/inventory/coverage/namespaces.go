@@ -39,8 +39,11 @@ func namespaces(sc *scope.Scope, pols *compiledPolicies, iso *isolation, backsPu
 			d.namespaceWideDeny = true
 		}
 	}
-	for _, pc := range iso.pods {
-		details[pc.Pod.Namespace].add(pc, pols)
+	for _, nsPods := range iso.namespaces {
+		d := details[nsPods.Namespace]
+		for i := range nsPods.Pods {
+			d.add(&nsPods.Pods[i], pols)
+		}
 	}
 	var out []v1alpha1.NamespaceEntry
 	var disagreements []model.KindDisagreement
@@ -58,7 +61,7 @@ func namespaces(sc *scope.Scope, pols *compiledPolicies, iso *isolation, backsPu
 }
 
 // add counts one pod.
-func (d *namespaceDetail) add(pc model.PodCoverage, pols *compiledPolicies) {
+func (d *namespaceDetail) add(pc *model.PodCoverage, pols *compiledPolicies) {
 	d.entry.Pods++
 	if pc.HostNetwork {
 		d.entry.HostNetworkPods++

@@ -18,10 +18,12 @@ type Result struct {
 	// NetworkPolicies is the policy catalog, with the pods each selects.
 	NetworkPolicies []v1alpha1.NetworkPolicyEntry
 	// Pods is the isolation of every active pod in scope.
-	Pods           []model.PodCoverage
-	PolicyProblems []model.PolicyProblem
-	Disagreements  []model.KindDisagreement
-	Flows          []v1alpha1.FlowEntry
+	Pods []model.PodCoverage
+	// PodsByNamespace are Pods split by namespace.
+	PodsByNamespace []model.NamespacePods
+	PolicyProblems  []model.PolicyProblem
+	Disagreements   []model.KindDisagreement
+	Flows           []v1alpha1.FlowEntry
 
 	evaluator *Evaluator
 }
@@ -43,7 +45,7 @@ func Compute(sc *scope.Scope, backsPublic map[string]bool) *Result {
 			Policy: v1alpha1.ObjectRef{Kind: e.Kind, Namespace: e.Namespace, Name: e.Name}, Reason: p.reason, Detail: p.detail})
 	}
 	namespaces, disagreements := namespaces(sc, pols, iso, backsPublic)
-	res := &Result{Namespaces: namespaces, NetworkPolicies: catalog, Pods: iso.pods, PolicyProblems: problems,
+	res := &Result{Namespaces: namespaces, NetworkPolicies: catalog, Pods: iso.pods, PodsByNamespace: iso.namespaces, PolicyProblems: problems,
 		Disagreements: disagreements}
 	res.evaluator = newEvaluator(sc, pols, iso.buckets, iso.byNamespace)
 	res.Flows = evaluatedFlows(sc, pols, iso, res.evaluator)

@@ -43,6 +43,9 @@ type Model struct {
 	// Pods is the policy coverage of every running pod in scope, by
 	// namespace and name.
 	Pods []PodCoverage
+	// PodsByNamespace are the same pods split by namespace (parts of
+	// Pods), for the namespaces with pods, in order.
+	PodsByNamespace []NamespacePods
 	// PolicyProblems are policies that enforce nothing.
 	PolicyProblems []PolicyProblem
 	// Disagreements are namespaces where Cilium and Kubernetes policies
@@ -94,15 +97,23 @@ type Reference struct {
 	Exists bool
 }
 
+// NamespacePods are the pods of one namespace.
+type NamespacePods struct {
+	// Namespace is the namespace's name.
+	Namespace string
+	// Pods are its pods, by name.
+	Pods []PodCoverage
+}
+
 // PodCoverage is how policies apply to one pod.
 type PodCoverage struct {
 	// Pod is the pod (shared with the snapshot, read-only).
 	Pod *snapshot.Pod
-	// HostNetwork pods are not subject to pod policies.
-	HostNetwork bool
 	// SelectedBy are the policies that select the pod, as indexes into
 	// Model.NetworkPolicies.
 	SelectedBy []int32
+	// HostNetwork pods are not subject to pod policies.
+	HostNetwork bool
 	// DefaultDeny is, per direction, whether a selecting policy puts the
 	// pod into default deny.
 	DefaultDeny PerDirection

@@ -45,22 +45,22 @@ func NamespaceWithoutPolicies(m *model.Model) []v1alpha1.Finding {
 // PodsNotIsolated: in a partly covered namespace, pods left open in a
 // direction. One step below the namespace's priority.
 func PodsNotIsolated(m *model.Model) []v1alpha1.Finding {
+	open := map[string]*[2]model.Few{} // namespace -> pods open, per direction
 	partial := map[string]bool{}
 	for _, ns := range m.Namespaces {
 		partial[ns.Name] = ns.Coverage == v1alpha1.CoveragePartial
 	}
-	open := map[string]*[2]model.Few{} // namespace -> pods open, per direction
-	for _, p := range m.Pods {
-		ns := p.Pod.Namespace
-		if !partial[ns] || p.HostNetwork {
+	for _, nsPods := range m.PodsByNamespace {
+		if !partial[nsPods.Namespace] {
 			continue
 		}
-		if open[ns] == nil {
-			open[ns] = &[2]model.Few{}
-		}
-		for _, d := range model.Directions {
-			if !p.Isolated[d] {
-				open[ns][d].Add(p.Pod.Name)
+		few := &[2]model.Few{}
+		open[nsPods.Namespace] = few
+		for _, p := range nsPods.Pods {
+			for _, d := range model.Directions {
+				if !p.HostNetwork && !p.Isolated[d] {
+					few[d].Add(p.Pod.Name)
+				}
 			}
 		}
 	}

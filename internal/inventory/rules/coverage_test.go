@@ -25,11 +25,12 @@ func TestNamespaceCoverageRules(t *testing.T) {
 			ns("lax", v1alpha1.CoverageSelectedNotIsolated, v1alpha1.PriorityMedium, 2, 0, 0, 0, 2),
 			ns("future", v1alpha1.CoverageDefaultDeny, v1alpha1.PriorityMedium, 0, 0, 0, 0, 0),
 		},
-		Pods: []model.PodCoverage{
+		PodsByNamespace: []model.NamespacePods{{Namespace: "half", Pods: []model.PodCoverage{
 			{Pod: &snapshot.Pod{PodMeta: snapshot.PodMeta{Namespace: "half", Name: "a"}}, Isolated: [2]bool{true, true}},
 			{Pod: &snapshot.Pod{PodMeta: snapshot.PodMeta{Namespace: "half", Name: "b"}}, Isolated: [2]bool{true, false}},
-		},
+		}}},
 	}
+	m.Pods = m.PodsByNamespace[0].Pods
 	if got := subjects(NamespaceWithoutPolicies, m); got != "Critical open, Low system" {
 		t.Errorf("NamespaceWithoutPolicies: %q", got)
 	}
