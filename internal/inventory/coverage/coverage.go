@@ -59,6 +59,9 @@ type isolation struct {
 	policies *compiledPolicies
 	buckets  map[string]*ruleBucket
 	pods     []model.PodCoverage
+	// apps name the app of each pod (appOf), read while the pod is at
+	// hand for the flow map; "" for hostNetwork pods.
+	apps []string
 	// namespaces are pods split by namespace, in order.
 	namespaces []model.NamespacePods
 	// selected counts the pods each catalog entry selects.
@@ -104,7 +107,7 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 	for _, pods := range sc.Pods {
 		total += len(pods)
 	}
-	c.pods = make([]model.PodCoverage, 0, total)
+	c.pods, c.apps = make([]model.PodCoverage, 0, total), make([]string, 0, total)
 	var arena indexArena[int32]
 	var candidates []int
 	var own, prevOwn, merged, last []int32
@@ -120,6 +123,11 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 		var prevResult model.PodCoverage
 		for _, p := range sc.Pods[ns] { // sorted by name
 			pc := model.PodCoverage{Pod: p, HostNetwork: p.Spec.HostNetwork}
+			app := ""
+			if !pc.HostNetwork {
+				app = appOf(p)
+			}
+			c.apps = append(c.apps, app)
 			switch {
 			case pc.HostNetwork:
 			case prev != nil && sameIdentity(prev, p, keys):

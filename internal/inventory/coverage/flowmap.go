@@ -23,9 +23,11 @@ type appGroup struct {
 	app  string
 	rep  *snapshot.Pod
 	// rules are the compiled rules selecting the representative, other
-	// than those selecting every pod of its namespace
-	// (isolation.namespaceWide).
+	// than those selecting every pod of its namespace (wide).
 	rules []int
+	// wide are the rules selecting every pod of the namespace
+	// (isolation.namespaceWide).
+	wide []int
 }
 
 // appOf names a pod's app within its namespace: the first app label it
@@ -54,24 +56,27 @@ type flowMap struct {
 	byApp map[string]map[string]*appGroup
 	// chunk is where new groups are allocated, many at a time.
 	chunk []appGroup
-	// policies name each catalog entry as flows show it.
-	policies []string
+	// rulePolicies name the policy of each compiled rule as flows show
+	// it.
+	rulePolicies []string
 }
 
 func evaluatedFlows(sc *scope.Scope, pols *compiledPolicies, iso *isolation, ev *Evaluator) []v1alpha1.FlowEntry {
 	f := &flowMap{sc: sc, ev: ev, pols: pols, set: make(flowSet, len(pols.rules)), groups: map[string][]*appGroup{},
 		byApp: make(map[string]map[string]*appGroup, len(sc.Pods)),
-		policies: make([]string, len(pols.entries))}
+		rulePolicies: make([]string, len(pols.rules))}
+	policies := make([]string, len(pols.entries))
 	for i, e := range pols.entries {
-		f.policies[i] = e.Kind + "/" + e.Namespace + "/" + e.Name
+		policies[i] = e.Kind + "/" + e.Namespace + "/" + e.Name
 		if e.Namespace == "" {
-			f.policies[i] = e.Kind + "/" + e.Name
+			policies[i] = e.Kind + "/" + e.Name
 		}
 	}
 	// The rules of each entry that read pods' labels (the others are the
 	// namespace's, iso.namespaceWide).
 	entryRules := make([][]int, len(pols.entries))
 	for i, r := range pols.rules {
+		f.rulePolicies[i] = policies[r.entry]
 		if !r.namespaceOnly && !r.namespaceWide {
 			entryRules[r.entry] = append(entryRules[r.entry], i)
 		}
@@ -81,23 +86,27 @@ func evaluatedFlows(sc *scope.Scope, pols *compiledPolicies, iso *isolation, ev 
 	var subjects []*appGroup
 	var arena indexArena[int]
 	var matched []int
-	for _, ns := range slices.Sorted(maps.Keys(sc.Pods)) {
+	for _, nsPods := range iso.namespaces {
+		ns := nsPods.Namespace
+		wide := iso.namespaceWide[ns]
 		var last *appGroup // replicas are next to each other in name order
-		for _, p := range sc.Pods[ns] {
-			pc := &iso.pods[i]
+		for k := range nsPods.Pods {
+			pc, app := &nsPods.Pods[k], iso.apps[i]
 			i++
 			if pc.HostNetwork || len(pc.SelectedBy) == 0 {
 				continue
 			}
-			if last != nil && appOf(p) == last.app {
+			if last != nil && app == last.app {
 				continue
 			}
-			g, created := f.group(p)
+			g, created := f.group(pc.Pod, app)
 			last = g
 			if !created {
 				continue
 			}
+			g.wide = wide
 			subjects = append(subjects, g)
+			p := pc.Pod
 			identity.pod, identity.namespace = p, sc.Namespaces[ns]
 			matched = matched[:0]
 			for _, entry := range pc.SelectedBy {
@@ -111,7 +120,7 @@ func evaluatedFlows(sc *scope.Scope, pols *compiledPolicies, iso *isolation, ev 
 		}
 	}
 	for _, g := range subjects {
-		for _, ri := range iso.namespaceWide[g.rep.Namespace] {
+		for _, ri := range g.wide {
 			f.addRule(g, ri)
 		}
 		for _, ri := range g.rules {
@@ -123,14 +132,13 @@ func evaluatedFlows(sc *scope.Scope, pols *compiledPolicies, iso *isolation, ev 
 
 // group returns a pod's app group, creating it (with the pod as its
 // representative) when it is new.
-func (f *flowMap) group(p *snapshot.Pod) (*appGroup, bool) {
+func (f *flowMap) group(p *snapshot.Pod, app string) (*appGroup, bool) {
 	apps := f.byApp[p.Namespace]
 	if apps == nil {
 		// Sized for apps of two pods: growing a map costs more.
 		apps = make(map[string]*appGroup, len(f.sc.Pods[p.Namespace])/2)
 		f.byApp[p.Namespace] = apps
 	}
-	app := appOf(p)
 	if g := apps[app]; g != nil {
 		return g, false
 	}
@@ -154,7 +162,7 @@ func (f *flowMap) groupsOf(ns string) []*appGroup {
 		if p.Spec.HostNetwork {
 			continue
 		}
-		if g, _ := f.group(p); !seen[g] {
+		if g, _ := f.group(p, appOf(p)); !seen[g] {
 			seen[g] = true
 			gs = append(gs, g)
 		}
@@ -165,7 +173,7 @@ func (f *flowMap) groupsOf(ns string) []*appGroup {
 
 // addRule adds the flows one rule names for the app it selects.
 func (f *flowMap) addRule(g *appGroup, ri int) {
-	policy := f.policies[f.pols.rules[ri].entry]
+	policy := f.rulePolicies[ri]
 	items := f.pols.rules[ri].items
 	for i := range items {
 		it := &items[i]

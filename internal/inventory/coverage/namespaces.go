@@ -13,6 +13,12 @@ type namespaceDetail struct {
 	entry                      v1alpha1.NamespaceEntry
 	onlyCilium, onlyKubernetes model.Few
 	namespaceWideDeny          bool
+	// kinds says which kinds of policy select the pods of the last
+	// SelectedBy list seen (pods of one workload share theirs).
+	kinds struct {
+		of                     []int32
+		byCilium, byKubernetes bool
+	}
 }
 
 // namespaces sums up the pods' isolation per namespace in scope: counts,
@@ -79,8 +85,15 @@ func (d *namespaceDetail) add(pc *model.PodCoverage, pols *compiledPolicies) {
 	if d.entry.CiliumPolicies == 0 || d.entry.NetworkPolicies == 0 {
 		return // one kind of policy: nothing for the kinds to disagree on
 	}
-	byCilium := slices.ContainsFunc(pc.SelectedBy, func(i int32) bool { return pols.entries[i].Kind == KindCiliumNetworkPolicy })
-	byKubernetes := slices.ContainsFunc(pc.SelectedBy, func(i int32) bool { return pols.entries[i].Kind == KindNetworkPolicy })
+	if len(pc.SelectedBy) == 0 {
+		return
+	}
+	if k := &d.kinds; len(k.of) != len(pc.SelectedBy) || &k.of[0] != &pc.SelectedBy[0] {
+		k.of = pc.SelectedBy
+		k.byCilium = slices.ContainsFunc(pc.SelectedBy, func(i int32) bool { return pols.entries[i].Kind == KindCiliumNetworkPolicy })
+		k.byKubernetes = slices.ContainsFunc(pc.SelectedBy, func(i int32) bool { return pols.entries[i].Kind == KindNetworkPolicy })
+	}
+	byCilium, byKubernetes := d.kinds.byCilium, d.kinds.byKubernetes
 	if byCilium && !byKubernetes {
 		d.onlyCilium.Add(pc.Pod.Name)
 	}

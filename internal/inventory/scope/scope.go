@@ -6,7 +6,6 @@
 package scope
 
 import (
-	"cmp"
 	"slices"
 	"time"
 
@@ -91,8 +90,9 @@ func New(snap *snapshot.Snapshot, spec *v1alpha1.NetworkInventorySpec, now time.
 			sc.Pods[p.Namespace] = append(pods, p)
 		}
 	}
+	var keys []podKey
 	for _, pods := range sc.Pods {
-		slices.SortFunc(pods, func(a, b *snapshot.Pod) int { return cmp.Compare(a.Name, b.Name) })
+		keys = sortPodsByName(pods, keys)
 	}
 	sc.Gateways = index(snap.Gateways)
 	sc.Services = index(snap.Services)
