@@ -101,10 +101,11 @@ func (s *Snapshot) Count(src *Source) int {
 	return src.count(s)
 }
 
-// EachNamespaced calls fn for every namespaced object of the Snapshot.
+// EachNamespaced calls fn for every namespaced object of the Snapshot
+// other than pods (which a caller reads through Pods, held by pointer).
 func (s *Snapshot) EachNamespaced(fn func(metav1.Object)) {
 	for _, src := range Sources {
-		if src.Namespaced {
+		if src.Namespaced && src != podKind {
 			src.each(s, fn)
 		}
 	}

@@ -102,10 +102,13 @@ func (src *Source) Add(s *Snapshot, obj runtime.Object) error {
 
 const gatewayGroup = gwv1.GroupName
 
+// podKind is the Pod source.
+var podKind = podSource()
+
 // Sources are all the kinds the inventory reads, in a fixed order.
 var Sources = []*Source{
 	source("", "Namespace", "namespaces", []string{"v1"}, false, false, func(s *Snapshot) *[]corev1.Namespace { return &s.Namespaces }),
-	podSource(),
+	podKind,
 	source("", "Service", "services", []string{"v1"}, false, true, func(s *Snapshot) *[]corev1.Service { return &s.Services }),
 	pointerSource(networkingv1.GroupName, "NetworkPolicy", "networkpolicies", []string{"v1"}, false, true,
 		func(s *Snapshot) *[]*networkingv1.NetworkPolicy { return &s.NetworkPolicies }),

@@ -15,8 +15,11 @@ import (
 // clusterwide ones) by a label every pod they select carries, so a pod is
 // matched only against the rules that can select it.
 type ruleBucket struct {
-	// byLabel maps a label key, then value, to rules.
-	byLabel   map[string]map[string][]int
+	// byLabel maps a label key, then value, to rules; keyIndex finds a
+	// key in it. A bucket usually has fewer keys than a pod has labels:
+	// then the pod's labels are looked up, not iterated.
+	byLabel   []labelIndex
+	keyIndex  map[string]int
 	unindexed []int
 	// wide rules have an empty selector: they select every pod of the
 	// bucket's namespace (every pod, clusterwide).
@@ -25,12 +28,31 @@ type ruleBucket struct {
 	namespaceOnly []int
 }
 
+// labelIndex maps the values of one label key to rules.
+type labelIndex struct {
+	key    string
+	values map[string][]int
+}
+
+// index returns the values of a key, adding the key.
+func (b *ruleBucket) index(key string) map[string][]int {
+	if i, ok := b.keyIndex[key]; ok {
+		return b.byLabel[i].values
+	}
+	if b.keyIndex == nil {
+		b.keyIndex = map[string]int{}
+	}
+	b.keyIndex[key] = len(b.byLabel)
+	b.byLabel = append(b.byLabel, labelIndex{key: key, values: map[string][]int{}})
+	return b.byLabel[len(b.byLabel)-1].values
+}
+
 func indexRules(rules []podPolicy) map[string]*ruleBucket {
 	out := map[string]*ruleBucket{}
 	for i, r := range rules {
 		b := out[r.namespace]
 		if b == nil {
-			b = &ruleBucket{byLabel: map[string]map[string][]int{}}
+			b = &ruleBucket{}
 			out[r.namespace] = b
 		}
 		if r.namespaceOnly {
@@ -46,10 +68,8 @@ func indexRules(rules []podPolicy) map[string]*ruleBucket {
 			b.unindexed = append(b.unindexed, i)
 			continue
 		}
-		if b.byLabel[key] == nil {
-			b.byLabel[key] = map[string][]int{}
-		}
-		b.byLabel[key][value] = append(b.byLabel[key][value], i)
+		values := b.index(key)
+		values[value] = append(values[value], i)
 	}
 	return out
 }
@@ -275,8 +295,8 @@ func (c *isolation) podKeys(bucket string, keys selectorKeys) selectorKeys {
 		}
 	}
 	add(b.unindexed)
-	for _, values := range b.byLabel {
-		for _, rules := range values {
+	for _, ix := range b.byLabel {
+		for _, rules := range ix.values {
 			add(rules)
 		}
 	}
@@ -375,12 +395,17 @@ func (c *isolation) podCandidates(out []int, p *snapshot.Pod) []int {
 			continue
 		}
 		out = append(out, b.unindexed...)
-		if len(b.byLabel) == 0 {
+		if len(b.byLabel) <= len(p.Labels) {
+			for _, ix := range b.byLabel {
+				if v, ok := p.Labels[ix.key]; ok {
+					out = append(out, ix.values[v]...)
+				}
+			}
 			continue
 		}
 		for k, v := range p.Labels {
-			if values := b.byLabel[k]; values != nil {
-				out = append(out, values[v]...)
+			if i, ok := b.keyIndex[k]; ok {
+				out = append(out, b.byLabel[i].values[v]...)
 			}
 		}
 	}

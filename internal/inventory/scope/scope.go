@@ -67,27 +67,31 @@ func New(snap *snapshot.Snapshot, spec *v1alpha1.NetworkInventorySpec, now time.
 		}
 		selector = s
 	}
-	all := allNamespaces(snap)
+	// The pods by namespace, in one pass.
+	byNamespace := map[string][]*snapshot.Pod{}
+	for _, p := range snap.Pods {
+		byNamespace[p.Namespace] = append(byNamespace[p.Namespace], p)
+	}
+	all := allNamespaces(snap, byNamespace)
 	sc.Namespaces = make(map[string]*corev1.Namespace, len(all))
 	sc.inScope = make(map[string]bool, len(all))
 	for _, ns := range all {
 		sc.Namespaces[ns.Name] = ns
 		sc.inScope[ns.Name] = selector.Matches(labels.Set(ns.Labels))
 	}
-	// Each namespace's list is made at its size: appending to growing
-	// lists would allocate as much again.
-	counts := make(map[string]int, len(all))
-	for _, p := range snap.Pods {
-		counts[p.Namespace]++
-	}
-	sc.Pods = make(map[string][]*snapshot.Pod, len(counts))
-	for _, p := range snap.Pods {
-		if sc.InScope(p.Namespace) && isActive(p) {
-			pods, ok := sc.Pods[p.Namespace]
-			if !ok {
-				pods = make([]*snapshot.Pod, 0, counts[p.Namespace])
+	sc.Pods = make(map[string][]*snapshot.Pod, len(byNamespace))
+	for ns, pods := range byNamespace {
+		if !sc.InScope(ns) {
+			continue
+		}
+		active := pods[:0] // the list is the scope's own
+		for _, p := range pods {
+			if isActive(p) {
+				active = append(active, p)
 			}
-			sc.Pods[p.Namespace] = append(pods, p)
+		}
+		if len(active) > 0 {
+			sc.Pods[ns] = active
 		}
 	}
 	var keys []podKey
@@ -210,15 +214,14 @@ func withNameLabel(ns *corev1.Namespace) *corev1.Namespace {
 // label the API server sets on every namespace, plus, for
 // manifests that do not carry them, one implied Namespace (labelled with its
 // name, as the API server does) for each namespace that objects live in.
-func allNamespaces(snap *snapshot.Snapshot) []*corev1.Namespace {
+func allNamespaces(snap *snapshot.Snapshot, pods map[string][]*snapshot.Pod) []*corev1.Namespace {
 	out := make([]*corev1.Namespace, 0, len(snap.Namespaces))
 	seen := make(map[string]bool, len(snap.Namespaces))
 	for i := range snap.Namespaces {
 		out = append(out, withNameLabel(&snap.Namespaces[i]))
 		seen[snap.Namespaces[i].Name] = true
 	}
-	snap.EachNamespaced(func(obj metav1.Object) {
-		name := obj.GetNamespace()
+	imply := func(name string) {
 		if name == "" || seen[name] {
 			return
 		}
@@ -226,6 +229,10 @@ func allNamespaces(snap *snapshot.Snapshot) []*corev1.Namespace {
 		out = append(out, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
 			Name: name, Labels: map[string]string{corev1.LabelMetadataName: name},
 		}})
-	})
+	}
+	for name := range pods {
+		imply(name)
+	}
+	snap.EachNamespaced(func(obj metav1.Object) { imply(obj.GetNamespace()) })
 	return out
 }
