@@ -19,7 +19,7 @@ import (
 // appGroup is the pods of one app in one namespace, represented by the
 // first of them: the ends of the flow map.
 type appGroup struct {
-	name string // namespace/app
+	name string // namespace/app, made when a flow needs it (nameOf)
 	app  string
 	rep  *snapshot.Pod
 	// rules are the compiled rules selecting the representative, other
@@ -73,10 +73,12 @@ func evaluatedFlows(sc *scope.Scope, pols *compiledPolicies, iso *isolation, ev 
 		}
 	}
 	// The rules of each entry that read pods' labels (the others are the
-	// namespace's, iso.namespaceWide).
+	// namespace's, iso.namespaceWide), and how many rules each has.
 	entryRules := make([][]int, len(pols.entries))
+	ruleCount := make([]int32, len(pols.entries))
 	for i, r := range pols.rules {
 		f.rulePolicies[i] = policies[r.entry]
+		ruleCount[r.entry]++
 		if !r.namespaceOnly && !r.namespaceWide {
 			entryRules[r.entry] = append(entryRules[r.entry], i)
 		}
@@ -88,7 +90,7 @@ func evaluatedFlows(sc *scope.Scope, pols *compiledPolicies, iso *isolation, ev 
 	var matched []int
 	for _, nsPods := range iso.namespaces {
 		ns := nsPods.Namespace
-		wide := iso.namespaceWide[ns]
+		wide, apps := iso.namespaceWide[ns], f.appsOf(ns)
 		var last *appGroup // replicas are next to each other in name order
 		for k := range nsPods.Pods {
 			pc, app := &nsPods.Pods[k], iso.apps[i]
@@ -99,7 +101,7 @@ func evaluatedFlows(sc *scope.Scope, pols *compiledPolicies, iso *isolation, ev 
 			if last != nil && app == last.app {
 				continue
 			}
-			g, created := f.group(pc.Pod, app)
+			g, created := f.group(apps, pc.Pod, app)
 			last = g
 			if !created {
 				continue
@@ -110,7 +112,13 @@ func evaluatedFlows(sc *scope.Scope, pols *compiledPolicies, iso *isolation, ev 
 			identity.pod, identity.namespace = p, sc.Namespaces[ns]
 			matched = matched[:0]
 			for _, entry := range pc.SelectedBy {
-				for _, ri := range entryRules[entry] {
+				rules := entryRules[entry]
+				if len(rules) == 1 && ruleCount[entry] == 1 {
+					// The policy's only rule: it selects the pod.
+					matched = append(matched, rules[0])
+					continue
+				}
+				for _, ri := range rules {
 					if pols.rules[ri].selector.Matches(identity) {
 						matched = append(matched, ri)
 					}
@@ -130,25 +138,38 @@ func evaluatedFlows(sc *scope.Scope, pols *compiledPolicies, iso *isolation, ev 
 	return f.set.sorted()
 }
 
-// group returns a pod's app group, creating it (with the pod as its
-// representative) when it is new.
-func (f *flowMap) group(p *snapshot.Pod, app string) (*appGroup, bool) {
-	apps := f.byApp[p.Namespace]
+// appsOf returns the app groups of a namespace by app.
+func (f *flowMap) appsOf(ns string) map[string]*appGroup {
+	apps := f.byApp[ns]
 	if apps == nil {
 		// Sized for apps of two pods: growing a map costs more.
-		apps = make(map[string]*appGroup, len(f.sc.Pods[p.Namespace])/2)
-		f.byApp[p.Namespace] = apps
+		apps = make(map[string]*appGroup, len(f.sc.Pods[ns])/2)
+		f.byApp[ns] = apps
 	}
+	return apps
+}
+
+// group returns a pod's app group among those of its namespace, creating
+// it (with the pod as its representative) when it is new.
+func (f *flowMap) group(apps map[string]*appGroup, p *snapshot.Pod, app string) (*appGroup, bool) {
 	if g := apps[app]; g != nil {
 		return g, false
 	}
 	if len(f.chunk) == cap(f.chunk) {
 		f.chunk = make([]appGroup, 0, 1024)
 	}
-	f.chunk = append(f.chunk, appGroup{name: p.Namespace + "/" + app, app: app, rep: p})
+	f.chunk = append(f.chunk, appGroup{app: app, rep: p})
 	g := &f.chunk[len(f.chunk)-1]
 	apps[app] = g
 	return g, true
+}
+
+// nameOf names a group as flows show it (namespace/app), once.
+func (g *appGroup) nameOf() string {
+	if g.name == "" {
+		g.name = g.rep.Namespace + "/" + g.app
+	}
+	return g.name
 }
 
 // groupsOf returns the app groups of a namespace's pods.
@@ -158,11 +179,12 @@ func (f *flowMap) groupsOf(ns string) []*appGroup {
 	}
 	var gs []*appGroup
 	seen := map[*appGroup]bool{}
+	apps := f.appsOf(ns)
 	for _, p := range f.sc.Pods[ns] {
 		if p.Spec.HostNetwork {
 			continue
 		}
-		if g, _ := f.group(p, appOf(p)); !seen[g] {
+		if g, _ := f.group(apps, p, appOf(p)); !seen[g] {
 			seen[g] = true
 			gs = append(gs, g)
 		}
@@ -204,9 +226,9 @@ func (f *flowMap) addRule(g *appGroup, ri int) {
 
 // addEnd adds a flow between an app and a peer named as the rule names it.
 func (f *flowMap) addEnd(g *appGroup, it *ruleItem, peer string, action v1alpha1.FlowAction, policy string) {
-	key := flowKey{from: peer, to: g.name, action: action}
+	key := flowKey{from: peer, to: g.nameOf(), action: action}
 	if it.direction == model.Egress {
-		key = flowKey{from: g.name, to: peer, action: action}
+		key = flowKey{from: g.nameOf(), to: peer, action: action}
 	}
 	f.set.addRule(key, it.portNames, it.l7Rules, policy)
 }
@@ -218,7 +240,7 @@ func (f *flowMap) addPodFlow(g, peer *appGroup, it *ruleItem, ports, l7 []string
 	if it.direction == model.Egress {
 		src, dst = g, peer
 	}
-	key := flowKey{from: src.name, to: dst.name, action: action}
+	key := flowKey{from: src.nameOf(), to: dst.nameOf(), action: action}
 	if action == v1alpha1.FlowDeny {
 		f.set.addRule(key, ports, nil, policy)
 		return

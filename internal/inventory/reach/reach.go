@@ -47,7 +47,7 @@ var worldProbes = []struct {
 
 // Compute returns the endpoints with their reachability.
 func Compute(sc *scope.Scope, endpoints []v1alpha1.EndpointEntry, ev *coverage.Evaluator) []v1alpha1.EndpointEntry {
-	r := &reacher{sc: sc, ev: ev, cache: map[backendKey]*answer{}, proxies: proxiesByGateway(sc),
+	r := &reacher{sc: sc, ev: ev, cache: map[backendKey]*answer{},
 		backends: map[servicePortKey]backendPods{}, namespacePods: map[string]coverage.Peer{}, direct: directServices(sc),
 		assumed: map[string][]*snapshot.Pod{}}
 	r.anyPod = syntheticPod(anyNamespace, nil)
@@ -64,6 +64,8 @@ type reacher struct {
 	sc      *scope.Scope
 	ev      *coverage.Evaluator
 	cache   map[backendKey]*answer
+	// proxies are the proxy pods by gateway, found when first asked for
+	// (it reads every pod).
 	proxies map[string][]*snapshot.Pod
 	// backends caches the pods and target ports of each Service port.
 	backends map[servicePortKey]backendPods
@@ -277,6 +279,9 @@ func directServices(sc *scope.Scope) map[string][]directService {
 // gatewayProxies returns a gateway's proxy pods, or, when none is among the
 // objects, the Envoy Gateway proxy it would have.
 func (r *reacher) gatewayProxies(gateway string) ([]*snapshot.Pod, bool) {
+	if r.proxies == nil {
+		r.proxies = proxiesByGateway(r.sc)
+	}
 	if pods := r.proxies[gateway]; len(pods) > 0 {
 		return pods, true
 	}
