@@ -63,7 +63,7 @@ type flowMap struct {
 
 func evaluatedFlows(sc *scope.Scope, pols *compiledPolicies, iso *isolation, ev *Evaluator) []v1alpha1.FlowEntry {
 	f := &flowMap{sc: sc, ev: ev, pols: pols, set: make(flowSet, len(pols.rules)), groups: map[string][]*appGroup{},
-		byApp: make(map[string]map[string]*appGroup, len(sc.Pods)),
+		byApp:        make(map[string]map[string]*appGroup, len(sc.Pods)),
 		rulePolicies: make([]string, len(pols.rules))}
 	policies := make([]string, len(pols.entries))
 	for i, e := range pols.entries {

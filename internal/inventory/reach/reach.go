@@ -61,9 +61,9 @@ func Compute(sc *scope.Scope, endpoints []v1alpha1.EndpointEntry, ev *coverage.E
 }
 
 type reacher struct {
-	sc      *scope.Scope
-	ev      *coverage.Evaluator
-	cache   map[backendKey]*answer
+	sc    *scope.Scope
+	ev    *coverage.Evaluator
+	cache map[backendKey]*answer
 	// proxies are the proxy pods by gateway, found when first asked for
 	// (it reads every pod).
 	proxies map[string][]*snapshot.Pod
