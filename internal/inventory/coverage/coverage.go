@@ -5,6 +5,9 @@ import (
 	"slices"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/selection"
+
 	"netinventory.io/netinventory/api/v1alpha1"
 	"netinventory.io/netinventory/internal/inventory/model"
 	"netinventory.io/netinventory/internal/inventory/scope"
@@ -24,14 +27,32 @@ type ruleBucket struct {
 	// wide rules have an empty selector: they select every pod of the
 	// bucket's namespace (every pod, clusterwide).
 	wide []int
-	// namespaceOnly rules are matched once per namespace.
-	namespaceOnly []int
+	// namespaceOnly rules are matched once per namespace, indexed like
+	// the others by a namespace-level label their selectors require
+	// (namespaceIndex, namespaceUnindexed).
+	namespaceOnly      []int
+	namespaceIndex     []labelIndex
+	namespaceUnindexed []int
+	// keys are the label keys the pod-level rules (unindexed and byLabel)
+	// read.
+	keys selectorKeys
 }
 
 // labelIndex maps the values of one label key to rules.
 type labelIndex struct {
 	key    string
 	values map[string][]int
+}
+
+// indexOf returns the values of a key in a short index, adding the key.
+func indexOf(index *[]labelIndex, key string) map[string][]int {
+	for _, ix := range *index {
+		if ix.key == key {
+			return ix.values
+		}
+	}
+	*index = append(*index, labelIndex{key: key, values: map[string][]int{}})
+	return (*index)[len(*index)-1].values
 }
 
 // index returns the values of a key, adding the key.
@@ -47,6 +68,35 @@ func (b *ruleBucket) index(key string) map[string][]int {
 	return b.byLabel[len(b.byLabel)-1].values
 }
 
+// readKeys adds the label keys a selector reads to the bucket's keys.
+func (b *ruleBucket) readKeys(sel labels.Selector) {
+	reqs, _ := sel.Requirements()
+	for _, r := range reqs {
+		if _, ok := b.keys.set[r.Key()]; !ok {
+			if b.keys.set == nil {
+				b.keys.set = map[string]struct{}{}
+			}
+			b.keys.set[r.Key()] = struct{}{}
+			b.keys.list = append(b.keys.list, r.Key())
+		}
+	}
+}
+
+// namespaceIndexKey is a key=value a namespace-level selector requires,
+// "" if none.
+func namespaceIndexKey(sel labels.Selector) (string, string, bool) {
+	reqs, _ := sel.Requirements()
+	for _, r := range reqs {
+		switch r.Operator() {
+		case selection.Equals, selection.DoubleEquals, selection.In:
+			if r.Values().Len() == 1 {
+				return r.Key(), r.Values().List()[0], true
+			}
+		}
+	}
+	return "", "", false
+}
+
 func indexRules(rules []podPolicy) map[string]*ruleBucket {
 	out := map[string]*ruleBucket{}
 	for i, r := range rules {
@@ -57,12 +107,19 @@ func indexRules(rules []podPolicy) map[string]*ruleBucket {
 		}
 		if r.namespaceOnly {
 			b.namespaceOnly = append(b.namespaceOnly, i)
+			if key, value, ok := namespaceIndexKey(r.selector); ok {
+				values := indexOf(&b.namespaceIndex, key)
+				values[value] = append(values[value], i)
+			} else {
+				b.namespaceUnindexed = append(b.namespaceUnindexed, i)
+			}
 			continue
 		}
 		if r.namespaceWide {
 			b.wide = append(b.wide, i)
 			continue
 		}
+		b.readKeys(r.selector)
 		key, value, ok := strings.Cut(r.indexKey, "=")
 		if !ok {
 			b.unindexed = append(b.unindexed, i)
@@ -276,28 +333,17 @@ type selectorKeys struct {
 // read, and on their service account, are selected by the same rules.
 func (c *isolation) podKeys(bucket string, keys selectorKeys) selectorKeys {
 	b := c.buckets[bucket]
-	if b == nil {
+	switch {
+	case b == nil || len(b.keys.list) == 0:
 		return keys
+	case len(keys.list) == 0:
+		return b.keys // shared, read-only
 	}
 	out := selectorKeys{list: slices.Clone(keys.list), set: maps.Clone(keys.set)}
-	if out.set == nil {
-		out.set = map[string]struct{}{}
-	}
-	add := func(rules []int) {
-		for _, ri := range rules {
-			reqs, _ := c.policies.rules[ri].selector.Requirements()
-			for _, r := range reqs {
-				if _, ok := out.set[r.Key()]; !ok {
-					out.set[r.Key()] = struct{}{}
-					out.list = append(out.list, r.Key())
-				}
-			}
-		}
-	}
-	add(b.unindexed)
-	for _, ix := range b.byLabel {
-		for _, rules := range ix.values {
-			add(rules)
+	for _, k := range b.keys.list {
+		if _, ok := out.set[k]; !ok {
+			out.set[k] = struct{}{}
+			out.list = append(out.list, k)
 		}
 	}
 	return out
@@ -339,17 +385,27 @@ func sameIdentity(a, b *snapshot.Pod, keys selectorKeys) bool {
 }
 
 // namespaceRules returns the namespace-level rules (of the namespace and
-// clusterwide) that select the pods of a namespace.
+// clusterwide) that select the pods of a namespace, in rule order per
+// bucket.
 func (c *isolation) namespaceRules(sc *scope.Scope, namespace string) []int {
-	var out []int
+	var out, candidates []int
 	identity := &ciliumIdentity{pod: &snapshot.Pod{}, namespace: sc.Namespaces[namespace]}
 	identity.pod.Namespace = namespace
 	for _, bucket := range []string{namespace, ""} {
-		if b := c.buckets[bucket]; b != nil {
-			for _, ri := range b.namespaceOnly {
-				if c.policies.rules[ri].selector.Matches(identity) {
-					out = append(out, ri)
-				}
+		b := c.buckets[bucket]
+		if b == nil {
+			continue
+		}
+		candidates = append(candidates[:0], b.namespaceUnindexed...)
+		for _, ix := range b.namespaceIndex {
+			if v, ok := identity.lookup(ix.key); ok {
+				candidates = append(candidates, ix.values[v]...)
+			}
+		}
+		slices.Sort(candidates)
+		for _, ri := range candidates {
+			if c.policies.rules[ri].selector.Matches(identity) {
+				out = append(out, ri)
 			}
 		}
 	}

@@ -36,6 +36,20 @@ func TestIsolationAgreesWithMatchingEveryRuleAgainstEveryPod(t *testing.T) {
 				{EndpointSelector: es(map[string]slimv1.MatchLabelsValue{"io.cilium.k8s.namespace.labels.env": "prod"}), Egress: []api.EgressRule{{}}},
 				{EndpointSelector: es(map[string]slimv1.MatchLabelsValue{"k8s:app.kubernetes.io/name": "app-1"}), Ingress: []api.IngressRule{{}}},
 			}})
+	// Namespace-level selectors the index finds by a required value (a
+	// namespace's name, a label) and one it cannot (NotIn).
+	nsSelector := func(name string, ls *slimv1.LabelSelector) v2.CiliumClusterwideNetworkPolicy {
+		return v2.CiliumClusterwideNetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: name},
+			Spec: &api.Rule{EndpointSelector: api.NewESFromK8sLabelSelector("", ls), Ingress: []api.IngressRule{{}}}}
+	}
+	snap.CiliumClusterwideNetworkPolicies = append(snap.CiliumClusterwideNetworkPolicies,
+		nsSelector("by-name", &slimv1.LabelSelector{MatchLabels: map[string]slimv1.MatchLabelsValue{"k8s:io.kubernetes.pod.namespace": "ns-0002"}}),
+		nsSelector("by-name-in", &slimv1.LabelSelector{MatchExpressions: []slimv1.LabelSelectorRequirement{
+			{Key: "io.kubernetes.pod.namespace", Operator: slimv1.LabelSelectorOpIn, Values: []string{"ns-0003"}}}}),
+		nsSelector("not-staging", &slimv1.LabelSelector{MatchExpressions: []slimv1.LabelSelectorRequirement{
+			{Key: "io.cilium.k8s.namespace.labels.env", Operator: slimv1.LabelSelectorOpNotIn, Values: []string{"staging"}}}}),
+		nsSelector("dev-of-team-1", &slimv1.LabelSelector{MatchLabels: map[string]slimv1.MatchLabelsValue{
+			"io.cilium.k8s.namespace.labels.env": "dev", "io.cilium.k8s.namespace.labels.team": "team-1"}}))
 	snap.CiliumNetworkPolicies = append(snap.CiliumNetworkPolicies,
 		v2.CiliumNetworkPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: "ns-0001", Name: "all-of-ns-0001"},
 			Spec: &api.Rule{EndpointSelector: es(nil), Egress: []api.EgressRule{{}}}},
