@@ -36,6 +36,43 @@ func BenchmarkCompute1kPods100Policies(b *testing.B)   { benchmarkCompute(b, 1_0
 func BenchmarkCompute10kPods1kPolicies(b *testing.B)   { benchmarkCompute(b, 10_000, 1_000) }
 func BenchmarkCompute150kPods10kPolicies(b *testing.B) { benchmarkCompute(b, 150_000, 10_000) }
 
+// BenchmarkCompute150kPods10kPoliciesOnePodChanged recomputes as the
+// manager does after a pod update: one pod of the largest namespace is a
+// new object each time, so that namespace is sorted again.
+func BenchmarkCompute150kPods10kPoliciesOnePodChanged(b *testing.B) {
+	snap := synthetic.Cluster(150_000, 10_000)
+	spec := &v1alpha1.NetworkInventorySpec{}
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		p := *snap.Pods[0] // a pod of ns-0000, the largest namespace
+		snap.Pods[0] = &p
+		b.StartTimer()
+		if _, err := computePhases(snap, spec, goldenNow, true); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCompute150kPods10kPoliciesCold recomputes a Snapshot whose
+// pods are all new objects each time: the first inventory after a start.
+func BenchmarkCompute150kPods10kPoliciesCold(b *testing.B) {
+	snap := synthetic.Cluster(150_000, 10_000)
+	spec := &v1alpha1.NetworkInventorySpec{}
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		for i, p := range snap.Pods {
+			c := *p
+			snap.Pods[i] = &c
+		}
+		b.StartTimer()
+		if _, err := computePhases(snap, spec, goldenNow, true); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // Reachability at scale: the same shapes with gateways and endpoints,
 // with and without the reachability phase (the ratio is its cost).
 func withEndpoints(pods, policies, endpoints int) *snapshot.Snapshot {
