@@ -43,18 +43,38 @@ const maxReadyReason = 128
 
 // listView lets fitBudget shorten one status list.
 type listView struct {
-	length    func() int
-	keep      func(n int)
+	length func() int
+	// cut keeps the first n items and returns how many bytes of JSON the
+	// items cut took (each with its comma).
+	cut       func(n int) int
 	truncated *bool
 }
 
 func view[T any](items *[]T, truncated *bool) listView {
+	var sizes []int // of each item's JSON, measured when first cut
 	return listView{
-		length:    func() int { return len(*items) },
-		keep:      func(n int) { *items = (*items)[:n] },
+		length: func() int { return len(*items) },
+		cut: func(n int) int {
+			if sizes == nil {
+				sizes = make([]int, len(*items))
+				for i := range *items {
+					sizes[i], _ = jsonSize(&(*items)[i])
+				}
+			}
+			freed := 0
+			for _, s := range sizes[n:len(*items)] {
+				freed += s + 1
+			}
+			*items = (*items)[:n]
+			return freed
+		},
 		truncated: truncated,
 	}
 }
+
+// truncatedField is what marking a list truncated adds to the JSON: its
+// object always has a total before it.
+const truncatedField = len(`,"truncated":true`)
 
 // fitBudget shortens the longest lists of a status until its JSON, as
 // written with conds (see asWritten), fits in budget bytes. Findings,
@@ -74,11 +94,8 @@ func fitBudget(st *v1alpha1.NetworkInventoryStatus, conds []metav1.Condition, bu
 		view(&st.Gateways.Items, &st.Gateways.Truncated),
 		view(&st.Findings.Items, &st.Findings.Truncated),
 	}
-	for {
-		size, err := jsonSize(st)
-		if err != nil || size <= budget {
-			return
-		}
+	size, err := jsonSize(st)
+	for err == nil && size > budget {
 		// Findings (last) give way only when every other list is short.
 		longest := -1
 		for i, l := range lists[:len(lists)-1] {
@@ -92,9 +109,16 @@ func fitBudget(st *v1alpha1.NetworkInventoryStatus, conds []metav1.Condition, bu
 		if longest < 0 {
 			return
 		}
+		// The size follows from what was cut: the status is encoded again
+		// only to check it at the end.
 		l := lists[longest]
-		l.keep(l.length() * 3 / 4)
-		*l.truncated = true
+		size -= l.cut(l.length() * 3 / 4)
+		if !*l.truncated {
+			*l.truncated, size = true, size+truncatedField
+		}
+		if size <= budget {
+			size, err = jsonSize(st)
+		}
 	}
 }
 

@@ -129,3 +129,97 @@ func TestJSONSizeIsTheLengthOfTheJSON(t *testing.T) {
 		t.Errorf("jsonSize %d (%v), the JSON has %d bytes", size, err, len(data))
 	}
 }
+
+// fitByEncoding is the budget's rule applied by encoding the status after
+// every cut: fitBudget, which encodes it once and then counts what it
+// cuts, must cut exactly the same items.
+func fitByEncoding(st *v1alpha1.NetworkInventoryStatus, conds []metav1.Condition, budget int) {
+	restore := asWritten(st, conds)
+	defer restore()
+	type list struct {
+		length    func() int
+		keep      func(int)
+		truncated *bool
+	}
+	of := func(n func() int, k func(int), tr *bool) list { return list{n, k, tr} }
+	lists := []list{
+		of(func() int { return len(st.Flows.Items) }, func(n int) { st.Flows.Items = st.Flows.Items[:n] }, &st.Flows.Truncated),
+		of(func() int { return len(st.NetworkPolicies.Items) }, func(n int) { st.NetworkPolicies.Items = st.NetworkPolicies.Items[:n] }, &st.NetworkPolicies.Truncated),
+		of(func() int { return len(st.Namespaces.Items) }, func(n int) { st.Namespaces.Items = st.Namespaces.Items[:n] }, &st.Namespaces.Truncated),
+		of(func() int { return len(st.Endpoints.Items) }, func(n int) { st.Endpoints.Items = st.Endpoints.Items[:n] }, &st.Endpoints.Truncated),
+		of(func() int { return len(st.Services.Items) }, func(n int) { st.Services.Items = st.Services.Items[:n] }, &st.Services.Truncated),
+		of(func() int { return len(st.ReferenceGrants.Items) }, func(n int) { st.ReferenceGrants.Items = st.ReferenceGrants.Items[:n] }, &st.ReferenceGrants.Truncated),
+		of(func() int { return len(st.SecurityPolicies.Items) }, func(n int) { st.SecurityPolicies.Items = st.SecurityPolicies.Items[:n] }, &st.SecurityPolicies.Truncated),
+		of(func() int { return len(st.Gateways.Items) }, func(n int) { st.Gateways.Items = st.Gateways.Items[:n] }, &st.Gateways.Truncated),
+		of(func() int { return len(st.Findings.Items) }, func(n int) { st.Findings.Items = st.Findings.Items[:n] }, &st.Findings.Truncated),
+	}
+	for {
+		if size, err := jsonSize(st); err != nil || size <= budget {
+			return
+		}
+		longest := -1
+		for i, l := range lists[:len(lists)-1] {
+			if l.length() > 10 && (longest < 0 || l.length() > lists[longest].length()) {
+				longest = i
+			}
+		}
+		if longest < 0 && lists[len(lists)-1].length() > 10 {
+			longest = len(lists) - 1
+		}
+		if longest < 0 {
+			return
+		}
+		lists[longest].keep(lists[longest].length() * 3 / 4)
+		*lists[longest].truncated = true
+	}
+}
+
+func TestBudgetCountsWhatItCutsAsEncodingWould(t *testing.T) {
+	snap := synthetic.Generate(synthetic.Shape{Namespaces: 600, Pods: 20_000, Policies: 3_000, Gateways: 2, Routes: 400})
+	most := int32(MaxItemsPerListLimit)
+	res, err := Compute(snap, &v1alpha1.NetworkInventorySpec{Limits: v1alpha1.Limits{MaxItemsPerList: &most, MaxFindings: &most}}, goldenNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := res.Status.DeepCopy()
+	full.Flows.Items = append(full.Flows.Items, v1alpha1.FlowEntry{From: "a/<b>&\"c\"", To: "é/ü", Policies: []string{"x"}}) // escaped characters
+	for _, budget := range []int{StatusBudget, 64 * 1024, 20 * 1024, 4 * 1024, 1024} {
+		want, got := full.DeepCopy(), full.DeepCopy()
+		fitByEncoding(want, res.Conditions, budget)
+		fitBudget(got, res.Conditions, budget)
+		wantJSON, _ := json.Marshal(want)
+		gotJSON, _ := json.Marshal(got)
+		if string(wantJSON) != string(gotJSON) {
+			t.Errorf("budget %d: fitBudget keeps %d bytes, encoding after every cut %d", budget, len(gotJSON), len(wantJSON))
+		}
+	}
+}
+
+// What fitBudget counts for a cut is exactly what the JSON loses: the
+// items cut with their commas, less the truncated marker it gains.
+func TestBudgetCutFreesWhatTheJSONLoses(t *testing.T) {
+	snap := synthetic.Generate(synthetic.Shape{Namespaces: 60, Pods: 3_000, Policies: 400, Gateways: 2, Routes: 50})
+	res, err := Compute(snap, &v1alpha1.NetworkInventorySpec{}, goldenNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := res.Status.DeepCopy()
+	st.Flows.Items = append(st.Flows.Items, v1alpha1.FlowEntry{From: "a/<b>&\"c\"", To: "é/ü", Policies: []string{"x"}})
+	st.Flows.Truncated, st.NetworkPolicies.Truncated = false, false
+	for _, l := range []listView{view(&st.Flows.Items, &st.Flows.Truncated), view(&st.NetworkPolicies.Items, &st.NetworkPolicies.Truncated)} {
+		if l.length() < 20 {
+			t.Fatalf("the list is too short to cut: %d", l.length())
+		}
+		for _, keep := range []int{l.length() - 1, l.length() * 3 / 4, 1} {
+			before, _ := jsonSize(st)
+			freed := l.cut(keep)
+			wantAfter := before - freed
+			if !*l.truncated {
+				*l.truncated, wantAfter = true, wantAfter+truncatedField
+			}
+			if after, _ := jsonSize(st); after != wantAfter {
+				t.Errorf("cutting to %d items: the JSON has %d bytes, fitBudget counts %d", keep, after, wantAfter)
+			}
+		}
+	}
+}
