@@ -57,8 +57,12 @@ func view[T any](items *[]T, truncated *bool) listView {
 		cut: func(n int) int {
 			if sizes == nil {
 				sizes = make([]int, len(*items))
+				var n byteCounter
+				enc := json.NewEncoder(&n)
 				for i := range *items {
-					sizes[i], _ = jsonSize(&(*items)[i])
+					n = 0
+					_ = enc.Encode(&(*items)[i]) // a failure shows when the status is encoded whole
+					sizes[i] = int(n) - 1        // Encode ends with a newline
 				}
 			}
 			freed := 0

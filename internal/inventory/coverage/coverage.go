@@ -136,9 +136,14 @@ type isolation struct {
 	policies *compiledPolicies
 	buckets  map[string]*ruleBucket
 	pods     []model.PodCoverage
-	// apps name the app of each pod (appOf), read while the pod is at
-	// hand for the flow map; "" for hostNetwork pods.
-	apps []string
+	// apps are the app of each pod (appOf), read while the pod is at hand
+	// for the flow map, as an index into appNames, where pods of one app
+	// next to each other share one name; -1 for hostNetwork pods.
+	apps     []int32
+	appNames []string
+	// appRuns counts, per namespace (as namespaces), the runs of pods of
+	// one app: at least as many as its apps.
+	appRuns []int
 	// namespaces are pods split by namespace, in order.
 	namespaces []model.NamespacePods
 	// selected counts the pods each catalog entry selects.
@@ -184,25 +189,32 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 	for _, pods := range sc.Pods {
 		total += len(pods)
 	}
-	c.pods, c.apps = make([]model.PodCoverage, 0, total), make([]string, 0, total)
+	c.pods, c.apps = make([]model.PodCoverage, 0, total), make([]int32, 0, total)
 	var arena indexArena[int32]
 	var candidates []int
 	var own, prevOwn, merged, last []int32
 	identity := &ciliumIdentity{ignored: pols.ignoredKeys}
-	clusterwide := c.podKeys("", selectorKeys{})
+	clusterwide, clusterwideBucket := c.podKeys("", selectorKeys{}), c.buckets[""]
 	for nsIndex, ns := range names {
 		c.byNamespace[ns] = c.namespaceRules(sc, ns)
 		level := c.level(ns, nsIndex, isLevel, &arena)
 		start := len(c.pods)
 		levelPods := int32(0) // pods the level's rules select
 		keys := c.podKeys(ns, clusterwide)
+		nsBucket := c.buckets[ns]
 		var prev *snapshot.Pod // the last pod evaluated in full
 		var prevResult model.PodCoverage
+		runs := 0
 		for _, p := range sc.Pods[ns] { // sorted by name
 			pc := model.PodCoverage{Pod: p, HostNetwork: p.Spec.HostNetwork}
-			app := ""
+			app := int32(-1)
 			if !pc.HostNetwork {
-				app = appOf(p)
+				name := appOf(p)
+				if runs == 0 || c.appNames[len(c.appNames)-1] != name {
+					c.appNames = append(c.appNames, name)
+					runs++
+				}
+				app = int32(len(c.appNames) - 1)
 			}
 			c.apps = append(c.apps, app)
 			switch {
@@ -217,7 +229,7 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 				}
 				levelPods++
 			default:
-				candidates = c.podCandidates(candidates[:0], p)
+				candidates = appendPodCandidates(candidates[:0], p, nsBucket, clusterwideBucket)
 				decided := level.decides
 				pc.DefaultDeny = level.deny
 				identity.pod, identity.namespace = p, sc.Namespaces[p.Namespace]
@@ -272,6 +284,7 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 		}
 		// c.pods has its final capacity: the part stays valid.
 		c.namespaces = append(c.namespaces, model.NamespacePods{Namespace: ns, Pods: c.pods[start:len(c.pods):len(c.pods)]})
+		c.appRuns = append(c.appRuns, runs)
 	}
 	return c
 }
@@ -445,8 +458,13 @@ func (c *isolation) candidates(out []int, p *snapshot.Pod) []int {
 // labels: those of its namespace and the clusterwide ones, unindexed or
 // indexed by one of its labels.
 func (c *isolation) podCandidates(out []int, p *snapshot.Pod) []int {
-	for _, ns := range []string{p.Namespace, ""} {
-		b := c.buckets[ns]
+	return appendPodCandidates(out, p, c.buckets[p.Namespace], c.buckets[""])
+}
+
+// appendPodCandidates appends the rules of a namespace's bucket and the
+// clusterwide one (nil: none) that may select a pod and read its labels.
+func appendPodCandidates(out []int, p *snapshot.Pod, namespace, clusterwide *ruleBucket) []int {
+	for _, b := range [2]*ruleBucket{namespace, clusterwide} {
 		if b == nil {
 			continue
 		}

@@ -22,12 +22,16 @@ type appGroup struct {
 	name string // namespace/app, made when a flow needs it (nameOf)
 	app  string
 	rep  *snapshot.Pod
-	// rules are the compiled rules selecting the representative, other
-	// than those selecting every pod of its namespace (wide).
-	rules []int
-	// wide are the rules selecting every pod of the namespace
-	// (isolation.namespaceWide).
-	wide []int
+}
+
+// subject is an app group whose pods policies select, and the rules that
+// name its peers: those selecting every pod of its namespace (the
+// namespace's wide rules), and those selecting its representative
+// (rules[from:to] of the flow map's list).
+type subject struct {
+	group     *appGroup
+	namespace int32
+	from, to  int32
 }
 
 // appOf names a pod's app within its namespace: the first app label it
@@ -76,28 +80,40 @@ func evaluatedFlows(sc *scope.Scope, pols *compiledPolicies, iso *isolation, ev 
 	// namespace's, iso.namespaceWide), and how many rules each has.
 	entryRules := make([][]int, len(pols.entries))
 	ruleCount := make([]int32, len(pols.entries))
+	// Rules that name no peer (default deny, rules without peers) add no
+	// flow: they are left out.
+	namesPeers := make([]bool, len(pols.rules))
 	for i, r := range pols.rules {
 		f.rulePolicies[i] = policies[r.entry]
 		ruleCount[r.entry]++
+		for _, it := range r.items {
+			namesPeers[i] = namesPeers[i] || len(it.ends) > 0 || len(it.selectors) > 0
+		}
 		if !r.namespaceOnly && !r.namespaceWide {
 			entryRules[r.entry] = append(entryRules[r.entry], i)
 		}
 	}
 	i := 0
 	identity := &ciliumIdentity{ignored: pols.ignoredKeys}
-	var subjects []*appGroup
-	var arena indexArena[int]
-	var matched []int
-	for _, nsPods := range iso.namespaces {
+	subjects := make([]subject, 0, len(iso.appNames)) // at most one per run of an app
+	var matched []int                                 // the rules of the subjects, one after the other
+	wideRules := make([][]int, len(iso.namespaces))   // by namespace
+	for nsIndex, nsPods := range iso.namespaces {
 		ns := nsPods.Namespace
-		wide, apps := iso.namespaceWide[ns], f.appsOf(ns)
+		for _, ri := range iso.namespaceWide[ns] {
+			if namesPeers[ri] {
+				wideRules[nsIndex] = append(wideRules[nsIndex], ri)
+			}
+		}
+		apps := f.appsOf(ns, iso.appRuns[nsIndex])
 		var last *appGroup // replicas are next to each other in name order
 		for k := range nsPods.Pods {
-			pc, app := &nsPods.Pods[k], iso.apps[i]
+			pc, appIndex := &nsPods.Pods[k], iso.apps[i]
 			i++
 			if pc.HostNetwork || len(pc.SelectedBy) == 0 {
 				continue
 			}
+			app := iso.appNames[appIndex]
 			if last != nil && app == last.app {
 				continue
 			}
@@ -106,44 +122,44 @@ func evaluatedFlows(sc *scope.Scope, pols *compiledPolicies, iso *isolation, ev 
 			if !created {
 				continue
 			}
-			g.wide = wide
-			subjects = append(subjects, g)
 			p := pc.Pod
 			identity.pod, identity.namespace = p, sc.Namespaces[ns]
-			matched = matched[:0]
+			from := len(matched)
 			for _, entry := range pc.SelectedBy {
 				rules := entryRules[entry]
 				if len(rules) == 1 && ruleCount[entry] == 1 {
 					// The policy's only rule: it selects the pod.
-					matched = append(matched, rules[0])
+					if namesPeers[rules[0]] {
+						matched = append(matched, rules[0])
+					}
 					continue
 				}
 				for _, ri := range rules {
-					if pols.rules[ri].selector.Matches(identity) {
+					if namesPeers[ri] && pols.rules[ri].selector.Matches(identity) {
 						matched = append(matched, ri)
 					}
 				}
 			}
-			g.rules = arena.store(matched)
+			subjects = append(subjects, subject{group: g, namespace: int32(nsIndex), from: int32(from), to: int32(len(matched))})
 		}
 	}
-	for _, g := range subjects {
-		for _, ri := range g.wide {
-			f.addRule(g, ri)
+	for _, s := range subjects {
+		for _, ri := range wideRules[s.namespace] {
+			f.addRule(s.group, ri)
 		}
-		for _, ri := range g.rules {
-			f.addRule(g, ri)
+		for _, ri := range matched[s.from:s.to] {
+			f.addRule(s.group, ri)
 		}
 	}
 	return f.set.sorted()
 }
 
-// appsOf returns the app groups of a namespace by app.
-func (f *flowMap) appsOf(ns string) map[string]*appGroup {
+// appsOf returns the app groups of a namespace by app, made for about
+// size apps.
+func (f *flowMap) appsOf(ns string, size int) map[string]*appGroup {
 	apps := f.byApp[ns]
 	if apps == nil {
-		// Sized for apps of two pods: growing a map costs more.
-		apps = make(map[string]*appGroup, len(f.sc.Pods[ns])/2)
+		apps = make(map[string]*appGroup, size)
 		f.byApp[ns] = apps
 	}
 	return apps
@@ -179,7 +195,7 @@ func (f *flowMap) groupsOf(ns string) []*appGroup {
 	}
 	var gs []*appGroup
 	seen := map[*appGroup]bool{}
-	apps := f.appsOf(ns)
+	apps := f.appsOf(ns, len(f.sc.Pods[ns])/2)
 	for _, p := range f.sc.Pods[ns] {
 		if p.Spec.HostNetwork {
 			continue

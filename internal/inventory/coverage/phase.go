@@ -33,10 +33,9 @@ type Result struct {
 func Compute(sc *scope.Scope, backsPublic map[string]bool) *Result {
 	pols := compilePolicies(sc)
 	iso := isolate(sc, pols)
-	catalog := make([]v1alpha1.NetworkPolicyEntry, len(pols.entries))
-	for i, e := range pols.entries {
-		e.SelectedPods = iso.selected[i]
-		catalog[i] = e
+	catalog := pols.entries // the compiled entries are this recompute's own
+	for i := range catalog {
+		catalog[i].SelectedPods = iso.selected[i]
 	}
 	var problems []model.PolicyProblem
 	for _, p := range pols.problems {

@@ -123,13 +123,25 @@ func compilePolicies(sc *scope.Scope) *compiledPolicies {
 	return c
 }
 
-// byNamespaceAndName sorts objects of one kind in catalog order, in place
-// (stable: duplicates read from manifests keep their order).
+// byNamespaceAndName returns objects of one kind in catalog order (stable:
+// duplicates read from manifests keep their order).
 func byNamespaceAndName[T metav1.Object](objs []T) []T {
-	slices.SortStableFunc(objs, func(a, b T) int {
-		return cmp.Or(cmp.Compare(a.GetNamespace(), b.GetNamespace()), cmp.Compare(a.GetName(), b.GetName()))
+	type key struct {
+		namespace, name string
+		at              int
+	}
+	keys := make([]key, len(objs))
+	for i, o := range objs {
+		keys[i] = key{o.GetNamespace(), o.GetName(), i}
+	}
+	slices.SortFunc(keys, func(a, b key) int {
+		return cmp.Or(cmp.Compare(a.namespace, b.namespace), cmp.Compare(a.name, b.name), cmp.Compare(a.at, b.at))
 	})
-	return objs
+	out := make([]T, len(objs))
+	for i, k := range keys {
+		out[i] = objs[k.at]
+	}
+	return out
 }
 
 // ciliumValid is the policy's Valid condition: True, False or Unknown.
@@ -152,8 +164,11 @@ func (c *compiledPolicies) addCilium(kind, namespace, name string, spec *api.Rul
 	rules = append(rules, specs...)
 	var types model.PerDirection
 	var selectors []string
+	var formsBuf [4]*ciliumRuleForm
+	forms := formsBuf[:0]
 	for _, r := range rules {
 		if r == nil {
+			forms = append(forms, nil)
 			continue
 		}
 		if e.Description == "" {
@@ -172,6 +187,7 @@ func (c *compiledPolicies) addCilium(kind, namespace, name string, spec *api.Rul
 			}
 		}
 		form := ruleForm(r, namespace)
+		forms = append(forms, form)
 		selectors = append(selectors, form.selector)
 		if form.host {
 			e.HostPolicy = true // applies to nodes, not pods
@@ -197,7 +213,7 @@ func (c *compiledPolicies) addCilium(kind, namespace, name string, spec *api.Rul
 	}
 	invalid := e.Valid == string(metav1.ConditionFalse)
 	detail := ciliumInvalidMessage(st)
-	if err := ciliumRejects(rules, namespace); err != nil && !invalid {
+	if err := rejection(forms); err != nil && !invalid {
 		invalid, detail = true, "Cilium rejects it: "+err.Error()
 	}
 	if invalid {

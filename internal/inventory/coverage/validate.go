@@ -12,15 +12,27 @@ import (
 // invalid selectors, combinations it does not support, a nodeSelector in a
 // namespaced policy); nil when it accepts it.
 func ciliumRejects(rules []*api.Rule, namespace string) error {
-	if len(rules) == 0 {
+	forms := make([]*ciliumRuleForm, len(rules))
+	for i, r := range rules {
+		if r != nil {
+			forms[i] = ruleForm(r, namespace)
+		}
+	}
+	return rejection(forms)
+}
+
+// rejection is ciliumRejects for the forms of a policy's rules (nil for a
+// nil rule).
+func rejection(forms []*ciliumRuleForm) error {
+	if len(forms) == 0 {
 		return errors.New("the policy has neither spec nor specs")
 	}
-	for _, r := range rules {
-		if r == nil {
+	for _, f := range forms {
+		if f == nil {
 			return errors.New("a rule is empty")
 		}
-		if err := ruleForm(r, namespace).rejected; err != nil {
-			return err
+		if f.rejected != nil {
+			return f.rejected
 		}
 	}
 	return nil
