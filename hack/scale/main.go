@@ -58,10 +58,10 @@ func run(pods, policies, workers int) error {
 		objs = append(objs, s.NetworkPolicies[i])
 	}
 	for i := range s.CiliumNetworkPolicies {
-		objs = append(objs, &s.CiliumNetworkPolicies[i])
+		objs = append(objs, s.CiliumNetworkPolicies[i])
 	}
 	for i := range s.CiliumClusterwideNetworkPolicies {
-		objs = append(objs, &s.CiliumClusterwideNetworkPolicies[i])
+		objs = append(objs, s.CiliumClusterwideNetworkPolicies[i])
 	}
 	for i := range s.Pods {
 		objs = append(objs, synthetic.DeploymentPod(s.Pods[i]))

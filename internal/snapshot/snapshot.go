@@ -51,8 +51,9 @@ type Snapshot struct {
 	// ConfigMaps (a cluster's: those cloudflared pods mount).
 	Tunnels []Tunnel
 
-	CiliumNetworkPolicies            []ciliumv2.CiliumNetworkPolicy
-	CiliumClusterwideNetworkPolicies []ciliumv2.CiliumClusterwideNetworkPolicy
+	// Cilium policies are held by pointer, as NetworkPolicies are.
+	CiliumNetworkPolicies            []*ciliumv2.CiliumNetworkPolicy
+	CiliumClusterwideNetworkPolicies []*ciliumv2.CiliumClusterwideNetworkPolicy
 
 	// CiliumPolicyEnforcement is Cilium's enable-policy mode; empty when
 	// not known, which the engine reads as default.

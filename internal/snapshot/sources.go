@@ -124,10 +124,10 @@ var Sources = []*Source{
 		func(s *Snapshot) *[]egv1a1.SecurityPolicy { return &s.SecurityPolicies }),
 	source(egv1a1.GroupName, "ClientTrafficPolicy", "clienttrafficpolicies", []string{"v1alpha1"}, true, true,
 		func(s *Snapshot) *[]egv1a1.ClientTrafficPolicy { return &s.ClientTrafficPolicies }),
-	source(ciliumv2.CustomResourceDefinitionGroup, "CiliumNetworkPolicy", "ciliumnetworkpolicies", []string{"v2"}, true, true,
-		func(s *Snapshot) *[]ciliumv2.CiliumNetworkPolicy { return &s.CiliumNetworkPolicies }),
-	source(ciliumv2.CustomResourceDefinitionGroup, "CiliumClusterwideNetworkPolicy", "ciliumclusterwidenetworkpolicies", []string{"v2"}, true, false,
-		func(s *Snapshot) *[]ciliumv2.CiliumClusterwideNetworkPolicy {
+	pointerSource(ciliumv2.CustomResourceDefinitionGroup, "CiliumNetworkPolicy", "ciliumnetworkpolicies", []string{"v2"}, true, true,
+		func(s *Snapshot) *[]*ciliumv2.CiliumNetworkPolicy { return &s.CiliumNetworkPolicies }),
+	pointerSource(ciliumv2.CustomResourceDefinitionGroup, "CiliumClusterwideNetworkPolicy", "ciliumclusterwidenetworkpolicies", []string{"v2"}, true, false,
+		func(s *Snapshot) *[]*ciliumv2.CiliumClusterwideNetworkPolicy {
 			return &s.CiliumClusterwideNetworkPolicies
 		}),
 	evidence(source(externaldnsv1a1.GroupVersion.Group, "DNSEndpoint", "dnsendpoints", []string{"v1alpha1"}, true, true,

@@ -30,7 +30,7 @@ func Manifests(pods, policies int) (map[string][][]byte, error) {
 		err = add(snap.NetworkPolicies[i].Namespace, snap.NetworkPolicies[i])
 	}
 	for i := 0; i < len(snap.CiliumNetworkPolicies) && err == nil; i++ {
-		err = add(snap.CiliumNetworkPolicies[i].Namespace, &snap.CiliumNetworkPolicies[i])
+		err = add(snap.CiliumNetworkPolicies[i].Namespace, snap.CiliumNetworkPolicies[i])
 	}
 	return byNamespace, err
 }

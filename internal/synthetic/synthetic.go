@@ -92,7 +92,7 @@ func Generate(shape Shape) *snapshot.Snapshot {
 				ObjectMeta: metav1.ObjectMeta{Namespace: a.ns, Name: fmt.Sprintf("default-deny-%d", i)},
 				Spec:       networkingv1.NetworkPolicySpec{PolicyTypes: []networkingv1.PolicyType{"Ingress", "Egress"}}})
 		case i%50 == 1: // clusterwide, by namespace label
-			s.CiliumClusterwideNetworkPolicies = append(s.CiliumClusterwideNetworkPolicies, v2.CiliumClusterwideNetworkPolicy{
+			s.CiliumClusterwideNetworkPolicies = append(s.CiliumClusterwideNetworkPolicies, &v2.CiliumClusterwideNetworkPolicy{
 				ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("ccnp-%d", i)},
 				Spec: &api.Rule{EndpointSelector: api.NewESFromK8sLabelSelector("", &slimv1.LabelSelector{MatchLabels: map[string]slimv1.MatchLabelsValue{
 					"io.cilium.k8s.namespace.labels.team": fmt.Sprintf("team-%d", i%25)}}), Egress: []api.EgressRule{{}}}})
@@ -103,7 +103,7 @@ func Generate(shape Shape) *snapshot.Snapshot {
 					Ingress: []networkingv1.NetworkPolicyIngressRule{{From: []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{}}}}}}})
 		default:
 			ml := map[string]slimv1.MatchLabelsValue{"k8s:app.kubernetes.io/name": slimv1.MatchLabelsValue(a.name)}
-			s.CiliumNetworkPolicies = append(s.CiliumNetworkPolicies, v2.CiliumNetworkPolicy{
+			s.CiliumNetworkPolicies = append(s.CiliumNetworkPolicies, &v2.CiliumNetworkPolicy{
 				ObjectMeta: metav1.ObjectMeta{Namespace: a.ns, Name: fmt.Sprintf("cnp-%d", i)},
 				Spec: &api.Rule{EndpointSelector: api.NewESFromK8sLabelSelector("", &slimv1.LabelSelector{MatchLabels: ml}),
 					Ingress: []api.IngressRule{{}}, Egress: []api.EgressRule{{EgressCommonRule: api.EgressCommonRule{ToEntities: api.EntitySlice{api.EntityWorld}}}}}})

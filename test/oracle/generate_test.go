@@ -76,11 +76,11 @@ func (g *generator) set() *snapshot.Snapshot {
 			np := g.networkPolicy(ns, len(s.NetworkPolicies))
 			s.NetworkPolicies = append(s.NetworkPolicies, &np)
 		case 1:
-			p := ciliumv2.CiliumNetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("cnp%d", len(s.CiliumNetworkPolicies)), Namespace: ns}}
+			p := &ciliumv2.CiliumNetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("cnp%d", len(s.CiliumNetworkPolicies)), Namespace: ns}}
 			g.ciliumRules(&p.Spec, &p.Specs, false)
 			s.CiliumNetworkPolicies = append(s.CiliumNetworkPolicies, p)
 		default:
-			p := ciliumv2.CiliumClusterwideNetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("ccnp%d", len(s.CiliumClusterwideNetworkPolicies))}}
+			p := &ciliumv2.CiliumClusterwideNetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("ccnp%d", len(s.CiliumClusterwideNetworkPolicies))}}
 			g.ciliumRules(&p.Spec, &p.Specs, true)
 			s.CiliumClusterwideNetworkPolicies = append(s.CiliumClusterwideNetworkPolicies, p)
 		}

@@ -161,12 +161,12 @@ func caseOf(t *testing.T, name string, snap *snapshot.Snapshot) oracleCase {
 		add(schema.GroupVersionKind{Group: "networking.k8s.io", Version: "v1", Kind: "NetworkPolicy"}, snap.NetworkPolicies[i].DeepCopy())
 	}
 	for i := range snap.CiliumNetworkPolicies {
-		if p := &snap.CiliumNetworkPolicies[i]; accepted(&p.Status) {
+		if p := snap.CiliumNetworkPolicies[i]; accepted(&p.Status) {
 			add(ciliumv2.SchemeGroupVersion.WithKind("CiliumNetworkPolicy"), p.DeepCopy())
 		}
 	}
 	for i := range snap.CiliumClusterwideNetworkPolicies {
-		if p := &snap.CiliumClusterwideNetworkPolicies[i]; accepted(&p.Status) {
+		if p := snap.CiliumClusterwideNetworkPolicies[i]; accepted(&p.Status) {
 			add(ciliumv2.SchemeGroupVersion.WithKind("CiliumClusterwideNetworkPolicy"), p.DeepCopy())
 		}
 	}

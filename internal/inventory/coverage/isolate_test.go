@@ -29,17 +29,17 @@ func TestIsolationAgreesWithMatchingEveryRuleAgainstEveryPod(t *testing.T) {
 	// namespace-level rule and a pod-level one, and a selector that tells
 	// one replica from the others.
 	snap.CiliumClusterwideNetworkPolicies = append(snap.CiliumClusterwideNetworkPolicies,
-		v2.CiliumClusterwideNetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: "everything"},
+		&v2.CiliumClusterwideNetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: "everything"},
 			Spec: &api.Rule{EndpointSelector: es(nil), Ingress: []api.IngressRule{{}}}},
-		v2.CiliumClusterwideNetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: "two-rules"},
+		&v2.CiliumClusterwideNetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: "two-rules"},
 			Specs: api.Rules{
 				{EndpointSelector: es(map[string]slimv1.MatchLabelsValue{"io.cilium.k8s.namespace.labels.env": "prod"}), Egress: []api.EgressRule{{}}},
 				{EndpointSelector: es(map[string]slimv1.MatchLabelsValue{"k8s:app.kubernetes.io/name": "app-1"}), Ingress: []api.IngressRule{{}}},
 			}})
 	// Namespace-level selectors the index finds by a required value (a
 	// namespace's name, a label) and one it cannot (NotIn).
-	nsSelector := func(name string, ls *slimv1.LabelSelector) v2.CiliumClusterwideNetworkPolicy {
-		return v2.CiliumClusterwideNetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: name},
+	nsSelector := func(name string, ls *slimv1.LabelSelector) *v2.CiliumClusterwideNetworkPolicy {
+		return &v2.CiliumClusterwideNetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: name},
 			Spec: &api.Rule{EndpointSelector: api.NewESFromK8sLabelSelector("", ls), Ingress: []api.IngressRule{{}}}}
 	}
 	snap.CiliumClusterwideNetworkPolicies = append(snap.CiliumClusterwideNetworkPolicies,
@@ -51,9 +51,9 @@ func TestIsolationAgreesWithMatchingEveryRuleAgainstEveryPod(t *testing.T) {
 		nsSelector("dev-of-team-1", &slimv1.LabelSelector{MatchLabels: map[string]slimv1.MatchLabelsValue{
 			"io.cilium.k8s.namespace.labels.env": "dev", "io.cilium.k8s.namespace.labels.team": "team-1"}}))
 	snap.CiliumNetworkPolicies = append(snap.CiliumNetworkPolicies,
-		v2.CiliumNetworkPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: "ns-0001", Name: "all-of-ns-0001"},
+		&v2.CiliumNetworkPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: "ns-0001", Name: "all-of-ns-0001"},
 			Spec: &api.Rule{EndpointSelector: es(nil), Egress: []api.EgressRule{{}}}},
-		v2.CiliumNetworkPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: "ns-0000", Name: "one-replica"},
+		&v2.CiliumNetworkPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: "ns-0000", Name: "one-replica"},
 			Spec: &api.Rule{EndpointSelector: es(map[string]slimv1.MatchLabelsValue{"k8s:pod-template-hash": slimv1.MatchLabelsValue(snap.Pods[1].Labels["pod-template-hash"])}),
 				Ingress: []api.IngressRule{{}}}})
 	sc, err := scope.New(snap, &v1alpha1.NetworkInventorySpec{}, time.Now())

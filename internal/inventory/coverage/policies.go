@@ -98,14 +98,10 @@ func compilePolicies(sc *scope.Scope) *compiledPolicies {
 	n := len(sc.Snap.CiliumNetworkPolicies) + len(sc.Snap.CiliumClusterwideNetworkPolicies) + len(sc.Snap.NetworkPolicies)
 	c.entries, c.rules = make([]v1alpha1.NetworkPolicyEntry, 0, n), make([]podPolicy, 0, n)
 	// Kinds in catalog order, each sorted by namespace and name.
-	clusterwide := make([]*ciliumv2.CiliumClusterwideNetworkPolicy, len(sc.Snap.CiliumClusterwideNetworkPolicies))
-	for i := range clusterwide {
-		clusterwide[i] = &sc.Snap.CiliumClusterwideNetworkPolicies[i]
-	}
-	for _, p := range byNamespaceAndName(clusterwide) {
+	for _, p := range byNamespaceAndName(sc.Snap.CiliumClusterwideNetworkPolicies) {
 		c.addCilium(KindCiliumClusterwideNetworkPolicy, "", p.Name, p.Spec, p.Specs, &p.Status)
 	}
-	for _, p := range byNamespaceAndName(scope.Of(sc, sc.Snap.CiliumNetworkPolicies)) {
+	for _, p := range byNamespaceAndName(scope.InScopeOf(sc, sc.Snap.CiliumNetworkPolicies)) {
 		c.addCilium(KindCiliumNetworkPolicy, p.Namespace, p.Name, p.Spec, p.Specs, &p.Status)
 	}
 	for _, p := range byNamespaceAndName(scope.InScopeOf(sc, sc.Snap.NetworkPolicies)) {
