@@ -173,7 +173,7 @@ type levelRules struct {
 // default deny, and restricted. hostNetwork pods are left out of policy
 // evaluation: pod policies do not apply to them.
 func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
-	c := &isolation{policies: pols, buckets: indexRules(pols.rules), selected: make([]int32, len(pols.entries)),
+	c := &isolation{policies: pols, buckets: pols.buckets, selected: make([]int32, len(pols.entries)),
 		byNamespace: make(map[string][]int, len(sc.Pods)), namespaceWide: make(map[string][]int, len(sc.Pods))}
 	names := make([]string, 0, len(sc.Pods))
 	for ns := range sc.Pods {

@@ -7,6 +7,8 @@
 package coverage
 
 import (
+	"slices"
+
 	"netinventory.io/netinventory/api/v1alpha1"
 	"netinventory.io/netinventory/internal/inventory/model"
 	"netinventory.io/netinventory/internal/inventory/scope"
@@ -31,9 +33,9 @@ type Result struct {
 // Compute runs the coverage phase; backsPublic names the namespaces that
 // back a public endpoint (their gaps are more urgent).
 func Compute(sc *scope.Scope, backsPublic map[string]bool) *Result {
-	pols := compilePolicies(sc)
+	pols := policiesOf(sc)
 	iso := isolate(sc, pols)
-	catalog := pols.entries // the compiled entries are this recompute's own
+	catalog := slices.Clone(pols.entries) // the compiled ones are shared
 	for i := range catalog {
 		catalog[i].SelectedPods = iso.selected[i]
 	}

@@ -89,6 +89,12 @@ type compiledPolicies struct {
 	ignoredKeys map[string]bool
 	// ignoreDefaultDenyFalse: Cilium ignores enableDefaultDeny: false.
 	ignoreDefaultDenyFalse bool
+	// buckets index the rules (indexRules).
+	buckets map[string]*ruleBucket
+	// duplicates is true when two objects of a kind share a namespace and
+	// a name (manifests can hold both): the catalog then depends on the
+	// order they were read in.
+	duplicates bool
 }
 
 // compilePolicies compiles the network policies in scope, and every
@@ -98,13 +104,13 @@ func compilePolicies(sc *scope.Scope) *compiledPolicies {
 	n := len(sc.Snap.CiliumNetworkPolicies) + len(sc.Snap.CiliumClusterwideNetworkPolicies) + len(sc.Snap.NetworkPolicies)
 	c.entries, c.rules = make([]v1alpha1.NetworkPolicyEntry, 0, n), make([]podPolicy, 0, n)
 	// Kinds in catalog order, each sorted by namespace and name.
-	for _, p := range byNamespaceAndName(sc.Snap.CiliumClusterwideNetworkPolicies) {
+	for _, p := range byNamespaceAndName(sc.Snap.CiliumClusterwideNetworkPolicies, &c.duplicates) {
 		c.addCilium(KindCiliumClusterwideNetworkPolicy, "", p.Name, p.Spec, p.Specs, &p.Status)
 	}
-	for _, p := range byNamespaceAndName(scope.InScopeOf(sc, sc.Snap.CiliumNetworkPolicies)) {
+	for _, p := range byNamespaceAndName(scope.InScopeOf(sc, sc.Snap.CiliumNetworkPolicies), &c.duplicates) {
 		c.addCilium(KindCiliumNetworkPolicy, p.Namespace, p.Name, p.Spec, p.Specs, &p.Status)
 	}
-	for _, p := range byNamespaceAndName(scope.InScopeOf(sc, sc.Snap.NetworkPolicies)) {
+	for _, p := range byNamespaceAndName(scope.InScopeOf(sc, sc.Snap.NetworkPolicies), &c.duplicates) {
 		c.addNetworkPolicy(p)
 	}
 	c.ignoredKeys = map[string]bool{}
@@ -116,12 +122,14 @@ func compilePolicies(sc *scope.Scope) *compiledPolicies {
 			}
 		}
 	}
+	c.buckets = indexRules(c.rules)
 	return c
 }
 
 // byNamespaceAndName returns objects of one kind in catalog order (stable:
-// duplicates read from manifests keep their order).
-func byNamespaceAndName[T metav1.Object](objs []T) []T {
+// duplicates read from manifests keep their order), and sets duplicates
+// when two share a namespace and a name.
+func byNamespaceAndName[T metav1.Object](objs []T, duplicates *bool) []T {
 	type key struct {
 		namespace, name string
 		at              int
@@ -136,6 +144,9 @@ func byNamespaceAndName[T metav1.Object](objs []T) []T {
 	out := make([]T, len(objs))
 	for i, k := range keys {
 		out[i] = objs[k.at]
+		if i > 0 && k.namespace == keys[i-1].namespace && k.name == keys[i-1].name {
+			*duplicates = true
+		}
 	}
 	return out
 }
