@@ -45,16 +45,20 @@ func (f flowSet) addRule(key flowKey, ports, l7 []string, policy string) {
 }
 
 func (f flowSet) sorted() []v1alpha1.FlowEntry {
-	out := make([]v1alpha1.FlowEntry, 0, len(f))
+	entries := make([]*v1alpha1.FlowEntry, 0, len(f)) // sorted as pointers: entries are large
 	for _, e := range f {
 		slices.Sort(e.Ports)
 		slices.Sort(e.L7)
 		slices.Sort(e.Policies)
-		out = append(out, *e)
+		entries = append(entries, e)
 	}
-	slices.SortFunc(out, func(a, b v1alpha1.FlowEntry) int {
+	slices.SortFunc(entries, func(a, b *v1alpha1.FlowEntry) int {
 		return cmp.Or(cmp.Compare(a.From, b.From), cmp.Compare(a.To, b.To), cmp.Compare(a.Action, b.Action))
 	})
+	out := make([]v1alpha1.FlowEntry, len(entries))
+	for i, e := range entries {
+		out[i] = *e
+	}
 	return out
 }
 
