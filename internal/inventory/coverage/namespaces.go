@@ -46,9 +46,14 @@ func namespaces(sc *scope.Scope, pols *compiledPolicies, iso *isolation, backsPu
 		}
 	}
 	for _, nsPods := range iso.namespaces {
-		d := details[nsPods.Namespace]
-		for i := range nsPods.Pods {
-			d.add(&nsPods.Pods[i], pols)
+		d, pods := details[nsPods.Namespace], nsPods.Pods
+		for len(pods) > 0 { // runs of pods alike (the replicas of a workload)
+			n := 1
+			for n < len(pods) && alike(&pods[n], &pods[0]) {
+				n++
+			}
+			d.add(pods[:n], pols)
+			pods = pods[n:]
 		}
 	}
 	var out []v1alpha1.NamespaceEntry
@@ -66,21 +71,29 @@ func namespaces(sc *scope.Scope, pols *compiledPolicies, iso *isolation, backsPu
 	return out, disagreements // names are sorted
 }
 
-// add counts one pod.
-func (d *namespaceDetail) add(pc *model.PodCoverage, pols *compiledPolicies) {
-	d.entry.Pods++
+// alike reports whether two pods have the same coverage: the same
+// isolation and the same (shared) list of selecting policies.
+func alike(a, b *model.PodCoverage) bool {
+	return a.HostNetwork == b.HostNetwork && a.Isolated == b.Isolated && len(a.SelectedBy) == len(b.SelectedBy) &&
+		(len(a.SelectedBy) == 0 || &a.SelectedBy[0] == &b.SelectedBy[0])
+}
+
+// add counts pods alike.
+func (d *namespaceDetail) add(run []model.PodCoverage, pols *compiledPolicies) {
+	pc, n := &run[0], int32(len(run))
+	d.entry.Pods += n
 	if pc.HostNetwork {
-		d.entry.HostNetworkPods++
+		d.entry.HostNetworkPods += n
 		return
 	}
 	if pc.Isolated[model.Ingress] {
-		d.entry.IsolatedIngress++
+		d.entry.IsolatedIngress += n
 	}
 	if pc.Isolated[model.Egress] {
-		d.entry.IsolatedEgress++
+		d.entry.IsolatedEgress += n
 	}
 	if len(pc.SelectedBy) > 0 && !pc.Isolated.Any() {
-		d.entry.SelectedNotIsolated++
+		d.entry.SelectedNotIsolated += n
 	}
 	if d.entry.CiliumPolicies == 0 || d.entry.NetworkPolicies == 0 {
 		return // one kind of policy: nothing for the kinds to disagree on
@@ -95,9 +108,20 @@ func (d *namespaceDetail) add(pc *model.PodCoverage, pols *compiledPolicies) {
 	}
 	byCilium, byKubernetes := d.kinds.byCilium, d.kinds.byKubernetes
 	if byCilium && !byKubernetes {
-		d.onlyCilium.Add(pc.Pod.Name)
+		addNames(&d.onlyCilium, run)
 	}
 	if byKubernetes && !byCilium {
-		d.onlyKubernetes.Add(pc.Pod.Name)
+		addNames(&d.onlyKubernetes, run)
+	}
+}
+
+// addNames adds pods to a Few, reading the names it keeps only.
+func addNames(f *model.Few, run []model.PodCoverage) {
+	for i := range run {
+		if len(f.Names) == model.FewKept {
+			f.Count += len(run) - i
+			return
+		}
+		f.Add(run[i].Pod.Name)
 	}
 }

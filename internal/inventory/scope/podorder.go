@@ -8,12 +8,11 @@ import (
 	"netinventory.io/netinventory/internal/snapshot"
 )
 
-// podKey is a pod with its name, and the name's first eight bytes as a
-// big-endian number: comparing those numbers orders most names without
-// reading either pod or name.
+// podKey is a pod with the first eight bytes of its name as a big-endian
+// number: comparing those numbers orders most names without reading
+// either pod.
 type podKey struct {
 	prefix uint64
-	name   string
 	pod    *snapshot.Pod
 }
 
@@ -24,13 +23,13 @@ func sortPodsByName(pods []*snapshot.Pod, buf []podKey) []podKey {
 	for _, p := range pods {
 		var first [8]byte
 		copy(first[:], p.Name) // shorter names are padded with zeros, which sort first
-		buf = append(buf, podKey{prefix: binary.BigEndian.Uint64(first[:]), name: p.Name, pod: p})
+		buf = append(buf, podKey{prefix: binary.BigEndian.Uint64(first[:]), pod: p})
 	}
 	slices.SortFunc(buf, func(a, b podKey) int {
 		if a.prefix != b.prefix {
 			return cmp.Compare(a.prefix, b.prefix)
 		}
-		return cmp.Compare(a.name, b.name)
+		return cmp.Compare(a.pod.Name, b.pod.Name)
 	})
 	for i := range buf {
 		pods[i] = buf[i].pod
