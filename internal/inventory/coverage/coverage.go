@@ -201,7 +201,7 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 		start := len(c.pods)
 		levelPods := int32(0) // pods the level's rules select
 		keys := c.podKeys(ns, clusterwide)
-		nsBucket := c.buckets[ns]
+		nsBucket, nsObject := c.buckets[ns], sc.Namespaces[ns]
 		var prev *snapshot.Pod // the last pod evaluated in full
 		var prevResult model.PodCoverage
 		runs := 0
@@ -232,7 +232,7 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 				candidates = appendPodCandidates(candidates[:0], p, nsBucket, clusterwideBucket)
 				decided := level.decides
 				pc.DefaultDeny = level.deny
-				identity.pod, identity.namespace = p, sc.Namespaces[p.Namespace]
+				identity.pod, identity.namespace = p, nsObject
 				own = own[:0]
 				for _, ri := range candidates {
 					r := &pols.rules[ri]
