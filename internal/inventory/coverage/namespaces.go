@@ -118,7 +118,7 @@ func (d *namespaceDetail) add(run []model.PodCoverage, pols *compiledPolicies) {
 // addNames adds pods to a Few, reading the names it keeps only.
 func addNames(f *model.Few, run []model.PodCoverage) {
 	for i := range run {
-		if len(f.Names) == model.FewKept {
+		if f.Full() {
 			f.Count += len(run) - i
 			return
 		}

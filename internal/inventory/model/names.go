@@ -26,6 +26,10 @@ func (f *Few) Add(name string) {
 	f.Count++
 }
 
+// Full reports whether the Few keeps no more names: what is added now is
+// only counted, so a caller need not read the name.
+func (f *Few) Full() bool { return len(f.Names) >= FewKept }
+
 // String names the first names and says how many more there are.
 func (f Few) String() string { return NameFirst(f.Names, f.Count, FewKept) }
 

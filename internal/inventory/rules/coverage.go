@@ -59,7 +59,11 @@ func PodsNotIsolated(m *model.Model) []v1alpha1.Finding {
 		for _, p := range nsPods.Pods {
 			for _, d := range model.Directions {
 				if !p.HostNetwork && !p.Isolated[d] {
-					few[d].Add(p.Pod.Name)
+					if few[d].Full() {
+						few[d].Count++ // not named: the pod is not read
+					} else {
+						few[d].Add(p.Pod.Name)
+					}
 				}
 			}
 		}
