@@ -202,14 +202,33 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 		levelPods := int32(0) // pods the level's rules select
 		keys := c.podKeys(ns, clusterwide)
 		nsBucket, nsObject := c.buckets[ns], sc.Namespaces[ns]
+		// The app labels selectors read, first of appLabels first: a pod
+		// like prev in all of them (sameIdentity) has prev's app when it
+		// comes from one of them.
+		appKeysRead := 0
+		for appKeysRead < len(appLabels) {
+			if _, read := keys.set[appLabels[appKeysRead]]; !read {
+				break
+			}
+			appKeysRead++
+		}
 		var prev *snapshot.Pod // the last pod evaluated in full
 		var prevResult model.PodCoverage
+		prevAppKey := -1 // the index in appLabels of the label naming prev's app
 		runs := 0
 		for _, p := range sc.Pods[ns] { // sorted by name
 			pc := model.PodCoverage{Pod: p, HostNetwork: p.Spec.HostNetwork}
+			same := !pc.HostNetwork && prev != nil && sameIdentity(prev, p, keys)
 			app := int32(-1)
-			if !pc.HostNetwork {
-				name := appOf(p)
+			switch {
+			case pc.HostNetwork:
+			case same && prevAppKey >= 0 && prevAppKey < appKeysRead:
+				app = int32(len(c.appNames) - 1) // prev's: the last run's
+			default:
+				name, key := appLabelOf(p)
+				if !same {
+					prevAppKey = key
+				}
 				if runs == 0 || c.appNames[len(c.appNames)-1] != name {
 					c.appNames = append(c.appNames, name)
 					runs++
@@ -219,7 +238,7 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 			c.apps = append(c.apps, app)
 			switch {
 			case pc.HostNetwork:
-			case prev != nil && sameIdentity(prev, p, keys):
+			case same:
 				// The replicas of a workload, next to each other in name
 				// order, differ in nothing a selector reads: the same
 				// result (SelectedBy is shared, read-only).

@@ -37,12 +37,19 @@ type subject struct {
 // appOf names a pod's app within its namespace: the first app label it
 // carries, else its own name.
 func appOf(p *snapshot.Pod) string {
-	for _, key := range appLabels {
+	app, _ := appLabelOf(p)
+	return app
+}
+
+// appLabelOf is appOf, with the index in appLabels of the label that
+// names the app (-1: the pod's name).
+func appLabelOf(p *snapshot.Pod) (string, int) {
+	for i, key := range appLabels {
 		if v, ok := p.Labels[key]; ok {
-			return v
+			return v, i
 		}
 	}
-	return p.Name
+	return p.Name, -1
 }
 
 // flowMap derives the flows from the evaluator: for every app whose pods
@@ -60,39 +67,52 @@ type flowMap struct {
 	byApp map[string]map[string]*appGroup
 	// chunk is where new groups are allocated, many at a time.
 	chunk []appGroup
-	// rulePolicies name the policy of each compiled rule as flows show
-	// it.
-	rulePolicies []string
+	// flowRules is what the flow map reads of the compiled rules.
+	*flowRules
+}
+
+// flowRules is what the flow map reads of compiled rules, derived once
+// per compilation (compiledPolicies.flows).
+type flowRules struct {
+	// policies name the policy of each rule as flows show it.
+	policies []string
+	// entryRules are the rules of each entry that read pods' labels (the
+	// others are the namespace's, isolation.namespaceWide); ruleCount
+	// counts each entry's rules.
+	entryRules [][]int
+	ruleCount  []int32
+	// namesPeers is false for a rule that names no peer (default deny, a
+	// rule without peers): it adds no flow.
+	namesPeers []bool
+}
+
+func newFlowRules(pols *compiledPolicies) *flowRules {
+	f := &flowRules{policies: make([]string, len(pols.rules)), entryRules: make([][]int, len(pols.entries)),
+		ruleCount: make([]int32, len(pols.entries)), namesPeers: make([]bool, len(pols.rules))}
+	names := make([]string, len(pols.entries))
+	for i, e := range pols.entries {
+		names[i] = e.Kind + "/" + e.Namespace + "/" + e.Name
+		if e.Namespace == "" {
+			names[i] = e.Kind + "/" + e.Name
+		}
+	}
+	for i, r := range pols.rules {
+		f.policies[i] = names[r.entry]
+		f.ruleCount[r.entry]++
+		for _, it := range r.items {
+			f.namesPeers[i] = f.namesPeers[i] || len(it.ends) > 0 || len(it.selectors) > 0
+		}
+		if !r.namespaceOnly && !r.namespaceWide {
+			f.entryRules[r.entry] = append(f.entryRules[r.entry], i)
+		}
+	}
+	return f
 }
 
 func evaluatedFlows(sc *scope.Scope, pols *compiledPolicies, iso *isolation, ev *Evaluator) []v1alpha1.FlowEntry {
 	f := &flowMap{sc: sc, ev: ev, pols: pols, set: make(flowSet, len(pols.rules)), groups: map[string][]*appGroup{},
-		byApp:        make(map[string]map[string]*appGroup, len(sc.Pods)),
-		rulePolicies: make([]string, len(pols.rules))}
-	policies := make([]string, len(pols.entries))
-	for i, e := range pols.entries {
-		policies[i] = e.Kind + "/" + e.Namespace + "/" + e.Name
-		if e.Namespace == "" {
-			policies[i] = e.Kind + "/" + e.Name
-		}
-	}
-	// The rules of each entry that read pods' labels (the others are the
-	// namespace's, iso.namespaceWide), and how many rules each has.
-	entryRules := make([][]int, len(pols.entries))
-	ruleCount := make([]int32, len(pols.entries))
-	// Rules that name no peer (default deny, rules without peers) add no
-	// flow: they are left out.
-	namesPeers := make([]bool, len(pols.rules))
-	for i, r := range pols.rules {
-		f.rulePolicies[i] = policies[r.entry]
-		ruleCount[r.entry]++
-		for _, it := range r.items {
-			namesPeers[i] = namesPeers[i] || len(it.ends) > 0 || len(it.selectors) > 0
-		}
-		if !r.namespaceOnly && !r.namespaceWide {
-			entryRules[r.entry] = append(entryRules[r.entry], i)
-		}
-	}
+		byApp: make(map[string]map[string]*appGroup, len(sc.Pods)), flowRules: pols.flows}
+	entryRules, ruleCount, namesPeers := f.entryRules, f.ruleCount, f.namesPeers
 	i := 0
 	identity := &ciliumIdentity{ignored: pols.ignoredKeys}
 	subjects := make([]subject, 0, len(iso.appNames)) // at most one per run of an app
@@ -211,7 +231,7 @@ func (f *flowMap) groupsOf(ns string) []*appGroup {
 
 // addRule adds the flows one rule names for the app it selects.
 func (f *flowMap) addRule(g *appGroup, ri int) {
-	policy := f.rulePolicies[ri]
+	policy := f.policies[ri]
 	items := f.pols.rules[ri].items
 	for i := range items {
 		it := &items[i]

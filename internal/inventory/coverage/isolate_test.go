@@ -118,3 +118,37 @@ func TestIsolationAgreesWithMatchingEveryRuleAgainstEveryPod(t *testing.T) {
 	}
 	t.Log(fmt.Sprintf("%d pods, %d rules", checked, len(pols.rules)))
 }
+
+// The isolation names each pod's app for the flow map, reading the labels
+// of a replica only when the selectors do not already tell its app; the
+// names must be appOf's. Pods of a namespace whose selectors read app
+// labels, and pods that carry none (named after themselves).
+func TestIsolationNamesEachPodsApp(t *testing.T) {
+	snap := synthetic.Generate(synthetic.Shape{Namespaces: 6, Pods: 2_000, Policies: 300})
+	for i, p := range snap.Pods {
+		switch i % 7 {
+		case 0: // no app label at all: its own name
+			p.Labels = map[string]string{"pod-template-hash": p.Labels["pod-template-hash"]}
+		case 1: // named by a later app label than the selectors read
+			p.Labels = map[string]string{"app": "other-" + p.Labels["app.kubernetes.io/name"], "pod-template-hash": "x"}
+		}
+	}
+	sc, err := scope.New(snap, &v1alpha1.NetworkInventorySpec{}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	iso := isolate(sc, compilePolicies(sc))
+	checked := 0
+	for i, pc := range iso.pods {
+		if pc.HostNetwork {
+			continue
+		}
+		if got, want := iso.appNames[iso.apps[i]], appOf(pc.Pod); got != want {
+			t.Fatalf("pod %s/%s: app %q, not %q", pc.Pod.Namespace, pc.Pod.Name, got, want)
+		}
+		checked++
+	}
+	if checked < 1_500 {
+		t.Errorf("only %d pods checked", checked)
+	}
+}

@@ -91,6 +91,8 @@ type compiledPolicies struct {
 	ignoreDefaultDenyFalse bool
 	// buckets index the rules (indexRules).
 	buckets map[string]*ruleBucket
+	// flows is what the flow map reads of the rules.
+	flows *flowRules
 	// duplicates is true when two objects of a kind share a namespace and
 	// a name (manifests can hold both): the catalog then depends on the
 	// order they were read in.
@@ -123,6 +125,7 @@ func compilePolicies(sc *scope.Scope) *compiledPolicies {
 		}
 	}
 	c.buckets = indexRules(c.rules)
+	c.flows = newFlowRules(c)
 	return c
 }
 
