@@ -6,10 +6,36 @@ import (
 	"path/filepath"
 	"testing"
 
+	ciliumv2 "github.com/cilium/cilium/pkg/k8s/apis/cilium.io/v2"
+	networkingv1 "k8s.io/api/networking/v1"
+
 	"netinventory.io/netinventory/api/v1alpha1"
 	"netinventory.io/netinventory/internal/snapshot"
 	"netinventory.io/netinventory/internal/synthetic"
 )
+
+// newObjects copies a Snapshot's pods and policies into new objects, as a
+// cache holds after a restart: nothing compiled from the others applies.
+func newObjects(s *snapshot.Snapshot) *snapshot.Snapshot {
+	c := *s
+	c.Pods = make([]*snapshot.Pod, len(s.Pods))
+	for i, p := range s.Pods {
+		c.Pods[i] = p.DeepCopy()
+	}
+	c.NetworkPolicies = make([]*networkingv1.NetworkPolicy, len(s.NetworkPolicies))
+	for i, p := range s.NetworkPolicies {
+		c.NetworkPolicies[i] = p.DeepCopy()
+	}
+	c.CiliumNetworkPolicies = make([]*ciliumv2.CiliumNetworkPolicy, len(s.CiliumNetworkPolicies))
+	for i, p := range s.CiliumNetworkPolicies {
+		c.CiliumNetworkPolicies[i] = p.DeepCopy()
+	}
+	c.CiliumClusterwideNetworkPolicies = make([]*ciliumv2.CiliumClusterwideNetworkPolicy, len(s.CiliumClusterwideNetworkPolicies))
+	for i, p := range s.CiliumClusterwideNetworkPolicies {
+		c.CiliumClusterwideNetworkPolicies[i] = p.DeepCopy()
+	}
+	return &c
+}
 
 // allocsBaseline is where the allocations per recompute at 10k pods are
 // recorded (`go test ./internal/inventory -run Allocations -update`).
@@ -21,7 +47,9 @@ var allocsBaseline = filepath.Join("testdata", "allocs-10k.json")
 const maxAllocGrowth = 1.20
 
 // TestAllocationsAt10kPodsDoNotGrow guards the engine's allocations per
-// recompute at 10k pods, with and without endpoints to reach.
+// recompute at 10k pods, with and without endpoints to reach, and with
+// objects that are all new (the first recompute: nothing is reused from
+// the last one).
 func TestAllocationsAt10kPodsDoNotGrow(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds 10k-pod snapshots")
@@ -38,6 +66,18 @@ func TestAllocationsAt10kPodsDoNotGrow(t *testing.T) {
 			}
 		})
 	}
+	// AllocsPerRun calls the function once more than it counts.
+	fresh := make([]*snapshot.Snapshot, 4)
+	for i := range fresh {
+		fresh[i] = newObjects(shapes["compute-10k-pods-1k-policies"])
+	}
+	got["compute-10k-pods-1k-policies-new-objects"] = testing.AllocsPerRun(3, func() {
+		snap := fresh[0]
+		fresh = fresh[1:]
+		if _, err := computePhases(snap, &v1alpha1.NetworkInventorySpec{}, goldenNow, true); err != nil {
+			t.Fatal(err)
+		}
+	})
 	if *update {
 		data, _ := json.MarshalIndent(got, "", "  ")
 		if err := os.WriteFile(allocsBaseline, append(data, '\n'), 0o644); err != nil {
