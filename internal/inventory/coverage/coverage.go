@@ -27,10 +27,9 @@ type ruleBucket struct {
 	// wide rules have an empty selector: they select every pod of the
 	// bucket's namespace (every pod, clusterwide).
 	wide []int
-	// namespaceOnly rules are matched once per namespace, indexed like
-	// the others by a namespace-level label their selectors require
-	// (namespaceIndex, namespaceUnindexed).
-	namespaceOnly      []int
+	// The rules whose selectors read only namespace-level labels are
+	// matched once per namespace, indexed by a value their selectors
+	// require (namespaceIndex) or not (namespaceUnindexed).
 	namespaceIndex     []labelIndex
 	namespaceUnindexed []int
 	// keys are the label keys the pod-level rules (unindexed and byLabel)
@@ -82,9 +81,9 @@ func (b *ruleBucket) readKeys(sel labels.Selector) {
 	}
 }
 
-// namespaceIndexKey is a key=value a namespace-level selector requires,
-// "" if none.
-func namespaceIndexKey(sel labels.Selector) (string, string, bool) {
+// namespaceIndexKey returns a key and the one value a namespace-level
+// selector requires of it; ok is false when it requires none.
+func namespaceIndexKey(sel labels.Selector) (key, value string, ok bool) {
 	reqs, _ := sel.Requirements()
 	for _, r := range reqs {
 		switch r.Operator() {
@@ -106,7 +105,6 @@ func indexRules(rules []podPolicy) map[string]*ruleBucket {
 			out[r.namespace] = b
 		}
 		if r.namespaceOnly {
-			b.namespaceOnly = append(b.namespaceOnly, i)
 			if key, value, ok := namespaceIndexKey(r.selector); ok {
 				values := indexOf(&b.namespaceIndex, key)
 				values[value] = append(values[value], i)
