@@ -6,9 +6,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	ciliumv2 "github.com/cilium/cilium/pkg/k8s/apis/cilium.io/v2"
-	networkingv1 "k8s.io/api/networking/v1"
-
 	"netinventory.io/netinventory/api/v1alpha1"
 	"netinventory.io/netinventory/internal/snapshot"
 	"netinventory.io/netinventory/internal/synthetic"
@@ -18,23 +15,20 @@ import (
 // cache holds after a restart: nothing compiled from the others applies.
 func newObjects(s *snapshot.Snapshot) *snapshot.Snapshot {
 	c := *s
-	c.Pods = make([]*snapshot.Pod, len(s.Pods))
-	for i, p := range s.Pods {
-		c.Pods[i] = p.DeepCopy()
-	}
-	c.NetworkPolicies = make([]*networkingv1.NetworkPolicy, len(s.NetworkPolicies))
-	for i, p := range s.NetworkPolicies {
-		c.NetworkPolicies[i] = p.DeepCopy()
-	}
-	c.CiliumNetworkPolicies = make([]*ciliumv2.CiliumNetworkPolicy, len(s.CiliumNetworkPolicies))
-	for i, p := range s.CiliumNetworkPolicies {
-		c.CiliumNetworkPolicies[i] = p.DeepCopy()
-	}
-	c.CiliumClusterwideNetworkPolicies = make([]*ciliumv2.CiliumClusterwideNetworkPolicy, len(s.CiliumClusterwideNetworkPolicies))
-	for i, p := range s.CiliumClusterwideNetworkPolicies {
-		c.CiliumClusterwideNetworkPolicies[i] = p.DeepCopy()
-	}
+	c.Pods = copies(s.Pods)
+	c.NetworkPolicies = copies(s.NetworkPolicies)
+	c.CiliumNetworkPolicies = copies(s.CiliumNetworkPolicies)
+	c.CiliumClusterwideNetworkPolicies = copies(s.CiliumClusterwideNetworkPolicies)
 	return &c
+}
+
+// copies deep-copies each object of a list.
+func copies[T interface{ DeepCopy() T }](list []T) []T {
+	out := make([]T, len(list))
+	for i, o := range list {
+		out[i] = o.DeepCopy()
+	}
+	return out
 }
 
 // allocsBaseline is where the allocations per recompute at 10k pods are
