@@ -87,29 +87,10 @@ const truncatedField = len(`,"truncated":true`)
 func fitBudget(st *v1alpha1.NetworkInventoryStatus, conds []metav1.Condition, budget int) {
 	restore := asWritten(st, conds)
 	defer restore()
-	lists := []listView{
-		view(&st.Flows.Items, &st.Flows.Truncated),
-		view(&st.NetworkPolicies.Items, &st.NetworkPolicies.Truncated),
-		view(&st.Namespaces.Items, &st.Namespaces.Truncated),
-		view(&st.Endpoints.Items, &st.Endpoints.Truncated),
-		view(&st.Services.Items, &st.Services.Truncated),
-		view(&st.ReferenceGrants.Items, &st.ReferenceGrants.Truncated),
-		view(&st.SecurityPolicies.Items, &st.SecurityPolicies.Truncated),
-		view(&st.Gateways.Items, &st.Gateways.Truncated),
-		view(&st.Findings.Items, &st.Findings.Truncated),
-	}
+	lists := statusLists(st)
 	size, err := jsonSize(st)
 	for err == nil && size > budget {
-		// Findings (last) give way only when every other list is short.
-		longest := -1
-		for i, l := range lists[:len(lists)-1] {
-			if l.length() > 10 && (longest < 0 || l.length() > lists[longest].length()) {
-				longest = i
-			}
-		}
-		if longest < 0 && lists[len(lists)-1].length() > 10 {
-			longest = len(lists) - 1
-		}
+		longest := longestToCut(lists)
 		if longest < 0 {
 			return
 		}
@@ -124,6 +105,38 @@ func fitBudget(st *v1alpha1.NetworkInventoryStatus, conds []metav1.Condition, bu
 			size, err = jsonSize(st)
 		}
 	}
+}
+
+// statusLists are the lists of a status fitBudget may shorten, findings
+// last.
+func statusLists(st *v1alpha1.NetworkInventoryStatus) []listView {
+	return []listView{
+		view(&st.Flows.Items, &st.Flows.Truncated),
+		view(&st.NetworkPolicies.Items, &st.NetworkPolicies.Truncated),
+		view(&st.Namespaces.Items, &st.Namespaces.Truncated),
+		view(&st.Endpoints.Items, &st.Endpoints.Truncated),
+		view(&st.Services.Items, &st.Services.Truncated),
+		view(&st.ReferenceGrants.Items, &st.ReferenceGrants.Truncated),
+		view(&st.SecurityPolicies.Items, &st.SecurityPolicies.Truncated),
+		view(&st.Gateways.Items, &st.Gateways.Truncated),
+		view(&st.Findings.Items, &st.Findings.Truncated),
+	}
+}
+
+// longestToCut returns the list to shorten next: the longest of more than
+// ten items; findings (last) only when every other list is short; -1 when
+// none is long.
+func longestToCut(lists []listView) int {
+	longest := -1
+	for i, l := range lists[:len(lists)-1] {
+		if l.length() > 10 && (longest < 0 || l.length() > lists[longest].length()) {
+			longest = i
+		}
+	}
+	if longest < 0 && lists[len(lists)-1].length() > 10 {
+		longest = len(lists) - 1
+	}
+	return longest
 }
 
 // asWritten fills in what the status writer adds, each at its largest: an

@@ -136,40 +136,16 @@ func TestJSONSizeIsTheLengthOfTheJSON(t *testing.T) {
 func fitByEncoding(st *v1alpha1.NetworkInventoryStatus, conds []metav1.Condition, budget int) {
 	restore := asWritten(st, conds)
 	defer restore()
-	type list struct {
-		length    func() int
-		keep      func(int)
-		truncated *bool
-	}
-	of := func(n func() int, k func(int), tr *bool) list { return list{n, k, tr} }
-	lists := []list{
-		of(func() int { return len(st.Flows.Items) }, func(n int) { st.Flows.Items = st.Flows.Items[:n] }, &st.Flows.Truncated),
-		of(func() int { return len(st.NetworkPolicies.Items) }, func(n int) { st.NetworkPolicies.Items = st.NetworkPolicies.Items[:n] }, &st.NetworkPolicies.Truncated),
-		of(func() int { return len(st.Namespaces.Items) }, func(n int) { st.Namespaces.Items = st.Namespaces.Items[:n] }, &st.Namespaces.Truncated),
-		of(func() int { return len(st.Endpoints.Items) }, func(n int) { st.Endpoints.Items = st.Endpoints.Items[:n] }, &st.Endpoints.Truncated),
-		of(func() int { return len(st.Services.Items) }, func(n int) { st.Services.Items = st.Services.Items[:n] }, &st.Services.Truncated),
-		of(func() int { return len(st.ReferenceGrants.Items) }, func(n int) { st.ReferenceGrants.Items = st.ReferenceGrants.Items[:n] }, &st.ReferenceGrants.Truncated),
-		of(func() int { return len(st.SecurityPolicies.Items) }, func(n int) { st.SecurityPolicies.Items = st.SecurityPolicies.Items[:n] }, &st.SecurityPolicies.Truncated),
-		of(func() int { return len(st.Gateways.Items) }, func(n int) { st.Gateways.Items = st.Gateways.Items[:n] }, &st.Gateways.Truncated),
-		of(func() int { return len(st.Findings.Items) }, func(n int) { st.Findings.Items = st.Findings.Items[:n] }, &st.Findings.Truncated),
-	}
+	lists := statusLists(st)
 	for {
 		if size, err := jsonSize(st); err != nil || size <= budget {
 			return
 		}
-		longest := -1
-		for i, l := range lists[:len(lists)-1] {
-			if l.length() > 10 && (longest < 0 || l.length() > lists[longest].length()) {
-				longest = i
-			}
-		}
-		if longest < 0 && lists[len(lists)-1].length() > 10 {
-			longest = len(lists) - 1
-		}
+		longest := longestToCut(lists)
 		if longest < 0 {
 			return
 		}
-		lists[longest].keep(lists[longest].length() * 3 / 4)
+		lists[longest].cut(lists[longest].length() * 3 / 4)
 		*lists[longest].truncated = true
 	}
 }
