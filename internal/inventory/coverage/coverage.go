@@ -18,11 +18,10 @@ import (
 // clusterwide ones) by a label every pod they select carries, so a pod is
 // matched only against the rules that can select it.
 type ruleBucket struct {
-	// byLabel maps a label key, then value, to rules; keyIndex finds a
-	// key in it. A bucket usually has fewer keys than a pod has labels:
-	// then the pod's labels are looked up, not iterated.
-	byLabel   []labelIndex
-	keyIndex  map[string]int
+	// byLabel maps a label key, then value, to rules. A bucket usually
+	// has fewer keys than a pod has labels: then the pod's labels are
+	// looked up, not iterated.
+	byLabel   labelIndexes
 	unindexed []int
 	// wide rules have an empty selector: they select every pod of the
 	// bucket's namespace (every pod, clusterwide).
@@ -30,11 +29,18 @@ type ruleBucket struct {
 	// The rules whose selectors read only namespace-level labels are
 	// matched once per namespace, indexed by a value their selectors
 	// require (namespaceIndex) or not (namespaceUnindexed).
-	namespaceIndex     []labelIndex
+	namespaceIndex     labelIndexes
 	namespaceUnindexed []int
 	// keys are the label keys the pod-level rules (unindexed and byLabel)
 	// read.
 	keys selectorKeys
+}
+
+// labelIndexes map label keys, then values, to rules: a list of keys to
+// iterate, and where each key is in it.
+type labelIndexes struct {
+	list []labelIndex
+	at   map[string]int
 }
 
 // labelIndex maps the values of one label key to rules.
@@ -43,28 +49,18 @@ type labelIndex struct {
 	values map[string][]int
 }
 
-// indexOf returns the values of a key in a short index, adding the key.
-func indexOf(index *[]labelIndex, key string) map[string][]int {
-	for _, ix := range *index {
-		if ix.key == key {
-			return ix.values
+// add indexes a rule under a key and value.
+func (x *labelIndexes) add(key, value string, rule int) {
+	i, ok := x.at[key]
+	if !ok {
+		if x.at == nil {
+			x.at = map[string]int{}
 		}
+		i = len(x.list)
+		x.at[key] = i
+		x.list = append(x.list, labelIndex{key: key, values: map[string][]int{}})
 	}
-	*index = append(*index, labelIndex{key: key, values: map[string][]int{}})
-	return (*index)[len(*index)-1].values
-}
-
-// index returns the values of a key, adding the key.
-func (b *ruleBucket) index(key string) map[string][]int {
-	if i, ok := b.keyIndex[key]; ok {
-		return b.byLabel[i].values
-	}
-	if b.keyIndex == nil {
-		b.keyIndex = map[string]int{}
-	}
-	b.keyIndex[key] = len(b.byLabel)
-	b.byLabel = append(b.byLabel, labelIndex{key: key, values: map[string][]int{}})
-	return b.byLabel[len(b.byLabel)-1].values
+	x.list[i].values[value] = append(x.list[i].values[value], rule)
 }
 
 // readKeys adds the label keys a selector reads to the bucket's keys.
@@ -106,8 +102,7 @@ func indexRules(rules []podPolicy) map[string]*ruleBucket {
 		}
 		if r.namespaceOnly {
 			if key, value, ok := namespaceIndexKey(r.selector); ok {
-				values := indexOf(&b.namespaceIndex, key)
-				values[value] = append(values[value], i)
+				b.namespaceIndex.add(key, value, i)
 			} else {
 				b.namespaceUnindexed = append(b.namespaceUnindexed, i)
 			}
@@ -123,8 +118,7 @@ func indexRules(rules []podPolicy) map[string]*ruleBucket {
 			b.unindexed = append(b.unindexed, i)
 			continue
 		}
-		values := b.index(key)
-		values[value] = append(values[value], i)
+		b.byLabel.add(key, value, i)
 	}
 	return out
 }
@@ -427,7 +421,7 @@ func (c *isolation) namespaceRules(sc *scope.Scope, namespace string) []int {
 			continue
 		}
 		candidates = append(candidates[:0], b.namespaceUnindexed...)
-		for _, ix := range b.namespaceIndex {
+		for _, ix := range b.namespaceIndex.list {
 			if v, ok := identity.lookup(ix.key); ok {
 				candidates = append(candidates, ix.values[v]...)
 			}
@@ -486,8 +480,8 @@ func appendPodCandidates(out []int, p *snapshot.Pod, namespace, clusterwide *rul
 			continue
 		}
 		out = append(out, b.unindexed...)
-		if len(b.byLabel) <= len(p.Labels) {
-			for _, ix := range b.byLabel {
+		if len(b.byLabel.list) <= len(p.Labels) {
+			for _, ix := range b.byLabel.list {
 				if v, ok := p.Labels[ix.key]; ok {
 					out = append(out, ix.values[v]...)
 				}
@@ -495,8 +489,8 @@ func appendPodCandidates(out []int, p *snapshot.Pod, namespace, clusterwide *rul
 			continue
 		}
 		for k, v := range p.Labels {
-			if i, ok := b.keyIndex[k]; ok {
-				out = append(out, b.byLabel[i].values[v]...)
+			if i, ok := b.byLabel.at[k]; ok {
+				out = append(out, b.byLabel.list[i].values[v]...)
 			}
 		}
 	}

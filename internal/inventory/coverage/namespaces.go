@@ -74,8 +74,13 @@ func namespaces(sc *scope.Scope, pols *compiledPolicies, iso *isolation, backsPu
 // alike reports whether two pods have the same coverage: the same
 // isolation and the same (shared) list of selecting policies.
 func alike(a, b *model.PodCoverage) bool {
-	return a.HostNetwork == b.HostNetwork && a.Isolated == b.Isolated && len(a.SelectedBy) == len(b.SelectedBy) &&
-		(len(a.SelectedBy) == 0 || &a.SelectedBy[0] == &b.SelectedBy[0])
+	return a.HostNetwork == b.HostNetwork && a.Isolated == b.Isolated && sameList(a.SelectedBy, b.SelectedBy)
+}
+
+// sameList reports whether two lists of selecting policies are one
+// (shared) list.
+func sameList(a, b []int32) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 // add counts pods alike.
@@ -101,7 +106,7 @@ func (d *namespaceDetail) add(run []model.PodCoverage, pols *compiledPolicies) {
 	if len(pc.SelectedBy) == 0 {
 		return
 	}
-	if k := &d.kinds; len(k.of) != len(pc.SelectedBy) || &k.of[0] != &pc.SelectedBy[0] {
+	if k := &d.kinds; !sameList(k.of, pc.SelectedBy) {
 		k.of = pc.SelectedBy
 		k.byCilium = slices.ContainsFunc(pc.SelectedBy, func(i int32) bool { return pols.entries[i].Kind == KindCiliumNetworkPolicy })
 		k.byKubernetes = slices.ContainsFunc(pc.SelectedBy, func(i int32) bool { return pols.entries[i].Kind == KindNetworkPolicy })

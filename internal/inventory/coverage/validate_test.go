@@ -16,6 +16,18 @@ func rule(ingress bool) *api.Rule {
 	return r
 }
 
+// ciliumRejects is rejection for a policy's rules in a namespace ("" for a
+// clusterwide one).
+func ciliumRejects(rules []*api.Rule, namespace string) error {
+	forms := make([]*ciliumRuleForm, len(rules))
+	for i, r := range rules {
+		if r != nil {
+			forms[i] = ruleForm(r, namespace)
+		}
+	}
+	return rejection(forms)
+}
+
 func TestCiliumRejectsAsItsParser(t *testing.T) {
 	if err := ciliumRejects([]*api.Rule{rule(true)}, "ns"); err != nil {
 		t.Errorf("a rule with an ingress peer is accepted: %v", err)
