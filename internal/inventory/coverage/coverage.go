@@ -187,13 +187,20 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 	var own, prevOwn, merged, last []int32
 	identity := &ciliumIdentity{ignored: pols.ignoredKeys}
 	clusterwide, clusterwideBucket := c.podKeys("", selectorKeys{}), c.buckets[""]
+	counts := entryCounts{count: make([]int32, len(pols.entries))}
+	done := newIsolatedNamespaces(len(names))
 	for nsIndex, ns := range names {
 		c.byNamespace[ns] = c.namespaceRules(sc, ns)
 		level := c.level(ns, nsIndex, isLevel, &arena)
-		start := len(c.pods)
+		nsBucket, nsObject := c.buckets[ns], sc.Namespaces[ns]
+		if last := done.last[ns]; last != nil && last.computedFrom(sc.Pods[ns], nsObject.Labels, pols, sc.Enforcement) {
+			c.reuse(ns, last)
+			done.next[ns] = last
+			continue
+		}
+		start, startNames := len(c.pods), len(c.appNames)
 		levelPods := int32(0) // pods the level's rules select
 		keys := c.podKeys(ns, clusterwide)
-		nsBucket, nsObject := c.buckets[ns], sc.Namespaces[ns]
 		// The app labels selectors read, first of appLabels first: a pod
 		// like prev in all of them (sameIdentity) has prev's app when it
 		// comes from one of them.
@@ -236,7 +243,7 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 				// result (SelectedBy is shared, read-only).
 				pc.DefaultDeny, pc.Isolated, pc.SelectedBy = prevResult.DefaultDeny, prevResult.Isolated, prevResult.SelectedBy
 				for _, e := range prevOwn {
-					c.selected[e]++
+					counts.add(e, 1)
 				}
 				levelPods++
 			default:
@@ -258,7 +265,7 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 					}
 					if isLevel[r.entry] != level.stamp && lastPod[r.entry] != len(c.pods) {
 						lastPod[r.entry] = len(c.pods)
-						c.selected[r.entry]++
+						counts.add(int32(r.entry), 1)
 						own = append(own, int32(r.entry))
 					}
 				}
@@ -291,13 +298,41 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 			c.pods = append(c.pods, pc)
 		}
 		for _, e := range level.entries {
-			c.selected[e] += levelPods
+			counts.add(e, levelPods)
 		}
 		// c.pods has its final capacity: the part stays valid.
-		c.namespaces = append(c.namespaces, model.NamespacePods{Namespace: ns, Pods: c.pods[start:len(c.pods):len(c.pods)]})
+		part := c.pods[start:len(c.pods):len(c.pods)]
+		c.namespaces = append(c.namespaces, model.NamespacePods{Namespace: ns, Pods: part})
 		c.appRuns = append(c.appRuns, runs)
+		apps := slices.Clone(c.apps[start:])
+		for i, a := range apps {
+			if a >= 0 {
+				apps[i] = a - int32(startNames)
+			}
+		}
+		done.next[ns] = &isolatedNamespace{pods: sc.Pods[ns], labels: nsObject.Labels, policies: pols, enforcement: sc.Enforcement,
+			coverage: part, apps: apps, appNames: slices.Clone(c.appNames[startNames:]), selected: counts.flush(c.selected)}
 	}
+	done.keep()
 	return c
+}
+
+// reuse adds a namespace's isolation as the last recompute computed it.
+func (c *isolation) reuse(ns string, n *isolatedNamespace) {
+	start, offset := len(c.pods), int32(len(c.appNames))
+	c.pods = append(c.pods, n.coverage...)
+	c.namespaces = append(c.namespaces, model.NamespacePods{Namespace: ns, Pods: c.pods[start:len(c.pods):len(c.pods)]})
+	c.appNames = append(c.appNames, n.appNames...)
+	c.appRuns = append(c.appRuns, len(n.appNames))
+	for _, a := range n.apps {
+		if a >= 0 {
+			a += offset
+		}
+		c.apps = append(c.apps, a)
+	}
+	for _, s := range n.selected {
+		c.selected[s.entry] += s.pods
+	}
 }
 
 // level returns what the rules selecting every pod of a namespace decide

@@ -94,10 +94,11 @@ func New(snap *snapshot.Snapshot, spec *v1alpha1.NetworkInventorySpec, now time.
 			sc.Pods[ns] = active
 		}
 	}
-	var keys []podKey
-	for _, pods := range sc.Pods {
-		keys = sortPodsByName(pods, keys)
+	sorter := newPodSorter(len(sc.Pods))
+	for ns, pods := range sc.Pods {
+		sc.Pods[ns] = sorter.sorted(ns, pods)
 	}
+	sorter.keep()
 	sc.Gateways = index(snap.Gateways)
 	sc.Services = index(snap.Services)
 	var problems []model.SpecProblem

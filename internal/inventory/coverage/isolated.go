@@ -1,0 +1,96 @@
+package coverage
+
+import (
+	"maps"
+	"sync"
+
+	"netinventory.io/netinventory/internal/inventory/model"
+	"netinventory.io/netinventory/internal/snapshot"
+)
+
+// isolatedNamespace is what isolating one namespace's pods gave, with
+// what it was computed from. Everything isolation reads of a namespace is
+// there: its pods (the scope's sorted list, the same list when they are
+// the same objects), its labels, the compiled policies and Cilium's
+// enforcement mode. Read-only once kept.
+type isolatedNamespace struct {
+	pods        []*snapshot.Pod
+	labels      map[string]string
+	policies    *compiledPolicies
+	enforcement snapshot.PolicyEnforcement
+
+	coverage []model.PodCoverage
+	// apps index appNames, which are this namespace's runs (isolation.apps).
+	apps     []int32
+	appNames []string
+	// selected counts the pods of the namespace each entry selects.
+	selected []entryCount
+}
+
+// entryCount is how many pods of a namespace an entry selects.
+type entryCount struct{ entry, pods int32 }
+
+// computedFrom reports whether a namespace's isolation was computed from
+// these inputs.
+func (n *isolatedNamespace) computedFrom(pods []*snapshot.Pod, labels map[string]string, pols *compiledPolicies, enforcement snapshot.PolicyEnforcement) bool {
+	return n.policies == pols && n.enforcement == enforcement && len(n.pods) == len(pods) &&
+		len(pods) > 0 && &n.pods[0] == &pods[0] && maps.Equal(n.labels, labels)
+}
+
+// lastIsolated is each namespace's isolation in the last recompute. A
+// namespace whose inputs are the same (computedFrom) isolates the same
+// way: a recompute after one pod changed evaluates only that pod's
+// namespace. It holds one recompute's namespaces, no more.
+var lastIsolated struct {
+	sync.Mutex
+	byNamespace map[string]*isolatedNamespace
+}
+
+// isolatedNamespaces are the namespaces of the last recompute and those of
+// this one.
+type isolatedNamespaces struct {
+	last, next map[string]*isolatedNamespace
+}
+
+func newIsolatedNamespaces(namespaces int) *isolatedNamespaces {
+	lastIsolated.Lock()
+	defer lastIsolated.Unlock()
+	return &isolatedNamespaces{last: lastIsolated.byNamespace, next: make(map[string]*isolatedNamespace, namespaces)}
+}
+
+// keep makes this recompute's namespaces the ones the next one reuses.
+func (in *isolatedNamespaces) keep() {
+	lastIsolated.Lock()
+	lastIsolated.byNamespace = in.next
+	lastIsolated.Unlock()
+}
+
+// entryCounts counts, for one namespace at a time, the pods each entry
+// selects: the counts, and the entries counted.
+type entryCounts struct {
+	count   []int32
+	touched []int32
+}
+
+func (n *entryCounts) add(entry, pods int32) {
+	if pods == 0 {
+		return
+	}
+	if n.count[entry] == 0 {
+		n.touched = append(n.touched, entry)
+	}
+	n.count[entry] += pods
+}
+
+// flush adds the namespace's counts to total and returns them, and starts
+// the next namespace.
+func (n *entryCounts) flush(total []int32) []entryCount {
+	out := make([]entryCount, 0, len(n.touched))
+	for _, e := range n.touched {
+		total[e] += n.count[e]
+		out = append(out, entryCount{entry: e, pods: n.count[e]})
+		n.count[e] = 0
+	}
+	n.touched = n.touched[:0]
+	return out
+}
