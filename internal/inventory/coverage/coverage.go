@@ -138,6 +138,10 @@ type isolation struct {
 	appRuns []int
 	// namespaces are pods split by namespace, in order.
 	namespaces []model.NamespacePods
+	// records are what isolating each namespace gave (as namespaces),
+	// kept for the next recompute: the same record when the namespace
+	// was isolated from the same inputs.
+	records []*isolatedNamespace
 	// selected counts the pods each catalog entry selects.
 	selected []int32
 	// byNamespace are the namespace-level rules selecting the pods of
@@ -196,6 +200,7 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 		if last := done.last[ns]; last != nil && last.computedFrom(sc.Pods[ns], nsObject.Labels, pols, sc.Enforcement) {
 			c.reuse(ns, last)
 			done.next[ns] = last
+			c.records = append(c.records, last)
 			continue
 		}
 		start, startNames := len(c.pods), len(c.appNames)
@@ -312,6 +317,7 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 		}
 		done.next[ns] = &isolatedNamespace{pods: sc.Pods[ns], labels: nsObject.Labels, policies: pols, enforcement: sc.Enforcement,
 			coverage: part, apps: apps, appNames: slices.Clone(c.appNames[startNames:]), selected: counts.flush(c.selected)}
+		c.records = append(c.records, done.next[ns])
 	}
 	done.keep()
 	return c

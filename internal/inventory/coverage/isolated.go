@@ -2,9 +2,12 @@ package coverage
 
 import (
 	"maps"
+	"slices"
 	"sync"
 
+	"netinventory.io/netinventory/api/v1alpha1"
 	"netinventory.io/netinventory/internal/inventory/model"
+	"netinventory.io/netinventory/internal/inventory/scope"
 	"netinventory.io/netinventory/internal/snapshot"
 )
 
@@ -93,4 +96,31 @@ func (n *entryCounts) flush(total []int32) []entryCount {
 	}
 	n.touched = n.touched[:0]
 	return out
+}
+
+// lastFlows is the flows of the last recompute, with the isolation of
+// each namespace they were derived from. Flows read nothing but the
+// compiled policies, Cilium's mode and, for every namespace with pods,
+// its pods and labels: what the isolation records were computed from.
+var lastFlows struct {
+	sync.Mutex
+	from  []*isolatedNamespace
+	flows []v1alpha1.FlowEntry
+}
+
+// flowsOf returns the flows of a recompute: those of the last one when
+// every namespace was isolated from the same inputs, else derived now.
+func flowsOf(sc *scope.Scope, pols *compiledPolicies, iso *isolation, ev *Evaluator) []v1alpha1.FlowEntry {
+	lastFlows.Lock()
+	if slices.Equal(lastFlows.from, iso.records) && lastFlows.from != nil {
+		flows := slices.Clone(lastFlows.flows) // the entries' lists are shared: read-only
+		lastFlows.Unlock()
+		return flows
+	}
+	lastFlows.Unlock()
+	flows := evaluatedFlows(sc, pols, iso, ev)
+	lastFlows.Lock()
+	lastFlows.from, lastFlows.flows = iso.records, flows
+	lastFlows.Unlock()
+	return slices.Clone(flows)
 }

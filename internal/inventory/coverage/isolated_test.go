@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"netinventory.io/netinventory/api/v1alpha1"
 	"netinventory.io/netinventory/internal/inventory/scope"
@@ -14,54 +16,85 @@ import (
 	"netinventory.io/netinventory/internal/synthetic"
 )
 
-// isolatedAfresh isolates a scope's pods with nothing kept from earlier
+// computedAfresh runs the coverage phase with nothing kept from earlier
 // recomputes, and puts back what was kept.
-func isolatedAfresh(sc *scope.Scope) *isolation {
+func computedAfresh(sc *scope.Scope) *Result {
+	lastCompiled.Lock()
 	lastIsolated.Lock()
-	kept := lastIsolated.byNamespace
-	lastIsolated.byNamespace = nil
+	lastFlows.Lock()
+	from, pols, isolated, flowsFrom, flows := lastCompiled.from, lastCompiled.pols, lastIsolated.byNamespace, lastFlows.from, lastFlows.flows
+	lastCompiled.from, lastCompiled.pols, lastIsolated.byNamespace, lastFlows.from, lastFlows.flows = nil, nil, nil, nil, nil
+	lastFlows.Unlock()
 	lastIsolated.Unlock()
+	lastCompiled.Unlock()
 	defer func() {
+		lastCompiled.Lock()
 		lastIsolated.Lock()
-		lastIsolated.byNamespace = kept
+		lastFlows.Lock()
+		lastCompiled.from, lastCompiled.pols, lastIsolated.byNamespace, lastFlows.from, lastFlows.flows = from, pols, isolated, flowsFrom, flows
+		lastFlows.Unlock()
 		lastIsolated.Unlock()
+		lastCompiled.Unlock()
 	}()
-	return isolate(sc, compilePolicies(sc))
+	return Compute(sc, nil)
 }
 
-// isolationOf is what isolation hands the later phases.
-func isolationOf(c *isolation) []any {
-	return []any{c.pods, c.namespaces, c.apps, c.appNames, c.appRuns, c.selected, c.byNamespace, c.namespaceWide}
+// resultOf is what the coverage phase hands the later phases.
+func resultOf(r *Result) []any {
+	return []any{r.Namespaces, r.NetworkPolicies, r.Pods, r.PodsByNamespace, r.PolicyProblems, r.Disagreements, r.Flows}
 }
 
 // A namespace whose pods, labels, policies and Cilium mode are those of the
 // last recompute keeps its isolation; a change to any of them isolates it
-// again (and only it, when the change is its own); each time the result is
-// what isolating afresh gives.
+// again (and only it, when the change is its own). The flows are derived
+// again when any namespace is. Each time the result is what computing
+// afresh gives.
 func TestNamespacesAreIsolatedAgainOnlyWhenTheirInputsChange(t *testing.T) {
 	snap := synthetic.Generate(synthetic.Shape{Namespaces: 8, Pods: 600, Policies: 150})
+	// A policy whose peers are pods of every namespace: its flows follow
+	// other namespaces' pods.
+	snap.NetworkPolicies = append(snap.NetworkPolicies, &networkingv1.NetworkPolicy{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "ns-0001", Name: "from-app-0-anywhere"},
+		Spec: networkingv1.NetworkPolicySpec{PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{"app.kubernetes.io/name": "app-1"}},
+			Ingress: []networkingv1.NetworkPolicyIngressRule{{From: []networkingv1.NetworkPolicyPeer{{
+				NamespaceSelector: &metav1.LabelSelector{}, PodSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"app.kubernetes.io/name": "app-0"}}}}}}}})
 	spec := &v1alpha1.NetworkInventorySpec{}
 	last := map[string]*isolatedNamespace{}
 	recompute := func(name string, s *snapshot.Snapshot, changed func(ns string) bool) {
 		t.Helper()
 		sc := scopeOf(t, s, spec)
-		got := isolate(sc, policiesOf(sc))
-		if want := isolatedAfresh(sc); !reflect.DeepEqual(isolationOf(got), isolationOf(want)) {
-			t.Errorf("%s: the isolation differs from isolating afresh", name)
+		lastFlows.Lock()
+		flowsBefore := lastFlows.flows
+		lastFlows.Unlock()
+		got := Compute(sc, nil)
+		if want := computedAfresh(sc); !reflect.DeepEqual(resultOf(got), resultOf(want)) {
+			t.Errorf("%s: the coverage differs from computing afresh", name)
 		}
 		lastIsolated.Lock()
 		now := maps.Clone(lastIsolated.byNamespace)
 		lastIsolated.Unlock()
+		anyAgain := false
 		for ns, n := range now {
-			if again := n != last[ns]; again != changed(ns) {
+			again := n != last[ns]
+			anyAgain = anyAgain || again
+			if again != changed(ns) {
 				t.Errorf("%s: namespace %s isolated again: %v, want %v", name, ns, again, changed(ns))
 			}
+		}
+		lastFlows.Lock()
+		flowsAgain := &lastFlows.flows[0] != &flowsBefore[0]
+		lastFlows.Unlock()
+		if flowsAgain != anyAgain {
+			t.Errorf("%s: flows derived again: %v, want %v", name, flowsAgain, anyAgain)
 		}
 		last = now
 	}
 	all := func(string) bool { return true }
 	none := func(string) bool { return false }
 	only := func(want string) func(string) bool { return func(ns string) bool { return ns == want } }
+	lastFlows.Lock()
+	lastFlows.flows = []v1alpha1.FlowEntry{{}} // none before
+	lastFlows.Unlock()
 	recompute("first", snap, all)
 	recompute("the same objects", snap, none)
 
@@ -88,7 +121,7 @@ func TestNamespacesAreIsolatedAgainOnlyWhenTheirInputsChange(t *testing.T) {
 		p := *s.Pods[i]
 		s.Pods[i] = &p
 	})
-	edit("a pod relabelled", only("ns-0000"), func(s *snapshot.Snapshot) {
+	edit("a peer relabelled", only("ns-0000"), func(s *snapshot.Snapshot) {
 		i := podsOf(s, "ns-0000")[0]
 		p := *s.Pods[i]
 		p.Labels = map[string]string{"app.kubernetes.io/name": "another"}

@@ -49,6 +49,6 @@ func Compute(sc *scope.Scope, backsPublic map[string]bool) *Result {
 	res := &Result{Namespaces: namespaces, NetworkPolicies: catalog, Pods: iso.pods, PodsByNamespace: iso.namespaces, PolicyProblems: problems,
 		Disagreements: disagreements}
 	res.evaluator = newEvaluator(sc, pols, iso.buckets, iso.byNamespace)
-	res.Flows = evaluatedFlows(sc, pols, iso, res.evaluator)
+	res.Flows = flowsOf(sc, pols, iso, res.evaluator)
 	return res
 }
