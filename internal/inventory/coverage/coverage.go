@@ -316,7 +316,7 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 			}
 		}
 		done.next[ns] = &isolatedNamespace{pods: sc.Pods[ns], labels: nsObject.Labels, policies: pols, enforcement: sc.Enforcement,
-			coverage: part, apps: apps, appNames: slices.Clone(c.appNames[startNames:]), selected: counts.flush(c.selected)}
+			coverage: ownCopy(part), apps: apps, appNames: slices.Clone(c.appNames[startNames:]), selected: counts.flush(c.selected)}
 		c.records = append(c.records, done.next[ns])
 	}
 	done.keep()

@@ -118,6 +118,7 @@ func evaluatedFlows(sc *scope.Scope, pols *compiledPolicies, iso *isolation, ev 
 	subjects := make([]subject, 0, len(iso.appNames)) // at most one per run of an app
 	var matched []int                                 // the rules of the subjects, one after the other
 	wideRules := make([][]int, len(iso.namespaces))   // by namespace
+	found := newFoundSubjects(len(iso.namespaces))
 	for nsIndex, nsPods := range iso.namespaces {
 		ns := nsPods.Namespace
 		for _, ri := range iso.namespaceWide[ns] {
@@ -126,6 +127,20 @@ func evaluatedFlows(sc *scope.Scope, pols *compiledPolicies, iso *isolation, ev 
 			}
 		}
 		apps := f.appsOf(ns, iso.appRuns[nsIndex])
+		record := iso.records[nsIndex]
+		if kept := found.last[ns]; kept != nil && kept.from == record {
+			// Isolated from the same inputs: the same subjects.
+			for _, k := range kept.subjects {
+				g, _ := f.group(apps, k.rep, k.app)
+				from := len(matched)
+				matched = append(matched, k.rules...)
+				subjects = append(subjects, subject{group: g, namespace: int32(nsIndex), from: int32(from), to: int32(len(matched))})
+			}
+			found.next[ns] = kept
+			i += len(nsPods.Pods)
+			continue
+		}
+		firstSubject := len(subjects)
 		var last *appGroup // replicas are next to each other in name order
 		for k := range nsPods.Pods {
 			pc, appIndex := &nsPods.Pods[k], iso.apps[i]
@@ -162,7 +177,9 @@ func evaluatedFlows(sc *scope.Scope, pols *compiledPolicies, iso *isolation, ev 
 			}
 			subjects = append(subjects, subject{group: g, namespace: int32(nsIndex), from: int32(from), to: int32(len(matched))})
 		}
+		found.keep(ns, record, subjects[firstSubject:], matched)
 	}
+	found.done()
 	for _, s := range subjects {
 		for _, ri := range wideRules[s.namespace] {
 			f.addRule(s.group, ri)

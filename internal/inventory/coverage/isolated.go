@@ -124,3 +124,83 @@ func flowsOf(sc *scope.Scope, pols *compiledPolicies, iso *isolation, ev *Evalua
 	lastFlows.Unlock()
 	return slices.Clone(flows)
 }
+
+// ownCopy returns a copy of a namespace's pod coverage whose SelectedBy
+// lists live in one allocation of their own: a kept namespace holds its
+// own memory, not the arrays and arena chunks of the recompute that
+// isolated it (those would otherwise stay alive, whole, for as long as
+// any of their namespaces is kept). Pods next to each other that share a
+// list still do.
+func ownCopy(part []model.PodCoverage) []model.PodCoverage {
+	size := 0
+	for i := range part {
+		if i == 0 || !sameList(part[i].SelectedBy, part[i-1].SelectedBy) {
+			size += len(part[i].SelectedBy)
+		}
+	}
+	out, lists := slices.Clone(part), make([]int32, 0, size)
+	for i := range out {
+		switch sel := part[i].SelectedBy; {
+		case len(sel) == 0: // nil: no list is ever empty
+		case i > 0 && sameList(sel, part[i-1].SelectedBy):
+			out[i].SelectedBy = out[i-1].SelectedBy
+		default:
+			start := len(lists)
+			lists = append(lists, sel...)
+			out[i].SelectedBy = lists[start:len(lists):len(lists)]
+		}
+	}
+	return out
+}
+
+// foundSubject is a subject of the flow map as a later recompute finds it
+// again: its app, the pod that represents it, and the rules that select
+// that pod and name peers.
+type foundSubject struct {
+	app   string
+	rep   *snapshot.Pod
+	rules []int
+}
+
+// namespaceSubjects are the subjects the flow map found in a namespace,
+// and the isolation they were found in: a namespace isolated from the same
+// inputs (the same record) has the same subjects.
+type namespaceSubjects struct {
+	from     *isolatedNamespace
+	subjects []foundSubject
+}
+
+// lastSubjects are each namespace's subjects in the last recompute; it
+// holds one recompute's namespaces, no more.
+var lastSubjects struct {
+	sync.Mutex
+	byNamespace map[string]*namespaceSubjects
+}
+
+// foundSubjects are the subjects of the last recompute's namespaces and of
+// this one's.
+type foundSubjects struct {
+	last, next map[string]*namespaceSubjects
+}
+
+func newFoundSubjects(namespaces int) *foundSubjects {
+	lastSubjects.Lock()
+	defer lastSubjects.Unlock()
+	return &foundSubjects{last: lastSubjects.byNamespace, next: make(map[string]*namespaceSubjects, namespaces)}
+}
+
+// keep records the subjects found in a namespace, their rules in matched.
+func (f *foundSubjects) keep(ns string, from *isolatedNamespace, subjects []subject, matched []int) {
+	kept := &namespaceSubjects{from: from, subjects: make([]foundSubject, len(subjects))}
+	for i, s := range subjects {
+		kept.subjects[i] = foundSubject{app: s.group.app, rep: s.group.rep, rules: slices.Clone(matched[s.from:s.to])}
+	}
+	f.next[ns] = kept
+}
+
+// done makes this recompute's subjects the ones the next one reuses.
+func (f *foundSubjects) done() {
+	lastSubjects.Lock()
+	lastSubjects.byNamespace = f.next
+	lastSubjects.Unlock()
+}

@@ -3,8 +3,10 @@ package coverage
 import (
 	"maps"
 	"reflect"
+	"runtime"
 	"slices"
 	"testing"
+	"weak"
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -22,8 +24,11 @@ func computedAfresh(sc *scope.Scope) *Result {
 	lastCompiled.Lock()
 	lastIsolated.Lock()
 	lastFlows.Lock()
-	from, pols, isolated, flowsFrom, flows := lastCompiled.from, lastCompiled.pols, lastIsolated.byNamespace, lastFlows.from, lastFlows.flows
-	lastCompiled.from, lastCompiled.pols, lastIsolated.byNamespace, lastFlows.from, lastFlows.flows = nil, nil, nil, nil, nil
+	lastSubjects.Lock()
+	from, pols, isolated, flowsFrom, flows, subjects := lastCompiled.from, lastCompiled.pols, lastIsolated.byNamespace, lastFlows.from, lastFlows.flows,
+		lastSubjects.byNamespace
+	lastCompiled.from, lastCompiled.pols, lastIsolated.byNamespace, lastFlows.from, lastFlows.flows, lastSubjects.byNamespace = nil, nil, nil, nil, nil, nil
+	lastSubjects.Unlock()
 	lastFlows.Unlock()
 	lastIsolated.Unlock()
 	lastCompiled.Unlock()
@@ -31,7 +36,10 @@ func computedAfresh(sc *scope.Scope) *Result {
 		lastCompiled.Lock()
 		lastIsolated.Lock()
 		lastFlows.Lock()
-		lastCompiled.from, lastCompiled.pols, lastIsolated.byNamespace, lastFlows.from, lastFlows.flows = from, pols, isolated, flowsFrom, flows
+		lastSubjects.Lock()
+		lastCompiled.from, lastCompiled.pols, lastIsolated.byNamespace, lastFlows.from, lastFlows.flows, lastSubjects.byNamespace = from, pols, isolated, flowsFrom,
+			flows, subjects
+		lastSubjects.Unlock()
 		lastFlows.Unlock()
 		lastIsolated.Unlock()
 		lastCompiled.Unlock()
@@ -127,6 +135,11 @@ func TestNamespacesAreIsolatedAgainOnlyWhenTheirInputsChange(t *testing.T) {
 		p.Labels = map[string]string{"app.kubernetes.io/name": "another"}
 		s.Pods[i] = &p
 	})
+	edit("the pods a policy naming peers selects gone", only("ns-0001"), func(s *snapshot.Snapshot) {
+		s.Pods = slices.DeleteFunc(s.Pods, func(p *snapshot.Pod) bool {
+			return p.Namespace == "ns-0001" && p.Labels["app.kubernetes.io/name"] == "app-1"
+		})
+	})
 	edit("a pod in host network", only("ns-0002"), func(s *snapshot.Snapshot) {
 		i := podsOf(s, "ns-0002")[0]
 		p := *s.Pods[i]
@@ -154,4 +167,48 @@ func TestNamespacesAreIsolatedAgainOnlyWhenTheirInputsChange(t *testing.T) {
 	edit("a namespace without its object", only("ns-0004"), func(s *snapshot.Snapshot) {
 		s.Namespaces = slices.DeleteFunc(s.Namespaces, func(ns corev1.Namespace) bool { return ns.Name == "ns-0004" })
 	})
+}
+
+// The namespaces kept for the next recompute hold their own memory: once
+// a recompute's result is dropped, its pods and the lists their policies
+// are in are freed, though most of its namespaces are kept.
+func TestKeptNamespacesHoldOnlyTheirOwnMemory(t *testing.T) {
+	snap := synthetic.Generate(synthetic.Shape{Namespaces: 6, Pods: 600, Policies: 100})
+	spec := &v1alpha1.NetworkInventorySpec{}
+	first := Compute(scopeOf(t, snap, spec), nil)
+	var list *int32 // the first list of a namespace kept throughout
+	for _, ns := range first.PodsByNamespace {
+		if ns.Namespace != "ns-0000" && list == nil {
+			for _, pc := range ns.Pods {
+				if len(pc.SelectedBy) > 0 {
+					list = &pc.SelectedBy[0]
+					break
+				}
+			}
+		}
+	}
+	if list == nil {
+		t.Fatal("no pod outside ns-0000 is selected")
+	}
+	pods, lists := weak.Make(&first.Pods[0]), weak.Make(list)
+	first, list = nil, nil
+
+	changed := *snap // a new version of a pod of ns-0000
+	changed.Pods = slices.Clone(snap.Pods)
+	p := *changed.Pods[0]
+	changed.Pods[0] = &p
+	if p.Namespace != "ns-0000" {
+		t.Fatalf("the first pod is in %s", p.Namespace)
+	}
+	for _, s := range []*snapshot.Snapshot{&changed, snap} {
+		Compute(scopeOf(t, s, spec), nil)
+	}
+	runtime.GC()
+	runtime.GC()
+	if pods.Value() != nil {
+		t.Error("a dropped recompute's pods are kept alive")
+	}
+	if lists.Value() != nil {
+		t.Error("a dropped recompute's lists of selecting policies are kept alive")
+	}
 }
