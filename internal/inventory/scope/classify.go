@@ -114,11 +114,11 @@ func decisionKey(kind, namespace, name string) string { return kind + "/" + name
 // decideAll decides every Gateway, then every LoadBalancer and NodePort
 // Service: a Service a gateway's proxies run behind has the gateway's
 // decision unless a rule or annotation classifies the Service itself.
-func (c *Classifier) decideAll(snap *snapshot.Snapshot, gateways map[types.NamespacedName]*gwv1.Gateway,
+func (c *Classifier) decideAll(snap *snapshot.Snapshot, tunnelPods []*snapshot.Pod, gateways map[types.NamespacedName]*gwv1.Gateway,
 	services map[types.NamespacedName]*corev1.Service, useEvidence bool) {
 	var ix *evidenceIndex
 	if useEvidence {
-		ix = newEvidenceIndex(snap, gateways, services)
+		ix = newEvidenceIndex(snap, tunnelPods, gateways, services)
 	}
 	for key, gw := range gateways {
 		d, ok := c.declared(KindGateway, gw)

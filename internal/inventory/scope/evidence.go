@@ -90,11 +90,13 @@ type evidenceIndex struct {
 	// the tunnel ingress rules that forward to it, in words.
 	forwardedTo    map[string][]string
 	unknownTunnels []string
+	// tunnelPods are the pods that run a tunnel (runsTunnel).
+	tunnelPods []*snapshot.Pod
 }
 
-func newEvidenceIndex(snap *snapshot.Snapshot, gateways map[types.NamespacedName]*gwv1.Gateway,
+func newEvidenceIndex(snap *snapshot.Snapshot, tunnelPods []*snapshot.Pod, gateways map[types.NamespacedName]*gwv1.Gateway,
 	services map[types.NamespacedName]*corev1.Service) *evidenceIndex {
-	ix := &evidenceIndex{snap: snap, gateways: gateways, services: services,
+	ix := &evidenceIndex{snap: snap, tunnelPods: tunnelPods, gateways: gateways, services: services,
 		proxies: map[types.NamespacedName][]*corev1.Service{}, records: map[string][]dnsRecord{},
 		owners: map[string][]addressed{}, forwardedTo: map[string][]string{}}
 	for i := range snap.Services {

@@ -67,11 +67,10 @@ func New(snap *snapshot.Snapshot, spec *v1alpha1.NetworkInventorySpec, now time.
 		}
 		selector = s
 	}
-	// The pods by namespace, in one pass.
-	byNamespace := map[string][]*snapshot.Pod{}
-	for _, p := range snap.Pods {
-		byNamespace[p.Namespace] = append(byNamespace[p.Namespace], p)
-	}
+	// The active pods by namespace (and every namespace pods are in), and
+	// the pods that run a tunnel, in one pass.
+	sorter := newPodSorter()
+	byNamespace := sorter.group(snap.Pods)
 	all := allNamespaces(snap, byNamespace)
 	sc.Namespaces = make(map[string]*corev1.Namespace, len(all))
 	sc.inScope = make(map[string]bool, len(all))
@@ -80,23 +79,10 @@ func New(snap *snapshot.Snapshot, spec *v1alpha1.NetworkInventorySpec, now time.
 		sc.inScope[ns.Name] = selector.Matches(labels.Set(ns.Labels))
 	}
 	sc.Pods = make(map[string][]*snapshot.Pod, len(byNamespace))
-	for ns, pods := range byNamespace {
-		if !sc.InScope(ns) {
-			continue
+	for ns, active := range byNamespace {
+		if sc.InScope(ns) && len(active) > 0 {
+			sc.Pods[ns] = sorter.sorted(ns, active)
 		}
-		active := pods[:0] // the list is the scope's own
-		for _, p := range pods {
-			if isActive(p) {
-				active = append(active, p)
-			}
-		}
-		if len(active) > 0 {
-			sc.Pods[ns] = active
-		}
-	}
-	sorter := newPodSorter(len(sc.Pods))
-	for ns, pods := range sc.Pods {
-		sc.Pods[ns] = sorter.sorted(ns, pods)
 	}
 	sorter.keep()
 	sc.Gateways = index(snap.Gateways)
@@ -104,7 +90,7 @@ func New(snap *snapshot.Snapshot, spec *v1alpha1.NetworkInventorySpec, now time.
 	var problems []model.SpecProblem
 	sc.Exposure, problems = compileExposure(&spec.Exposure)
 	sc.Problems = append(sc.Problems, problems...)
-	sc.Exposure.decideAll(snap, sc.Gateways, sc.Services, spec.Exposure.Evidence != v1alpha1.EvidenceDisabled)
+	sc.Exposure.decideAll(snap, sorter.tunnelPods, sc.Gateways, sc.Services, spec.Exposure.Evidence != v1alpha1.EvidenceDisabled)
 	sc.Priorities, problems = compilePriorities(&spec.Priorities)
 	sc.Problems = append(sc.Problems, problems...)
 	return sc, nil

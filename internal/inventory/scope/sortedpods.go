@@ -33,12 +33,47 @@ var lastSorted struct {
 type podSorter struct {
 	last, next map[string]*sortedNamespace
 	keys       []podKey
+	// tunnelPods are the pods that run a tunnel (runsTunnel), found while
+	// grouping.
+	tunnelPods []*snapshot.Pod
 }
 
-func newPodSorter(namespaces int) *podSorter {
+func newPodSorter() *podSorter {
 	lastSorted.Lock()
 	defer lastSorted.Unlock()
-	return &podSorter{last: lastSorted.byNamespace, next: make(map[string]*sortedNamespace, namespaces)}
+	return &podSorter{last: lastSorted.byNamespace, next: make(map[string]*sortedNamespace, len(lastSorted.byNamespace))}
+}
+
+// group returns the active pods of each namespace that has pods (none, for
+// a namespace whose pods are all terminal), each list made as long as the
+// namespace's last time, and keeps the pods that run a tunnel.
+func (s *podSorter) group(pods []*snapshot.Pod) map[string][]*snapshot.Pod {
+	var lists [][]*snapshot.Pod
+	at := make(map[string]int, len(s.last))
+	for _, p := range pods {
+		i, ok := at[p.Namespace]
+		if !ok {
+			i = len(lists)
+			at[p.Namespace] = i
+			var size int
+			if last := s.last[p.Namespace]; last != nil {
+				size = len(last.byName)
+			}
+			lists = append(lists, make([]*snapshot.Pod, 0, size))
+		}
+		if !isActive(p) {
+			continue
+		}
+		lists[i] = append(lists[i], p)
+		if runsTunnel(p) {
+			s.tunnelPods = append(s.tunnelPods, p)
+		}
+	}
+	out := make(map[string][]*snapshot.Pod, len(at))
+	for ns, i := range at {
+		out[ns] = lists[i]
+	}
+	return out
 }
 
 // sorted returns a namespace's pods sorted by name: the list of the last

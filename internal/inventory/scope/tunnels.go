@@ -7,11 +7,13 @@ import (
 	"slices"
 	"strings"
 
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 
 	"netinventory.io/netinventory/internal/snapshot"
 )
+
+// runsTunnel reports whether a pod is an active cloudflared pod.
+func runsTunnel(p *snapshot.Pod) bool { return isActive(p) && snapshot.RunsCloudflared(p) }
 
 // indexTunnels resolves every tunnel ingress rule to the Gateway or
 // Service it forwards to, and lists the cloudflared pods whose tunnel
@@ -35,11 +37,7 @@ func (ix *evidenceIndex) indexTunnels() {
 			}
 		}
 	}
-	for i := range ix.snap.Pods {
-		p := ix.snap.Pods[i]
-		if p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed || !snapshot.RunsCloudflared(p) {
-			continue
-		}
+	for _, p := range ix.tunnelPods {
 		if !configured(p, tunnels) {
 			ix.unknownTunnels = append(ix.unknownTunnels, fmt.Sprintf(
 				"cloudflared pod %s/%s runs a tunnel whose ingress rules the inventory cannot read (remotely managed, or a ConfigMap it may not read): it may forward to any gateway",

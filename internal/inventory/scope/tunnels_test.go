@@ -29,7 +29,7 @@ func TestTunnelTarget(t *testing.T) {
 			{ObjectMeta: metav1.ObjectMeta{Namespace: "apps", Name: "blog"}},
 		},
 	}
-	ix := newEvidenceIndex(snap, index(snap.Gateways), index(snap.Services))
+	ix := newEvidenceIndex(snap, tunnelPodsOf(snap.Pods), index(snap.Gateways), index(snap.Services))
 	for service, want := range map[string]string{
 		"https://envoy-network-external-1234.network.svc.cluster.local:443": "Gateway/network/envoy-external",
 		"https://envoy-network-external-1234.network.svc:443":               "Gateway/network/envoy-external",
@@ -72,10 +72,21 @@ func TestDNSEvidenceEndsOnLoopsAndChains(t *testing.T) {
 		},
 	}
 	c := &Classifier{def: v1alpha1.ExposurePublic, decisions: map[string]Decision{}}
-	c.decideAll(snap, index(snap.Gateways), index(snap.Services), true)
+	c.decideAll(snap, tunnelPodsOf(snap.Pods), index(snap.Gateways), index(snap.Services), true)
 	for _, gw := range snap.Gateways {
 		if d := c.Decide(KindGateway, &gw); d.Source != ExposureFromDefault {
 			t.Errorf("%s: %+v, want the default: a loop and a chain beyond %d CNAMEs decide nothing", gw.Name, d, maxDNSDepth)
 		}
 	}
+}
+
+// tunnelPodsOf returns the pods that run a tunnel (runsTunnel).
+func tunnelPodsOf(pods []*snapshot.Pod) []*snapshot.Pod {
+	var out []*snapshot.Pod
+	for _, p := range pods {
+		if runsTunnel(p) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
