@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -39,7 +40,7 @@ func ccnp(name, body string) string {
 // and E for egress, "-" for neither, "host" for hostNetwork pods.
 func isolation(res *Result) string {
 	var out []string
-	for _, p := range res.Model.Pods {
+	for p := range res.Model.Pods() {
 		s := ""
 		if p.Isolated[0] {
 			s += "I"
@@ -271,7 +272,7 @@ func TestReplicasAreToldApartByWhatSelectorsRead(t *testing.T) {
 	// Replicas that differ only in labels no selector reads share one
 	// evaluation, down to the list of policies selecting them.
 	res := compute(t, nil, append(pods, np("a", "web", "  podSelector: {matchLabels: {app: web}}\n  policyTypes: [Ingress]"))...)
-	p := res.Model.Pods
+	p := slices.Collect(res.Model.Pods())
 	if len(p) != 5 || len(p[0].SelectedBy) != 1 || &p[0].SelectedBy[0] != &p[2].SelectedBy[0] {
 		t.Errorf("replicas web-0 and web-2 do not share their selection: %+v", p)
 	}

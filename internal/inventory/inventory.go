@@ -64,7 +64,7 @@ func computePhases(snap *snapshot.Snapshot, spec *v1alpha1.NetworkInventorySpec,
 		Now: now, Spec: spec, SpecProblems: sc.Problems, PolicyEnforcement: sc.Enforcement,
 		Gateways: exp.Gateways, Endpoints: endpoints, Services: exp.Services, SecurityPolicies: exp.SecurityPolicies,
 		ReferenceGrants: exp.ReferenceGrants, References: exp.References, RouteProblems: exp.RouteProblems,
-		Namespaces: cov.Namespaces, NetworkPolicies: cov.NetworkPolicies, Flows: cov.Flows, Pods: cov.Pods, PodsByNamespace: cov.PodsByNamespace,
+		Namespaces: cov.Namespaces, NetworkPolicies: cov.NetworkPolicies, Flows: cov.Flows, PodsByNamespace: cov.PodsByNamespace,
 		PolicyProblems: cov.PolicyProblems, Disagreements: cov.Disagreements,
 	}
 	findings := sortFindings(acknowledge(rules.Run(md), spec.Acknowledgements, now))

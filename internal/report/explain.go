@@ -159,8 +159,8 @@ func (e *explainer) reachability(r *v1alpha1.EndpointReachability) {
 func direction(d int) string { return []string{"ingress", "egress"}[d] }
 
 func (e *explainer) pod(namespace, name string) {
-	for _, p := range e.md.Pods {
-		if p.Pod.Namespace != namespace || p.Pod.Name != name {
+	for _, p := range e.md.PodsOf(namespace) {
+		if p.Pod.Name != name {
 			continue
 		}
 		e.found = true
@@ -207,8 +207,8 @@ func (e *explainer) namespace(name string) {
 		e.printf("Namespace %s: %s, priority %s (%s).\n", name, ns.Coverage, ns.Priority, ns.PriorityReason)
 		e.printf("  %d running pods (%d on the host network), %d isolated for ingress, %d for egress; %d CiliumNetworkPolicies, %d NetworkPolicies.\n",
 			ns.Pods, ns.HostNetworkPods, ns.IsolatedIngress, ns.IsolatedEgress, ns.CiliumPolicies, ns.NetworkPolicies)
-		for _, p := range e.md.Pods {
-			if p.Pod.Namespace != name || p.HostNetwork {
+		for _, p := range e.md.PodsOf(name) {
+			if p.HostNetwork {
 				continue
 			}
 			state := []string{"-", "-"}

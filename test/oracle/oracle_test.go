@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -185,17 +186,17 @@ func accepted(st *ciliumv2.CiliumNetworkPolicyStatus) bool {
 }
 
 // enginePods computes the inventory of a snapshot and returns its pods.
-func enginePods(t *testing.T, snap *snapshot.Snapshot) []model.PodCoverage {
+func enginePods(t *testing.T, snap *snapshot.Snapshot) []*model.PodCoverage {
 	t.Helper()
 	res, err := inventory.Compute(snap, &v1alpha1.NetworkInventorySpec{}, metav1.Now().Truncate(time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return res.Model.Pods
+	return slices.Collect(res.Model.Pods())
 }
 
 // disagreements compares the engine's pods with Cilium's verdicts.
-func disagreements(pods []model.PodCoverage, r *oracleResult) []string {
+func disagreements(pods []*model.PodCoverage, r *oracleResult) []string {
 	cilium := map[string]podVerdict{}
 	for _, p := range r.Pods {
 		cilium[p.Namespace+"/"+p.Name] = p

@@ -127,16 +127,8 @@ func indexRules(rules []podPolicy) map[string]*ruleBucket {
 type isolation struct {
 	policies *compiledPolicies
 	buckets  map[string]*ruleBucket
-	pods     []model.PodCoverage
-	// apps are the app of each pod (appOf), read while the pod is at hand
-	// for the flow map, as an index into appNames, where pods of one app
-	// next to each other share one name; -1 for hostNetwork pods.
-	apps     []int32
-	appNames []string
-	// appRuns counts, per namespace (as namespaces), the runs of pods of
-	// one app: at least as many as its apps.
-	appRuns []int
-	// namespaces are pods split by namespace, in order.
+	// namespaces are the pods of each namespace with pods, in order (the
+	// records' coverage).
 	namespaces []model.NamespacePods
 	// records are what isolating each namespace gave (as namespaces),
 	// kept for the next recompute: the same record when the namespace
@@ -181,12 +173,13 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 	for i := range lastPod {
 		lastPod[i], isLevel[i] = -1, -1
 	}
-	total := 0
-	for _, pods := range sc.Pods {
-		total += len(pods)
-	}
-	c.pods, c.apps = make([]model.PodCoverage, 0, total), make([]int32, 0, total)
 	var arena indexArena[int32]
+	// One namespace's pods, their apps and the apps' names, before they
+	// are kept (isolatedNamespace).
+	var pods []model.PodCoverage
+	var apps []int32
+	var appNames []string
+	podIndex := 0 // numbers the pods evaluated
 	var candidates []int
 	var own, prevOwn, merged, last []int32
 	identity := &ciliumIdentity{ignored: pols.ignoredKeys}
@@ -198,12 +191,14 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 		level := c.level(ns, nsIndex, isLevel, &arena)
 		nsBucket, nsObject := c.buckets[ns], sc.Namespaces[ns]
 		if last := done.last[ns]; last != nil && last.computedFrom(sc.Pods[ns], nsObject.Labels, pols, sc.Enforcement) {
-			c.reuse(ns, last)
+			c.add(ns, last)
 			done.next[ns] = last
-			c.records = append(c.records, last)
+			for _, s := range last.selected {
+				c.selected[s.entry] += s.pods
+			}
 			continue
 		}
-		start, startNames := len(c.pods), len(c.appNames)
+		pods, apps, appNames = pods[:0], apps[:0], appNames[:0]
 		levelPods := int32(0) // pods the level's rules select
 		keys := c.podKeys(ns, clusterwide)
 		// The app labels selectors read, first of appLabels first: a pod
@@ -218,28 +213,27 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 		}
 		var prev *snapshot.Pod // the last pod evaluated in full
 		var prevResult model.PodCoverage
-		prevAppKey := -1 // the index in appLabels of the label naming prev's app
-		runs := 0
+		prevAppKey := -1                // the index in appLabels of the label naming prev's app
 		for _, p := range sc.Pods[ns] { // sorted by name
+			podIndex++
 			pc := model.PodCoverage{Pod: p, HostNetwork: p.Spec.HostNetwork}
 			same := !pc.HostNetwork && prev != nil && sameIdentity(prev, p, keys)
 			app := int32(-1)
 			switch {
 			case pc.HostNetwork:
 			case same && prevAppKey >= 0 && prevAppKey < appKeysRead:
-				app = int32(len(c.appNames) - 1) // prev's: the last run's
+				app = int32(len(appNames) - 1) // prev's: the last run's
 			default:
 				name, key := appLabelOf(p)
 				if !same {
 					prevAppKey = key
 				}
-				if runs == 0 || c.appNames[len(c.appNames)-1] != name {
-					c.appNames = append(c.appNames, name)
-					runs++
+				if len(appNames) == 0 || appNames[len(appNames)-1] != name {
+					appNames = append(appNames, name)
 				}
-				app = int32(len(c.appNames) - 1)
+				app = int32(len(appNames) - 1)
 			}
-			c.apps = append(c.apps, app)
+			apps = append(apps, app)
 			switch {
 			case pc.HostNetwork:
 			case same:
@@ -268,8 +262,8 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 						pc.DefaultDeny[d] = pc.DefaultDeny[d] || r.deny[d]
 						decided[d] |= r.decides[d]
 					}
-					if isLevel[r.entry] != level.stamp && lastPod[r.entry] != len(c.pods) {
-						lastPod[r.entry] = len(c.pods)
+					if isLevel[r.entry] != level.stamp && lastPod[r.entry] != podIndex {
+						lastPod[r.entry] = podIndex
 						counts.add(int32(r.entry), 1)
 						own = append(own, int32(r.entry))
 					}
@@ -300,45 +294,24 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 				pc.SelectedBy = last
 				prev, prevResult, prevOwn = p, pc, append(prevOwn[:0], own...)
 			}
-			c.pods = append(c.pods, pc)
+			pods = append(pods, pc)
 		}
 		for _, e := range level.entries {
 			counts.add(e, levelPods)
 		}
-		// c.pods has its final capacity: the part stays valid.
-		part := c.pods[start:len(c.pods):len(c.pods)]
-		c.namespaces = append(c.namespaces, model.NamespacePods{Namespace: ns, Pods: part})
-		c.appRuns = append(c.appRuns, runs)
-		apps := slices.Clone(c.apps[start:])
-		for i, a := range apps {
-			if a >= 0 {
-				apps[i] = a - int32(startNames)
-			}
-		}
-		done.next[ns] = &isolatedNamespace{pods: sc.Pods[ns], labels: nsObject.Labels, policies: pols, enforcement: sc.Enforcement,
-			coverage: ownCopy(part), apps: apps, appNames: slices.Clone(c.appNames[startNames:]), selected: counts.flush(c.selected)}
-		c.records = append(c.records, done.next[ns])
+		n := &isolatedNamespace{pods: sc.Pods[ns], labels: nsObject.Labels, policies: pols, enforcement: sc.Enforcement,
+			coverage: ownCopy(pods), apps: slices.Clone(apps), appNames: slices.Clone(appNames), selected: counts.flush(c.selected)}
+		c.add(ns, n)
+		done.next[ns] = n
 	}
 	done.keep()
 	return c
 }
 
-// reuse adds a namespace's isolation as the last recompute computed it.
-func (c *isolation) reuse(ns string, n *isolatedNamespace) {
-	start, offset := len(c.pods), int32(len(c.appNames))
-	c.pods = append(c.pods, n.coverage...)
-	c.namespaces = append(c.namespaces, model.NamespacePods{Namespace: ns, Pods: c.pods[start:len(c.pods):len(c.pods)]})
-	c.appNames = append(c.appNames, n.appNames...)
-	c.appRuns = append(c.appRuns, len(n.appNames))
-	for _, a := range n.apps {
-		if a >= 0 {
-			a += offset
-		}
-		c.apps = append(c.apps, a)
-	}
-	for _, s := range n.selected {
-		c.selected[s.entry] += s.pods
-	}
+// add adds a namespace's isolation.
+func (c *isolation) add(ns string, n *isolatedNamespace) {
+	c.namespaces = append(c.namespaces, model.NamespacePods{Namespace: ns, Pods: n.coverage})
+	c.records = append(c.records, n)
 }
 
 // level returns what the rules selecting every pod of a namespace decide

@@ -113,11 +113,14 @@ func evaluatedFlows(sc *scope.Scope, pols *compiledPolicies, iso *isolation, ev 
 	f := &flowMap{sc: sc, ev: ev, pols: pols, set: make(flowSet, len(pols.rules)), groups: map[string][]*appGroup{},
 		byApp: make(map[string]map[string]*appGroup, len(sc.Pods)), flowRules: pols.flows}
 	entryRules, ruleCount, namesPeers := f.entryRules, f.ruleCount, f.namesPeers
-	i := 0
 	identity := &ciliumIdentity{ignored: pols.ignoredKeys}
-	subjects := make([]subject, 0, len(iso.appNames)) // at most one per run of an app
-	var matched []int                                 // the rules of the subjects, one after the other
-	wideRules := make([][]int, len(iso.namespaces))   // by namespace
+	runs := 0
+	for _, r := range iso.records {
+		runs += len(r.appNames)
+	}
+	subjects := make([]subject, 0, runs)            // at most one per run of an app
+	var matched []int                               // the rules of the subjects, one after the other
+	wideRules := make([][]int, len(iso.namespaces)) // by namespace
 	found := newFoundSubjects(len(iso.namespaces))
 	for nsIndex, nsPods := range iso.namespaces {
 		ns := nsPods.Namespace
@@ -126,8 +129,8 @@ func evaluatedFlows(sc *scope.Scope, pols *compiledPolicies, iso *isolation, ev 
 				wideRules[nsIndex] = append(wideRules[nsIndex], ri)
 			}
 		}
-		apps := f.appsOf(ns, iso.appRuns[nsIndex])
 		record := iso.records[nsIndex]
+		apps := f.appsOf(ns, len(record.appNames))
 		if kept := found.last[ns]; kept != nil && kept.from == record {
 			// Isolated from the same inputs: the same subjects.
 			for _, k := range kept.subjects {
@@ -137,18 +140,16 @@ func evaluatedFlows(sc *scope.Scope, pols *compiledPolicies, iso *isolation, ev 
 				subjects = append(subjects, subject{group: g, namespace: int32(nsIndex), from: int32(from), to: int32(len(matched))})
 			}
 			found.next[ns] = kept
-			i += len(nsPods.Pods)
 			continue
 		}
 		firstSubject := len(subjects)
 		var last *appGroup // replicas are next to each other in name order
 		for k := range nsPods.Pods {
-			pc, appIndex := &nsPods.Pods[k], iso.apps[i]
-			i++
+			pc := &nsPods.Pods[k]
 			if pc.HostNetwork || len(pc.SelectedBy) == 0 {
 				continue
 			}
-			app := iso.appNames[appIndex]
+			app := record.appNames[record.apps[k]]
 			if last != nil && app == last.app {
 				continue
 			}

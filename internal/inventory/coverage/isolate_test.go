@@ -65,8 +65,10 @@ func TestIsolationAgreesWithMatchingEveryRuleAgainstEveryPod(t *testing.T) {
 
 	selected := make([]int32, len(pols.entries))
 	byPod := map[string]model.PodCoverage{}
-	for _, pc := range iso.pods {
-		byPod[pc.Pod.Namespace+"/"+pc.Pod.Name] = pc
+	for _, ns := range iso.namespaces {
+		for _, pc := range ns.Pods {
+			byPod[pc.Pod.Namespace+"/"+pc.Pod.Name] = pc
+		}
 	}
 	checked := 0
 	for _, pods := range sc.Pods {
@@ -139,14 +141,16 @@ func TestIsolationNamesEachPodsApp(t *testing.T) {
 	}
 	iso := isolate(sc, compilePolicies(sc))
 	checked := 0
-	for i, pc := range iso.pods {
-		if pc.HostNetwork {
-			continue
+	for _, r := range iso.records {
+		for i, pc := range r.coverage {
+			if pc.HostNetwork {
+				continue
+			}
+			if got, want := r.appNames[r.apps[i]], appOf(pc.Pod); got != want {
+				t.Fatalf("pod %s/%s: app %q, not %q", pc.Pod.Namespace, pc.Pod.Name, got, want)
+			}
+			checked++
 		}
-		if got, want := iso.appNames[iso.apps[i]], appOf(pc.Pod); got != want {
-			t.Fatalf("pod %s/%s: app %q, not %q", pc.Pod.Namespace, pc.Pod.Name, got, want)
-		}
-		checked++
 	}
 	if checked < 1_500 {
 		t.Errorf("only %d pods checked", checked)

@@ -22,8 +22,14 @@ type isolatedNamespace struct {
 	policies    *compiledPolicies
 	enforcement snapshot.PolicyEnforcement
 
+	// coverage is the namespace's pods, by name: shared by every
+	// recompute that keeps the namespace, read-only.
 	coverage []model.PodCoverage
-	// apps index appNames, which are this namespace's runs (isolation.apps).
+	// apps are the app of each pod (appOf), read while the pod is at hand
+	// for the flow map, as an index into appNames, where pods of one app
+	// next to each other share one name; -1 for hostNetwork pods. There
+	// are as many names as runs of pods of one app: at least as many as
+	// apps.
 	apps     []int32
 	appNames []string
 	// selected counts the pods of the namespace each entry selects.

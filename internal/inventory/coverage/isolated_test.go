@@ -49,7 +49,7 @@ func computedAfresh(sc *scope.Scope) *Result {
 
 // resultOf is what the coverage phase hands the later phases.
 func resultOf(r *Result) []any {
-	return []any{r.Namespaces, r.NetworkPolicies, r.Pods, r.PodsByNamespace, r.PolicyProblems, r.Disagreements, r.Flows}
+	return []any{r.Namespaces, r.NetworkPolicies, r.PodsByNamespace, r.PolicyProblems, r.Disagreements, r.Flows}
 }
 
 // A namespace whose pods, labels, policies and Cilium mode are those of the
@@ -170,28 +170,26 @@ func TestNamespacesAreIsolatedAgainOnlyWhenTheirInputsChange(t *testing.T) {
 }
 
 // The namespaces kept for the next recompute hold their own memory: once
-// a recompute's result is dropped, its pods and the lists their policies
-// are in are freed, though most of its namespaces are kept.
+// a namespace is isolated again, what it was before is freed (its pods
+// and the lists their policies are in), though the other namespaces of
+// the same recompute are kept.
 func TestKeptNamespacesHoldOnlyTheirOwnMemory(t *testing.T) {
 	snap := synthetic.Generate(synthetic.Shape{Namespaces: 6, Pods: 600, Policies: 100})
 	spec := &v1alpha1.NetworkInventorySpec{}
 	first := Compute(scopeOf(t, snap, spec), nil)
-	var list *int32 // the first list of a namespace kept throughout
-	for _, ns := range first.PodsByNamespace {
-		if ns.Namespace != "ns-0000" && list == nil {
-			for _, pc := range ns.Pods {
-				if len(pc.SelectedBy) > 0 {
-					list = &pc.SelectedBy[0]
-					break
-				}
-			}
+	changing := first.PodsByNamespace[0]
+	var list *int32
+	for _, pc := range changing.Pods {
+		if len(pc.SelectedBy) > 0 {
+			list = &pc.SelectedBy[0]
+			break
 		}
 	}
-	if list == nil {
-		t.Fatal("no pod outside ns-0000 is selected")
+	if changing.Namespace != "ns-0000" || list == nil {
+		t.Fatalf("no pod of %s (ns-0000) is selected", changing.Namespace)
 	}
-	pods, lists := weak.Make(&first.Pods[0]), weak.Make(list)
-	first, list = nil, nil
+	pods, lists := weak.Make(&changing.Pods[0]), weak.Make(list)
+	first, changing.Pods, list = nil, nil, nil
 
 	changed := *snap // a new version of a pod of ns-0000
 	changed.Pods = slices.Clone(snap.Pods)
@@ -200,15 +198,17 @@ func TestKeptNamespacesHoldOnlyTheirOwnMemory(t *testing.T) {
 	if p.Namespace != "ns-0000" {
 		t.Fatalf("the first pod is in %s", p.Namespace)
 	}
+	var last *Result
 	for _, s := range []*snapshot.Snapshot{&changed, snap} {
-		Compute(scopeOf(t, s, spec), nil)
+		last = Compute(scopeOf(t, s, spec), nil)
 	}
 	runtime.GC()
 	runtime.GC()
 	if pods.Value() != nil {
-		t.Error("a dropped recompute's pods are kept alive")
+		t.Error("a namespace's pods isolated before are kept alive")
 	}
 	if lists.Value() != nil {
-		t.Error("a dropped recompute's lists of selecting policies are kept alive")
+		t.Error("the lists of selecting policies of a namespace's pods isolated before are kept alive")
 	}
+	runtime.KeepAlive(last)
 }

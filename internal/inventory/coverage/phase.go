@@ -19,9 +19,8 @@ type Result struct {
 	Namespaces []v1alpha1.NamespaceEntry
 	// NetworkPolicies is the policy catalog, with the pods each selects.
 	NetworkPolicies []v1alpha1.NetworkPolicyEntry
-	// Pods is the isolation of every active pod in scope.
-	Pods []model.PodCoverage
-	// PodsByNamespace are Pods split by namespace.
+	// PodsByNamespace is the isolation of every active pod in scope, by
+	// namespace and name.
 	PodsByNamespace []model.NamespacePods
 	PolicyProblems  []model.PolicyProblem
 	Disagreements   []model.KindDisagreement
@@ -46,7 +45,7 @@ func Compute(sc *scope.Scope, backsPublic map[string]bool) *Result {
 			Policy: v1alpha1.ObjectRef{Kind: e.Kind, Namespace: e.Namespace, Name: e.Name}, Reason: p.reason, Detail: p.detail})
 	}
 	namespaces, disagreements := namespaces(sc, pols, iso, backsPublic)
-	res := &Result{Namespaces: namespaces, NetworkPolicies: catalog, Pods: iso.pods, PodsByNamespace: iso.namespaces, PolicyProblems: problems,
+	res := &Result{Namespaces: namespaces, NetworkPolicies: catalog, PodsByNamespace: iso.namespaces, PolicyProblems: problems,
 		Disagreements: disagreements}
 	res.evaluator = newEvaluator(sc, pols, iso.buckets, iso.byNamespace)
 	res.Flows = flowsOf(sc, pols, iso, res.evaluator)

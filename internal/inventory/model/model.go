@@ -4,6 +4,9 @@
 package model
 
 import (
+	"iter"
+	"slices"
+	"strings"
 	"time"
 
 	"netinventory.io/netinventory/api/v1alpha1"
@@ -40,11 +43,9 @@ type Model struct {
 	// as a rule with an invalid selector.
 	SpecProblems []SpecProblem
 
-	// Pods is the policy coverage of every running pod in scope, by
-	// namespace and name.
-	Pods []PodCoverage
-	// PodsByNamespace are the same pods split by namespace (parts of
-	// Pods), for the namespaces with pods, in order.
+	// PodsByNamespace is the policy coverage of every running pod in
+	// scope, by namespace (those with pods, in order) and name. A
+	// namespace's list may be shared with other recomputes: read-only.
 	PodsByNamespace []NamespacePods
 	// PolicyProblems are policies that enforce nothing.
 	PolicyProblems []PolicyProblem
@@ -145,4 +146,30 @@ type SpecProblem struct {
 	Field string
 	// Message says what is wrong.
 	Message string
+}
+
+// Pods returns the policy coverage of every running pod in scope, by
+// namespace and name.
+func (m *Model) Pods() iter.Seq[*PodCoverage] {
+	return func(yield func(*PodCoverage) bool) {
+		for _, ns := range m.PodsByNamespace {
+			for i := range ns.Pods {
+				if !yield(&ns.Pods[i]) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// PodsOf returns the policy coverage of a namespace's running pods, by
+// name (none when it is out of scope or has none).
+func (m *Model) PodsOf(namespace string) []PodCoverage {
+	i, found := slices.BinarySearchFunc(m.PodsByNamespace, namespace, func(ns NamespacePods, name string) int {
+		return strings.Compare(ns.Namespace, name)
+	})
+	if !found {
+		return nil
+	}
+	return m.PodsByNamespace[i].Pods
 }

@@ -30,7 +30,6 @@ func TestNamespaceCoverageRules(t *testing.T) {
 			{Pod: &snapshot.Pod{PodMeta: snapshot.PodMeta{Namespace: "half", Name: "b"}}, Isolated: [2]bool{true, false}},
 		}}},
 	}
-	m.Pods = m.PodsByNamespace[0].Pods
 	if got := subjects(NamespaceWithoutPolicies, m); got != "Critical open, Low system" {
 		t.Errorf("NamespaceWithoutPolicies: %q", got)
 	}
