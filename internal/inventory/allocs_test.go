@@ -41,9 +41,9 @@ var allocsBaseline = filepath.Join("testdata", "allocs-10k.json")
 const maxAllocGrowth = 1.20
 
 // TestAllocationsAt10kPodsDoNotGrow guards the engine's allocations per
-// recompute at 10k pods, with and without endpoints to reach, and with
+// recompute at 10k pods, with and without endpoints to reach, with
 // objects that are all new (the first recompute: nothing is reused from
-// the last one).
+// the last one), and with one pod new.
 func TestAllocationsAt10kPodsDoNotGrow(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds 10k-pod snapshots")
@@ -69,6 +69,16 @@ func TestAllocationsAt10kPodsDoNotGrow(t *testing.T) {
 		snap := fresh[0]
 		fresh = fresh[1:]
 		if _, err := computePhases(snap, &v1alpha1.NetworkInventorySpec{}, goldenNow, true); err != nil {
+			t.Fatal(err)
+		}
+	})
+	// One pod of the largest namespace a new object each time (a pod's
+	// status changed): that namespace is evaluated again, the others kept.
+	changing := shapes["compute-10k-pods-1k-policies"]
+	got["compute-10k-pods-1k-policies-one-pod-changed"] = testing.AllocsPerRun(3, func() {
+		p := *changing.Pods[0]
+		changing.Pods[0] = &p
+		if _, err := computePhases(changing, &v1alpha1.NetworkInventorySpec{}, goldenNow, true); err != nil {
 			t.Fatal(err)
 		}
 	})
