@@ -7,9 +7,14 @@ import (
 	"testing"
 	"time"
 
+	ciliumv2 "github.com/cilium/cilium/pkg/k8s/apis/cilium.io/v2"
+	slimv1 "github.com/cilium/cilium/pkg/k8s/slim/k8s/apis/meta/v1"
+	"github.com/cilium/cilium/pkg/policy/api"
+	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"netinventory.io/netinventory/api/v1alpha1"
 	"netinventory.io/netinventory/internal/fixture"
@@ -68,4 +73,43 @@ func TestCoverageFollowsPolicies(t *testing.T) {
 		}
 		return nil
 	})
+
+	// A clusterwide policy selecting the pods of namespaces by a label:
+	// labelling the namespace, its pods and the policies the same objects,
+	// isolates its pods; taking the label off frees them again.
+	ccnp := &ciliumv2.CiliumClusterwideNetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: "isolate-labelled"},
+		Spec: &api.Rule{EndpointSelector: api.NewESFromK8sLabelSelector("", &slimv1.LabelSelector{MatchLabels: map[string]slimv1.MatchLabelsValue{
+			"io.cilium.k8s.namespace.labels.isolate": "yes"}}),
+			Ingress: []api.IngressRule{{IngressCommonRule: api.IngressCommonRule{FromEntities: api.EntitySlice{api.EntityCluster}}}}}}
+	if err := c.Create(ctx, ccnp); err != nil {
+		t.Fatal(err)
+	}
+	label := func(value string) {
+		t.Helper()
+		ns := &corev1.Namespace{}
+		if err := c.Get(ctx, client.ObjectKey{Name: "cert-manager"}, ns); err != nil {
+			t.Fatal(err)
+		}
+		if value == "" {
+			delete(ns.Labels, "isolate")
+		} else {
+			ns.Labels["isolate"] = value
+		}
+		if err := c.Update(ctx, ns); err != nil {
+			t.Fatal(err)
+		}
+	}
+	isolatedIngress := func(want int32) {
+		t.Helper()
+		eventually(t, 10*time.Second, c, "cluster", func(ni *v1alpha1.NetworkInventory) error {
+			if ns := namespaceEntry(ni, "cert-manager"); ns == nil || ns.IsolatedIngress != want {
+				return fmt.Errorf("cert-manager %+v, want %d pods isolated for ingress", ns, want)
+			}
+			return nil
+		})
+	}
+	label("yes")
+	isolatedIngress(3)
+	label("")
+	isolatedIngress(0)
 }
