@@ -1,6 +1,7 @@
 package coverage
 
 import (
+	"cmp"
 	"maps"
 	"slices"
 	"strings"
@@ -173,13 +174,8 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 	for i := range lastPod {
 		lastPod[i], isLevel[i] = -1, -1
 	}
-	var arena indexArena[int32]
-	// One namespace's pods, their apps and the apps' names, before they
-	// are kept (isolatedNamespace).
-	var pods []model.PodCoverage
-	var apps []int32
-	var appNames []string
-	podIndex := 0 // numbers the pods evaluated
+	var appNames []string // one namespace's, before they are kept
+	podIndex := 0         // numbers the pods evaluated
 	var candidates []int
 	var own, prevOwn, merged, last []int32
 	identity := &ciliumIdentity{ignored: pols.ignoredKeys}
@@ -187,10 +183,8 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 	counts := entryCounts{count: make([]int32, len(pols.entries))}
 	done := newIsolatedNamespaces(len(names))
 	for nsIndex, ns := range names {
-		c.byNamespace[ns] = c.namespaceRules(sc, ns)
-		level := c.level(ns, nsIndex, isLevel, &arena)
-		nsBucket, nsObject := c.buckets[ns], sc.Namespaces[ns]
-		if last := done.last[ns]; last != nil && last.computedFrom(sc.Pods[ns], nsObject.Labels, pols, sc.Enforcement) {
+		nsBucket, nsObject, nsPods := c.buckets[ns], sc.Namespaces[ns], sc.Pods[ns]
+		if last := done.last[ns]; last != nil && last.computedFrom(nsPods, nsObject.Labels, pols, sc.Enforcement) {
 			c.add(ns, last)
 			done.next[ns] = last
 			for _, s := range last.selected {
@@ -198,7 +192,14 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 			}
 			continue
 		}
-		pods, apps, appNames = pods[:0], apps[:0], appNames[:0]
+		// What the namespace's pods get is allocated for the namespace
+		// alone: kept for the next recompute, it holds no other memory.
+		pods, apps := make([]model.PodCoverage, 0, len(nsPods)), make([]int32, 0, len(nsPods))
+		arena := indexArena[int32]{chunkSize: min(arenaChunk, 16+2*len(nsPods))}
+		last = nil // lists are shared within the namespace only
+		appNames = appNames[:0]
+		c.byNamespace[ns] = c.namespaceRules(sc, ns)
+		level := c.level(ns, nsIndex, isLevel, &arena)
 		levelPods := int32(0) // pods the level's rules select
 		keys := c.podKeys(ns, clusterwide)
 		// The app labels selectors read, first of appLabels first: a pod
@@ -213,8 +214,8 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 		}
 		var prev *snapshot.Pod // the last pod evaluated in full
 		var prevResult model.PodCoverage
-		prevAppKey := -1                // the index in appLabels of the label naming prev's app
-		for _, p := range sc.Pods[ns] { // sorted by name
+		prevAppKey := -1           // the index in appLabels of the label naming prev's app
+		for _, p := range nsPods { // sorted by name
 			podIndex++
 			pc := model.PodCoverage{Pod: p, HostNetwork: p.Spec.HostNetwork}
 			same := !pc.HostNetwork && prev != nil && sameIdentity(prev, p, keys)
@@ -299,8 +300,9 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 		for _, e := range level.entries {
 			counts.add(e, levelPods)
 		}
-		n := &isolatedNamespace{pods: sc.Pods[ns], labels: nsObject.Labels, policies: pols, enforcement: sc.Enforcement,
-			coverage: ownCopy(pods), apps: slices.Clone(apps), appNames: slices.Clone(appNames), selected: counts.flush(c.selected)}
+		n := &isolatedNamespace{pods: nsPods, labels: nsObject.Labels, policies: pols, enforcement: sc.Enforcement,
+			coverage: pods, apps: apps, appNames: slices.Clone(appNames), selected: counts.flush(c.selected),
+			namespaceRules: c.byNamespace[ns], namespaceWide: c.namespaceWide[ns]}
 		c.add(ns, n)
 		done.next[ns] = n
 	}
@@ -312,6 +314,7 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 func (c *isolation) add(ns string, n *isolatedNamespace) {
 	c.namespaces = append(c.namespaces, model.NamespacePods{Namespace: ns, Pods: n.coverage})
 	c.records = append(c.records, n)
+	c.byNamespace[ns], c.namespaceWide[ns] = n.namespaceRules, n.namespaceWide
 }
 
 // level returns what the rules selecting every pod of a namespace decide
@@ -453,13 +456,17 @@ func (c *isolation) namespaceRules(sc *scope.Scope, namespace string) []int {
 // indexArena stores many small index slices in large shared chunks, so a
 // pod's SelectedBy costs no allocation of its own; the slices it returns
 // are shared and must not be changed.
-type indexArena[T int | int32] struct{ chunk []T }
+type indexArena[T int | int32] struct {
+	chunk []T
+	// chunkSize is how many indexes a chunk holds (arenaChunk when 0).
+	chunkSize int
+}
 
 const arenaChunk = 1 << 16
 
 func (a *indexArena[T]) store(v []T) []T {
 	if len(a.chunk)+len(v) > cap(a.chunk) {
-		a.chunk = make([]T, 0, max(arenaChunk, len(v)))
+		a.chunk = make([]T, 0, max(cmp.Or(a.chunkSize, arenaChunk), len(v)))
 	}
 	start := len(a.chunk)
 	a.chunk = append(a.chunk, v...)

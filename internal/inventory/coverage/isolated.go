@@ -34,6 +34,9 @@ type isolatedNamespace struct {
 	appNames []string
 	// selected counts the pods of the namespace each entry selects.
 	selected []entryCount
+	// namespaceRules and namespaceWide are the namespace's
+	// (isolation.byNamespace, isolation.namespaceWide).
+	namespaceRules, namespaceWide []int
 }
 
 // entryCount is how many pods of a namespace an entry selects.
@@ -131,34 +134,6 @@ func flowsOf(sc *scope.Scope, pols *compiledPolicies, iso *isolation, ev *Evalua
 	return slices.Clone(flows)
 }
 
-// ownCopy returns a copy of a namespace's pod coverage whose SelectedBy
-// lists live in one allocation of their own: a kept namespace holds its
-// own memory, not the arrays and arena chunks of the recompute that
-// isolated it (those would otherwise stay alive, whole, for as long as
-// any of their namespaces is kept). Pods next to each other that share a
-// list still do.
-func ownCopy(part []model.PodCoverage) []model.PodCoverage {
-	size := 0
-	for i := range part {
-		if i == 0 || !sameList(part[i].SelectedBy, part[i-1].SelectedBy) {
-			size += len(part[i].SelectedBy)
-		}
-	}
-	out, lists := slices.Clone(part), make([]int32, 0, size)
-	for i := range out {
-		switch sel := part[i].SelectedBy; {
-		case len(sel) == 0: // nil: no list is ever empty
-		case i > 0 && sameList(sel, part[i-1].SelectedBy):
-			out[i].SelectedBy = out[i-1].SelectedBy
-		default:
-			start := len(lists)
-			lists = append(lists, sel...)
-			out[i].SelectedBy = lists[start:len(lists):len(lists)]
-		}
-	}
-	return out
-}
-
 // foundSubject is a subject of the flow map as a later recompute finds it
 // again: its app, the pod that represents it, and the rules that select
 // that pod and name peers.
@@ -198,8 +173,12 @@ func newFoundSubjects(namespaces int) *foundSubjects {
 // keep records the subjects found in a namespace, their rules in matched.
 func (f *foundSubjects) keep(ns string, from *isolatedNamespace, subjects []subject, matched []int) {
 	kept := &namespaceSubjects{from: from, subjects: make([]foundSubject, len(subjects))}
-	for i, s := range subjects {
-		kept.subjects[i] = foundSubject{app: s.group.app, rep: s.group.rep, rules: slices.Clone(matched[s.from:s.to])}
+	if len(subjects) > 0 { // their rules, one after the other, in one list
+		rules := slices.Clone(matched[subjects[0].from:subjects[len(subjects)-1].to])
+		for i, s := range subjects {
+			from, to := s.from-subjects[0].from, s.to-subjects[0].from
+			kept.subjects[i] = foundSubject{app: s.group.app, rep: s.group.rep, rules: rules[from:to:to]}
+		}
 	}
 	f.next[ns] = kept
 }
