@@ -181,7 +181,7 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 	identity := &ciliumIdentity{ignored: pols.ignoredKeys}
 	clusterwide, clusterwideBucket := c.podKeys("", selectorKeys{}), c.buckets[""]
 	counts := entryCounts{count: make([]int32, len(pols.entries))}
-	done := newIsolatedNamespaces(len(names))
+	done := lastIsolated.begin(len(names))
 	for nsIndex, ns := range names {
 		nsBucket, nsObject, nsPods := c.buckets[ns], sc.Namespaces[ns], sc.Pods[ns]
 		if last := done.last[ns]; last != nil && last.computedFrom(nsPods, nsObject.Labels, pols, sc.Enforcement) {

@@ -121,7 +121,7 @@ func evaluatedFlows(sc *scope.Scope, pols *compiledPolicies, iso *isolation, ev 
 	subjects := make([]subject, 0, runs)            // at most one per run of an app
 	var matched []int                               // the rules of the subjects, one after the other
 	wideRules := make([][]int, len(iso.namespaces)) // by namespace
-	found := newFoundSubjects(len(iso.namespaces))
+	found := lastSubjects.begin(len(iso.namespaces))
 	for nsIndex, nsPods := range iso.namespaces {
 		ns := nsPods.Namespace
 		for _, ri := range iso.namespaceWide[ns] {
@@ -178,9 +178,9 @@ func evaluatedFlows(sc *scope.Scope, pols *compiledPolicies, iso *isolation, ev 
 			}
 			subjects = append(subjects, subject{group: g, namespace: int32(nsIndex), from: int32(from), to: int32(len(matched))})
 		}
-		found.keep(ns, record, subjects[firstSubject:], matched)
+		found.next[ns] = subjectsFound(record, subjects[firstSubject:], matched)
 	}
-	found.done()
+	found.keep()
 	for _, s := range subjects {
 		for _, ri := range wideRules[s.namespace] {
 			f.addRule(s.group, ri)

@@ -52,30 +52,42 @@ func (n *isolatedNamespace) computedFrom(pods []*snapshot.Pod, labels map[string
 // lastIsolated is each namespace's isolation in the last recompute. A
 // namespace whose inputs are the same (computedFrom) isolates the same
 // way: a recompute after one pod changed evaluates only that pod's
-// namespace. It holds one recompute's namespaces, no more.
-var lastIsolated struct {
-	sync.Mutex
-	byNamespace map[string]*isolatedNamespace
+// namespace.
+var lastIsolated namespaceMemo[*isolatedNamespace]
+
+// namespaceMemo keeps a value per namespace from one recompute to the
+// next. It holds one recompute's namespaces, no more.
+type namespaceMemo[V any] struct {
+	mu   sync.Mutex
+	last map[string]V
 }
 
-// isolatedNamespaces are the namespaces of the last recompute and those of
-// this one.
-type isolatedNamespaces struct {
-	last, next map[string]*isolatedNamespace
+// memoUse is one recompute's use of a namespaceMemo: the values of the
+// last recompute, and those of this one.
+type memoUse[V any] struct {
+	memo       *namespaceMemo[V]
+	last, next map[string]V
 }
 
-func newIsolatedNamespaces(namespaces int) *isolatedNamespaces {
-	lastIsolated.Lock()
-	defer lastIsolated.Unlock()
-	return &isolatedNamespaces{last: lastIsolated.byNamespace, next: make(map[string]*isolatedNamespace, namespaces)}
+// begin starts a recompute's use of the memo, for about so many
+// namespaces.
+func (m *namespaceMemo[V]) begin(namespaces int) *memoUse[V] {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return &memoUse[V]{memo: m, last: m.last, next: make(map[string]V, namespaces)}
 }
 
-// keep makes this recompute's namespaces the ones the next one reuses.
-func (in *isolatedNamespaces) keep() {
-	lastIsolated.Lock()
-	lastIsolated.byNamespace = in.next
-	lastIsolated.Unlock()
+// swap replaces the values kept and returns those it replaces.
+func (m *namespaceMemo[V]) swap(values map[string]V) map[string]V {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	old := m.last
+	m.last = values
+	return old
 }
+
+// keep makes this recompute's values the ones the next one finds.
+func (u *memoUse[V]) keep() { u.memo.swap(u.next) }
 
 // entryCounts counts, for one namespace at a time, the pods each entry
 // selects: the counts, and the entries counted.
@@ -151,27 +163,12 @@ type namespaceSubjects struct {
 	subjects []foundSubject
 }
 
-// lastSubjects are each namespace's subjects in the last recompute; it
-// holds one recompute's namespaces, no more.
-var lastSubjects struct {
-	sync.Mutex
-	byNamespace map[string]*namespaceSubjects
-}
+// lastSubjects are each namespace's subjects in the last recompute.
+var lastSubjects namespaceMemo[*namespaceSubjects]
 
-// foundSubjects are the subjects of the last recompute's namespaces and of
-// this one's.
-type foundSubjects struct {
-	last, next map[string]*namespaceSubjects
-}
-
-func newFoundSubjects(namespaces int) *foundSubjects {
-	lastSubjects.Lock()
-	defer lastSubjects.Unlock()
-	return &foundSubjects{last: lastSubjects.byNamespace, next: make(map[string]*namespaceSubjects, namespaces)}
-}
-
-// keep records the subjects found in a namespace, their rules in matched.
-func (f *foundSubjects) keep(ns string, from *isolatedNamespace, subjects []subject, matched []int) {
+// subjectsFound returns the subjects found in a namespace as a later
+// recompute finds them again, their rules in matched.
+func subjectsFound(from *isolatedNamespace, subjects []subject, matched []int) *namespaceSubjects {
 	kept := &namespaceSubjects{from: from, subjects: make([]foundSubject, len(subjects))}
 	if len(subjects) > 0 { // their rules, one after the other, in one list
 		rules := slices.Clone(matched[subjects[0].from:subjects[len(subjects)-1].to])
@@ -180,12 +177,5 @@ func (f *foundSubjects) keep(ns string, from *isolatedNamespace, subjects []subj
 			kept.subjects[i] = foundSubject{app: s.group.app, rep: s.group.rep, rules: rules[from:to:to]}
 		}
 	}
-	f.next[ns] = kept
-}
-
-// done makes this recompute's subjects the ones the next one reuses.
-func (f *foundSubjects) done() {
-	lastSubjects.Lock()
-	lastSubjects.byNamespace = f.next
-	lastSubjects.Unlock()
+	return kept
 }

@@ -22,27 +22,20 @@ import (
 // recomputes, and puts back what was kept.
 func computedAfresh(sc *scope.Scope) *Result {
 	lastCompiled.Lock()
-	lastIsolated.Lock()
 	lastFlows.Lock()
-	lastSubjects.Lock()
-	from, pols, isolated, flowsFrom, flows, subjects := lastCompiled.from, lastCompiled.pols, lastIsolated.byNamespace, lastFlows.from, lastFlows.flows,
-		lastSubjects.byNamespace
-	lastCompiled.from, lastCompiled.pols, lastIsolated.byNamespace, lastFlows.from, lastFlows.flows, lastSubjects.byNamespace = nil, nil, nil, nil, nil, nil
-	lastSubjects.Unlock()
+	from, pols, flowsFrom, flows := lastCompiled.from, lastCompiled.pols, lastFlows.from, lastFlows.flows
+	lastCompiled.from, lastCompiled.pols, lastFlows.from, lastFlows.flows = nil, nil, nil, nil
 	lastFlows.Unlock()
-	lastIsolated.Unlock()
 	lastCompiled.Unlock()
+	isolated, subjects := lastIsolated.swap(nil), lastSubjects.swap(nil)
 	defer func() {
 		lastCompiled.Lock()
-		lastIsolated.Lock()
 		lastFlows.Lock()
-		lastSubjects.Lock()
-		lastCompiled.from, lastCompiled.pols, lastIsolated.byNamespace, lastFlows.from, lastFlows.flows, lastSubjects.byNamespace = from, pols, isolated, flowsFrom,
-			flows, subjects
-		lastSubjects.Unlock()
+		lastCompiled.from, lastCompiled.pols, lastFlows.from, lastFlows.flows = from, pols, flowsFrom, flows
 		lastFlows.Unlock()
-		lastIsolated.Unlock()
 		lastCompiled.Unlock()
+		lastIsolated.swap(isolated)
+		lastSubjects.swap(subjects)
 	}()
 	return Compute(sc, nil)
 }
@@ -78,9 +71,7 @@ func TestNamespacesAreIsolatedAgainOnlyWhenTheirInputsChange(t *testing.T) {
 		if want := computedAfresh(sc); !reflect.DeepEqual(resultOf(got), resultOf(want)) {
 			t.Errorf("%s: the coverage differs from computing afresh", name)
 		}
-		lastIsolated.Lock()
-		now := maps.Clone(lastIsolated.byNamespace)
-		lastIsolated.Unlock()
+		now := maps.Clone(lastIsolated.begin(0).last)
 		anyAgain := false
 		for ns, n := range now {
 			again := n != last[ns]
