@@ -1,7 +1,9 @@
 package coverage
 
 import (
+	"fmt"
 	"maps"
+	"math/rand/v2"
 	"reflect"
 	"runtime"
 	"slices"
@@ -202,4 +204,81 @@ func TestKeptNamespacesHoldOnlyTheirOwnMemory(t *testing.T) {
 		t.Error("the lists of selecting policies of a namespace's pods isolated before are kept alive")
 	}
 	runtime.KeepAlive(last)
+}
+
+// Random sequences of the changes a cluster goes through, each step
+// computed with what the last step kept and compared with computing
+// afresh.
+func TestRandomChangesAgreeWithComputingAfresh(t *testing.T) {
+	spec := &v1alpha1.NetworkInventorySpec{}
+	for seed := range uint64(4) {
+		r := rand.New(rand.NewPCG(seed, 7))
+		snap := synthetic.Generate(synthetic.Shape{Namespaces: 6, Pods: 400, Policies: 120})
+		policies := snap.NetworkPolicies
+		changes := []func(s *snapshot.Snapshot){
+			func(s *snapshot.Snapshot) { // a pod's new version
+				i := r.IntN(len(s.Pods))
+				p := *s.Pods[i]
+				s.Pods[i] = &p
+			},
+			func(s *snapshot.Snapshot) { // a pod relabelled as another app
+				i := r.IntN(len(s.Pods))
+				p := *s.Pods[i]
+				p.Labels = maps.Clone(p.Labels)
+				p.Labels["app.kubernetes.io/name"] = fmt.Sprintf("app-%d", r.IntN(8))
+				s.Pods[i] = &p
+			},
+			func(s *snapshot.Snapshot) { // a pod gone
+				i := r.IntN(len(s.Pods))
+				s.Pods = slices.Delete(s.Pods, i, i+1)
+			},
+			func(s *snapshot.Snapshot) { // a pod more, in another namespace
+				p := *s.Pods[r.IntN(len(s.Pods))]
+				p.Name, p.Namespace = fmt.Sprintf("extra-%d", r.IntN(1000)), fmt.Sprintf("ns-%04d", r.IntN(6))
+				s.Pods = append(s.Pods, &p)
+			},
+			func(s *snapshot.Snapshot) { // a pod on the host network, or off it
+				i := r.IntN(len(s.Pods))
+				p := *s.Pods[i]
+				p.Spec.HostNetwork = !p.Spec.HostNetwork
+				s.Pods[i] = &p
+			},
+			func(s *snapshot.Snapshot) { // a pod finished
+				i := r.IntN(len(s.Pods))
+				p := *s.Pods[i]
+				p.Status.Phase = corev1.PodSucceeded
+				s.Pods[i] = &p
+			},
+			func(s *snapshot.Snapshot) { // a namespace moved to another team
+				i := r.IntN(len(s.Namespaces))
+				ns := s.Namespaces[i].DeepCopy()
+				ns.Labels["team"] = fmt.Sprintf("team-%d", r.IntN(3))
+				s.Namespaces[i] = *ns
+			},
+			func(s *snapshot.Snapshot) { // a policy gone, or back
+				if len(s.NetworkPolicies) < len(policies) {
+					s.NetworkPolicies = slices.Clone(policies)
+				} else {
+					i := r.IntN(len(s.NetworkPolicies))
+					s.NetworkPolicies = slices.Delete(slices.Clone(s.NetworkPolicies), i, i+1)
+				}
+			},
+			func(s *snapshot.Snapshot) { // Cilium's enforcement mode
+				s.CiliumPolicyEnforcement = []snapshot.PolicyEnforcement{snapshot.EnforcementDefault, snapshot.EnforcementAlways,
+					snapshot.EnforcementNever}[r.IntN(3)]
+			},
+			func(*snapshot.Snapshot) {}, // nothing
+		}
+		for step := range 60 {
+			next := *snap
+			next.Pods, next.Namespaces = slices.Clone(snap.Pods), slices.Clone(snap.Namespaces)
+			change := r.IntN(len(changes))
+			changes[change](&next)
+			snap = &next
+			sc := scopeOf(t, snap, spec)
+			if got, want := Compute(sc, nil), computedAfresh(sc); !reflect.DeepEqual(resultOf(got), resultOf(want)) {
+				t.Fatalf("seed %d, step %d (change %d): the coverage differs from computing afresh", seed, step, change)
+			}
+		}
+	}
 }
