@@ -5,7 +5,7 @@
 # latency of a change to the status, status writes while idle, status size.
 # Stops everything it started.
 #
-# Usage: [MANAGER=path] hack/scale.sh [PODS] [POLICIES]    (default 5000 500)
+# Usage: [MANAGER=path] [SCALE_CHANGE=policy|pod] hack/scale.sh [PODS] [POLICIES]    (default 5000 500)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pods=${1:-5000}
@@ -50,5 +50,5 @@ manager_pid=$!
 # latency over the debounce (p50/p95 of 20 changes), status writes while
 # idle, status size: one Markdown table row.
 bin/scalemeasure -pid "$manager_pid" -metrics http://127.0.0.1:28080/metrics -pods "$want" -started "$started" \
-  -changes "${SCALE_CHANGES:-20}"
+  -changes "${SCALE_CHANGES:-20}" -change "${SCALE_CHANGE:-policy}"
 "$bin/kubectl" get netinv -o wide

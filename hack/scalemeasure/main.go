@@ -22,6 +22,7 @@ import (
 	"strings"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -41,14 +42,19 @@ func main() {
 	debounce := flag.Duration("debounce", 2*time.Second, "the manager's debounce")
 	changes := flag.Int("changes", 20, "changes whose latency is measured")
 	idle := flag.Duration("idle", 30*time.Second, "idle time in which status writes are counted")
+	change := flag.String("change", "policy", "the change measured: policy (a NetworkPolicy created: every namespace evaluated again) or pod (a pod created: one namespace)")
 	flag.Parse()
-	if err := run(*pid, *metricsURL, *pods, time.UnixMilli(*started), *debounce, *changes, *idle); err != nil {
+	if *change != "policy" && *change != "pod" {
+		fmt.Fprintln(os.Stderr, "scalemeasure: -change is policy or pod")
+		os.Exit(2)
+	}
+	if err := run(*pid, *metricsURL, *pods, time.UnixMilli(*started), *debounce, *changes, *change, *idle); err != nil {
 		fmt.Fprintln(os.Stderr, "scalemeasure:", err)
 		os.Exit(1)
 	}
 }
 
-func run(pid int, metricsURL string, pods int, started time.Time, debounce time.Duration, changes int, idle time.Duration) error {
+func run(pid int, metricsURL string, pods int, started time.Time, debounce time.Duration, changes int, change string, idle time.Duration) error {
 	ctx := context.Background()
 	cfg, err := ctrl.GetConfig()
 	if err != nil {
@@ -100,21 +106,19 @@ func run(pid int, metricsURL string, pods int, started time.Time, debounce time.
 	}
 	heap, _ := metric(metricsURL, "go_memstats_heap_inuse_bytes")
 
-	// Changes: a NetworkPolicy created in namespace default, one at a time;
-	// the latency is until the status counts it.
+	// Changes: a NetworkPolicy (or a pod) created in namespace default,
+	// one at a time; the latency is until the status counts it.
 	var latencies []time.Duration
 	applyBefore, appliesBefore := statusApplies(ctx, cfg)
 	sumBefore, _ := metric(metricsURL, "netinventory_recompute_duration_seconds_sum")
 	countBefore, _ := metric(metricsURL, "netinventory_recompute_duration_seconds_count")
 	for i := range changes {
-		want := latest.Status.Summary.NetworkPolicies + 1
-		np := &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: fmt.Sprintf("scale-change-%d-%d", started.Unix(), i)},
-			Spec: networkingv1.NetworkPolicySpec{PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress}}}
+		obj, counted := changeObject(change, fmt.Sprintf("scale-change-%d-%d", started.Unix(), i), latest)
 		start := time.Now()
-		if err := c.Create(ctx, np); err != nil {
+		if err := c.Create(ctx, obj); err != nil {
 			return err
 		}
-		if err := next(time.Minute, func(ni *v1alpha1.NetworkInventory) bool { return ni.Status.Summary.NetworkPolicies == want }); err != nil {
+		if err := next(time.Minute, counted); err != nil {
 			return fmt.Errorf("change %d: %w", i, err)
 		}
 		latencies = append(latencies, time.Since(start)-debounce)
@@ -149,6 +153,21 @@ func run(pid int, metricsURL string, pods int, started time.Time, debounce time.
 		max(peak, peakAfter)>>10, heap/(1<<20), percentile(latencies, 50).Milliseconds(), percentile(latencies, 95).Milliseconds(),
 		recompute.Milliseconds(), apply.Milliseconds(), writesAfter-writesBefore, len(status)>>10)
 	return nil
+}
+
+// changeObject returns the object a change creates in namespace default
+// (a NetworkPolicy, or a pod, which stays pending: no node runs it) and
+// what tells that an inventory counts it, from the latest one.
+func changeObject(change, name string, latest *v1alpha1.NetworkInventory) (client.Object, func(*v1alpha1.NetworkInventory) bool) {
+	meta := metav1.ObjectMeta{Namespace: "default", Name: name}
+	if change == "pod" {
+		want := latest.Status.Summary.Pods + 1
+		return &corev1.Pod{ObjectMeta: meta, Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "registry.example/app:1.0.0"}}}},
+			func(ni *v1alpha1.NetworkInventory) bool { return ni.Status.Summary.Pods == want }
+	}
+	want := latest.Status.Summary.NetworkPolicies + 1
+	return &networkingv1.NetworkPolicy{ObjectMeta: meta, Spec: networkingv1.NetworkPolicySpec{PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress}}},
+		func(ni *v1alpha1.NetworkInventory) bool { return ni.Status.Summary.NetworkPolicies == want }
 }
 
 // statusApplies reads from the API server's own metrics the time it spent
