@@ -181,12 +181,12 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 	identity := &ciliumIdentity{ignored: pols.ignoredKeys}
 	clusterwide, clusterwideBucket := c.podKeys("", selectorKeys{}), c.buckets[""]
 	counts := entryCounts{count: make([]int32, len(pols.entries))}
-	done := lastIsolated.begin(len(names))
+	done := lastIsolated.Begin(len(names))
 	for nsIndex, ns := range names {
 		nsBucket, nsObject, nsPods := c.buckets[ns], sc.Namespaces[ns], sc.Pods[ns]
-		if last := done.last[ns]; last != nil && last.computedFrom(nsPods, nsObject.Labels, pols, sc.Enforcement) {
+		if last := done.Last[ns]; last != nil && last.computedFrom(nsPods, nsObject.Labels, pols, sc.Enforcement) {
 			c.add(ns, last)
-			done.next[ns] = last
+			done.Next[ns] = last
 			for _, s := range last.selected {
 				c.selected[s.entry] += s.pods
 			}
@@ -304,9 +304,9 @@ func isolate(sc *scope.Scope, pols *compiledPolicies) *isolation {
 			coverage: pods, apps: apps, appNames: slices.Clone(appNames), selected: counts.flush(c.selected),
 			namespaceRules: c.byNamespace[ns], namespaceWide: c.namespaceWide[ns]}
 		c.add(ns, n)
-		done.next[ns] = n
+		done.Next[ns] = n
 	}
-	done.keep()
+	done.Keep()
 	return c
 }
 

@@ -121,7 +121,7 @@ func evaluatedFlows(sc *scope.Scope, pols *compiledPolicies, iso *isolation, ev 
 	subjects := make([]subject, 0, runs)            // at most one per run of an app
 	var matched []int                               // the rules of the subjects, one after the other
 	wideRules := make([][]int, len(iso.namespaces)) // by namespace
-	found := lastSubjects.begin(len(iso.namespaces))
+	found := lastSubjects.Begin(len(iso.namespaces))
 	for nsIndex, nsPods := range iso.namespaces {
 		ns := nsPods.Namespace
 		for _, ri := range iso.namespaceWide[ns] {
@@ -131,7 +131,7 @@ func evaluatedFlows(sc *scope.Scope, pols *compiledPolicies, iso *isolation, ev 
 		}
 		record := iso.records[nsIndex]
 		apps := f.appsOf(ns, len(record.appNames))
-		if kept := found.last[ns]; kept != nil && kept.from == record {
+		if kept := found.Last[ns]; kept != nil && kept.from == record {
 			// Isolated from the same inputs: the same subjects.
 			for _, k := range kept.subjects {
 				g, _ := f.group(apps, k.rep, k.app)
@@ -139,7 +139,7 @@ func evaluatedFlows(sc *scope.Scope, pols *compiledPolicies, iso *isolation, ev 
 				matched = append(matched, k.rules...)
 				subjects = append(subjects, subject{group: g, namespace: int32(nsIndex), from: int32(from), to: int32(len(matched))})
 			}
-			found.next[ns] = kept
+			found.Next[ns] = kept
 			continue
 		}
 		firstSubject := len(subjects)
@@ -178,9 +178,9 @@ func evaluatedFlows(sc *scope.Scope, pols *compiledPolicies, iso *isolation, ev 
 			}
 			subjects = append(subjects, subject{group: g, namespace: int32(nsIndex), from: int32(from), to: int32(len(matched))})
 		}
-		found.next[ns] = subjectsFound(record, subjects[firstSubject:], matched)
+		found.Next[ns] = subjectsFound(record, subjects[firstSubject:], matched)
 	}
-	found.keep()
+	found.Keep()
 	for _, s := range subjects {
 		for _, ri := range wideRules[s.namespace] {
 			f.addRule(s.group, ri)

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"netinventory.io/netinventory/api/v1alpha1"
+	"netinventory.io/netinventory/internal/inventory/memo"
 	"netinventory.io/netinventory/internal/inventory/model"
 	"netinventory.io/netinventory/internal/inventory/scope"
 	"netinventory.io/netinventory/internal/snapshot"
@@ -53,41 +54,7 @@ func (n *isolatedNamespace) computedFrom(pods []*snapshot.Pod, labels map[string
 // namespace whose inputs are the same (computedFrom) isolates the same
 // way: a recompute after one pod changed evaluates only that pod's
 // namespace.
-var lastIsolated namespaceMemo[*isolatedNamespace]
-
-// namespaceMemo keeps a value per namespace from one recompute to the
-// next. It holds one recompute's namespaces, no more.
-type namespaceMemo[V any] struct {
-	mu   sync.Mutex
-	last map[string]V
-}
-
-// memoUse is one recompute's use of a namespaceMemo: the values of the
-// last recompute, and those of this one.
-type memoUse[V any] struct {
-	memo       *namespaceMemo[V]
-	last, next map[string]V
-}
-
-// begin starts a recompute's use of the memo, for about so many
-// namespaces.
-func (m *namespaceMemo[V]) begin(namespaces int) *memoUse[V] {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return &memoUse[V]{memo: m, last: m.last, next: make(map[string]V, namespaces)}
-}
-
-// swap replaces the values kept and returns those it replaces.
-func (m *namespaceMemo[V]) swap(values map[string]V) map[string]V {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	old := m.last
-	m.last = values
-	return old
-}
-
-// keep makes this recompute's values the ones the next one finds.
-func (u *memoUse[V]) keep() { u.memo.swap(u.next) }
+var lastIsolated memo.ByNamespace[*isolatedNamespace]
 
 // entryCounts counts, for one namespace at a time, the pods each entry
 // selects: the counts, and the entries counted.
@@ -164,7 +131,7 @@ type namespaceSubjects struct {
 }
 
 // lastSubjects are each namespace's subjects in the last recompute.
-var lastSubjects namespaceMemo[*namespaceSubjects]
+var lastSubjects memo.ByNamespace[*namespaceSubjects]
 
 // subjectsFound returns the subjects found in a namespace as a later
 // recompute finds them again, their rules in matched.

@@ -29,15 +29,15 @@ func computedAfresh(sc *scope.Scope) *Result {
 	lastCompiled.from, lastCompiled.pols, lastFlows.from, lastFlows.flows = nil, nil, nil, nil
 	lastFlows.Unlock()
 	lastCompiled.Unlock()
-	isolated, subjects := lastIsolated.swap(nil), lastSubjects.swap(nil)
+	isolated, subjects := lastIsolated.Swap(nil), lastSubjects.Swap(nil)
 	defer func() {
 		lastCompiled.Lock()
 		lastFlows.Lock()
 		lastCompiled.from, lastCompiled.pols, lastFlows.from, lastFlows.flows = from, pols, flowsFrom, flows
 		lastFlows.Unlock()
 		lastCompiled.Unlock()
-		lastIsolated.swap(isolated)
-		lastSubjects.swap(subjects)
+		lastIsolated.Swap(isolated)
+		lastSubjects.Swap(subjects)
 	}()
 	return Compute(sc, nil)
 }
@@ -73,7 +73,7 @@ func TestNamespacesAreIsolatedAgainOnlyWhenTheirInputsChange(t *testing.T) {
 		if want := computedAfresh(sc); !reflect.DeepEqual(resultOf(got), resultOf(want)) {
 			t.Errorf("%s: the coverage differs from computing afresh", name)
 		}
-		now := maps.Clone(lastIsolated.begin(0).last)
+		now := maps.Clone(lastIsolated.Begin(0).Last)
 		anyAgain := false
 		for ns, n := range now {
 			again := n != last[ns]

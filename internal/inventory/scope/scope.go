@@ -84,7 +84,7 @@ func New(snap *snapshot.Snapshot, spec *v1alpha1.NetworkInventorySpec, now time.
 			sc.Pods[ns] = sorter.sorted(ns, active)
 		}
 	}
-	sorter.keep()
+	sorter.Keep()
 	sc.Gateways = index(snap.Gateways)
 	sc.Services = index(snap.Services)
 	var problems []model.SpecProblem

@@ -2,9 +2,9 @@ package scope
 
 import (
 	"slices"
-	"sync"
 	"unsafe"
 
+	"netinventory.io/netinventory/internal/inventory/memo"
 	"netinventory.io/netinventory/internal/snapshot"
 )
 
@@ -21,42 +21,34 @@ type sortedNamespace struct {
 // Cached pods never change (a new version is a new object), so a
 // namespace whose pods are the same objects has the same order: a
 // recompute sorts only the namespaces whose pods changed. The lists are
-// shared between recomputes: read-only. It holds one recompute's
-// namespaces, no more.
-var lastSorted struct {
-	sync.Mutex
-	byNamespace map[string]*sortedNamespace
-}
+// shared between recomputes: read-only.
+var lastSorted memo.ByNamespace[*sortedNamespace]
 
 // podSorter sorts the pods of one recompute's namespaces, reusing the
 // last recompute's order where the pods are the same.
 type podSorter struct {
-	last, next map[string]*sortedNamespace
-	keys       []podKey
+	*memo.Use[*sortedNamespace]
+	keys []podKey
 	// tunnelPods are the pods that run a tunnel (runsTunnel), found while
 	// grouping.
 	tunnelPods []*snapshot.Pod
 }
 
-func newPodSorter() *podSorter {
-	lastSorted.Lock()
-	defer lastSorted.Unlock()
-	return &podSorter{last: lastSorted.byNamespace, next: make(map[string]*sortedNamespace, len(lastSorted.byNamespace))}
-}
+func newPodSorter() *podSorter { return &podSorter{Use: lastSorted.Begin(0)} }
 
 // group returns the active pods of each namespace that has pods (none, for
 // a namespace whose pods are all terminal), each list made as long as the
 // namespace's last time, and keeps the pods that run a tunnel.
 func (s *podSorter) group(pods []*snapshot.Pod) map[string][]*snapshot.Pod {
 	var lists [][]*snapshot.Pod
-	at := make(map[string]int, len(s.last))
+	at := make(map[string]int, len(s.Last))
 	for _, p := range pods {
 		i, ok := at[p.Namespace]
 		if !ok {
 			i = len(lists)
 			at[p.Namespace] = i
 			var size int
-			if last := s.last[p.Namespace]; last != nil {
+			if last := s.Last[p.Namespace]; last != nil {
 				size = len(last.byName)
 			}
 			lists = append(lists, make([]*snapshot.Pod, 0, size))
@@ -86,8 +78,8 @@ func (s *podSorter) sorted(namespace string, pods []*snapshot.Pod) []*snapshot.P
 		keys[i] = podKey{prefix: uint64(uintptr(unsafe.Pointer(p))), pod: p}
 	}
 	keys = radixSort(keys, s.keys[n:])
-	if last := s.last[namespace]; last != nil && len(last.byAddress) == n && sameAddresses(keys, last.byAddress) {
-		s.next[namespace] = last
+	if last := s.Last[namespace]; last != nil && len(last.byAddress) == n && sameAddresses(keys, last.byAddress) {
+		s.Next[namespace] = last
 		return last.byName
 	}
 	pods = pods[:n:n] // shared: nothing may append into it
@@ -96,7 +88,7 @@ func (s *podSorter) sorted(namespace string, pods []*snapshot.Pod) []*snapshot.P
 		entry.byAddress[i] = k.prefix
 	}
 	s.keys = sortPodsByName(pods, s.keys)
-	s.next[namespace] = entry
+	s.Next[namespace] = entry
 	return pods
 }
 
@@ -107,12 +99,4 @@ func sameAddresses(keys []podKey, addresses []uint64) bool {
 		}
 	}
 	return true
-}
-
-// keep makes this recompute's namespaces the ones the next one compares
-// with.
-func (s *podSorter) keep() {
-	lastSorted.Lock()
-	lastSorted.byNamespace = s.next
-	lastSorted.Unlock()
 }
